@@ -1,0 +1,5 @@
+"""``python -m itpcohort`` runs the command line."""
+
+from itpcohort.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The analysis plan of the flagship study (``flagship-study.md``, Analyses)."""

@@ -1,0 +1,155 @@
+"""The ``itpcohort`` command line (``flagship-study.md``, Command line).
+
+Exit status: 0 success; 1 invalid input (every problem printed as ``file:row: column: reason``);
+2 wrong usage, or a command whose layer is not built yet. A traceback is a bug.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from itpcohort.errors import ItpcohortError, UsageError
+
+app = typer.Typer(
+    name="itpcohort",
+    help="Multicentre retrospective cohort studies of ITP treatments, from center data to a report.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class Lang(StrEnum):
+    en = "en"
+    fr = "fr"
+
+
+class CrfFormat(StrEnum):
+    xlsx = "xlsx"
+    redcap = "redcap"
+
+
+InputsArg = Annotated[
+    list[Path],
+    typer.Argument(help="Study folder, center folder, .xlsx workbook or REDCap export."),
+]
+OutOpt = Annotated[Path, typer.Option("--out", help="Output folder.")]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="Study configuration (study.toml).")
+]
+
+
+def _not_built(command: str, issue: int) -> NoReturn:
+    raise UsageError(
+        f"`itpcohort {command}` is not built yet (its layer is tracked in issue {issue}); "
+        "nothing was done."
+    )
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("demo-output"),
+) -> None:
+    """Generate a synthetic multicentre cohort and write the full report."""
+    _not_built("demo", 6)
+
+
+@app.command()
+def synth(
+    patients: Annotated[int, typer.Option("--patients", min=1, help="Number of patients.")],
+    out_dir: OutOpt,
+    centers: Annotated[int, typer.Option("--centers", min=1, help="Number of centers.")] = 4,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same bytes).")] = 1,
+    messy: Annotated[
+        float,
+        typer.Option("--messy", min=0.0, max=1.0, help="Fraction of rows given realistic errors."),
+    ] = 0.0,
+) -> None:
+    """Write a realistic synthetic multicentre study in the input layout, one folder per center."""
+    _not_built("synth", 3)
+
+
+@app.command()
+def validate(
+    inputs: InputsArg,
+    config: ConfigOpt = None,
+) -> None:
+    """Check the input only: list every problem and warning; no database is written."""
+    _not_built("validate", 3)
+
+
+@app.command("import")
+def import_(
+    inputs: InputsArg,
+    out_dir: OutOpt,
+    config: ConfigOpt = None,
+) -> None:
+    """Validate and import the input into DIR/study.duckdb; rejected rows go to rejected_rows.csv."""
+    _not_built("import", 3)
+
+
+@app.command()
+def derive(
+    inputs: InputsArg,
+    out_dir: OutOpt,
+    config: ConfigOpt = None,
+) -> None:
+    """Import, then derive courses, baselines, responses and durations (no analysis)."""
+    _not_built("derive", 4)
+
+
+@app.command()
+def run(
+    inputs: InputsArg,
+    out_dir: OutOpt,
+    config: ConfigOpt = None,
+    lang: Annotated[Lang | None, typer.Option("--lang", help="Report language.")] = None,
+    accept_rejected: Annotated[
+        bool, typer.Option("--accept-rejected", help="Analyse even when rows were rejected.")
+    ] = False,
+) -> None:
+    """Import, derive, analyse and write results.json and the report."""
+    _not_built("run", 5)
+
+
+@app.command()
+def crf(
+    format_: Annotated[CrfFormat, typer.Option("--format", help="xlsx workbook or REDCap.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Output file.")],
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the workbook.")] = Lang.en,
+) -> None:
+    """Write a data-collection workbook or a REDCap data dictionary."""
+    _not_built("crf", 7)
+
+
+@app.command()
+def export(
+    study: Annotated[Path, typer.Argument(help="A run's study.duckdb or its folder.")],
+    format_: Annotated[CrfFormat, typer.Option("--format", help="xlsx workbook or REDCap.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Output file.")],
+) -> None:
+    """Write an imported study back as a workbook or a REDCap import file."""
+    _not_built("export", 7)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line; expected errors become one message and an exit status.
+
+    Typer's standalone mode turns usage errors into exit status 2; our own errors are caught here.
+    """
+    try:
+        app(args=argv)
+    except ItpcohortError as error:
+        err.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
+        for problem in getattr(error, "problems", ())[:200]:
+            err.print(str(problem), soft_wrap=True, markup=False)
+        sys.exit(error.exit_code)

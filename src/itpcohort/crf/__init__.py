@@ -1,0 +1,1 @@
+"""Data-collection forms: CRF workbook and REDCap data dictionary."""

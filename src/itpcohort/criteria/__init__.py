@@ -1,0 +1,1 @@
+"""Named criteria sets as data (``response-criteria.md``), their checks and the methods prose."""

@@ -1,0 +1,1 @@
+"""Derivations as Ibis expressions: staging -> intermediate -> marts (``response-criteria.md``)."""

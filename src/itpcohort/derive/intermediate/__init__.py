@@ -1,0 +1,1 @@
+"""Intermediate models, named ``int_<entity>s_<verb>``."""

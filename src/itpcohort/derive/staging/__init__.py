@@ -1,0 +1,1 @@
+"""Staging models: canonical tables typed, renamed and with documented defaults applied."""

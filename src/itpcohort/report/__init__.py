@@ -1,0 +1,1 @@
+"""The publication report: tables, figures, HTML and Word, in English and French."""

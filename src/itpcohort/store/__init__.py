@@ -1,0 +1,1 @@
+"""The only package that talks to DuckDB: connection, transactional import, run registry."""

@@ -1,0 +1,1 @@
+"""Synthetic multicentre cohorts in the input layout (``data-model.md``)."""
