@@ -84,7 +84,14 @@ def validate(
     config: ConfigOpt = None,
 ) -> None:
     """Check the input only: list every problem and warning; no database is written."""
-    _not_built("validate", 3)
+    from itpcohort.io import resolve_config, validate_inputs
+    from itpcohort.io.summary import print_validation
+
+    study = resolve_config(inputs, config)
+    report = validate_inputs(inputs, study)
+    print_validation(report, out, err)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command("import")
@@ -94,7 +101,17 @@ def import_(
     config: ConfigOpt = None,
 ) -> None:
     """Validate and import the input into DIR/study.duckdb; rejected rows go to rejected_rows.csv."""
-    _not_built("import", 3)
+    from itpcohort.io import resolve_config
+    from itpcohort.io.summary import print_import, write_rejected_rows
+    from itpcohort.store import import_study
+
+    study = resolve_config(inputs, config)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: exists and is not a folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = import_study(inputs, study, out_dir / "study.duckdb", command="import")
+    write_rejected_rows(out_dir / "rejected_rows.csv", report)
+    print_import(report, out_dir, out, err)
 
 
 @app.command()
