@@ -29,7 +29,7 @@ from itpcohort.schema import TABLES
 from itpcohort.store.canonical import find_warnings, rejected_problems, write_canonical
 from itpcohort.store.checks import run_checks
 from itpcohort.store.connection import connect
-from itpcohort.store.staging import StagedFile, stage_sources
+from itpcohort.store.staging import StagedFile, open_sources
 
 DEFAULT_COURSE_GAP_DAYS = 60
 DEFAULT_BASELINE_DAYS = 30
@@ -71,9 +71,9 @@ def _check(
     discovery = discover_sources(inputs, config)
     if discovery.problems:
         raise InputError("the input cannot be imported", discovery.problems)
-    files, notes = stage_sources(con, discovery.sources)
-    run_checks(con, files)
-    return files, list(discovery.notes) + notes
+    opened, notes = open_sources(discovery.sources)
+    run_checks(con, opened)
+    return [o.staged for o in opened], list(discovery.notes) + notes
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> tuple[TableCounts, ...]:
@@ -117,7 +117,7 @@ def validate_study(inputs: list[Path], config: StudyConfig) -> ValidationReport:
     con = connect(None, spill)
     try:
         files, notes = _check(con, inputs, config)
-        write_canonical(con)
+        write_canonical(con, files)
         parts = _report_parts(con, files, config, None)
         return ValidationReport(notes=tuple(notes), **parts)
     finally:
@@ -195,7 +195,7 @@ def import_study(
         files, notes = _check(con, inputs, config)
         con.execute("BEGIN TRANSACTION")
         in_transaction = True
-        write_canonical(con)
+        write_canonical(con, files)
         parts = _report_parts(con, files, config, criteria)
         run_id = _register_run(con, command, started_at, files, config, criteria, parts["counts"])
         con.execute("COMMIT")
