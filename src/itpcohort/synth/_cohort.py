@@ -185,7 +185,7 @@ class _Rows:
                 for b in self.blocks
             ]
             out[name] = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
-        order = np.lexsort((out["tie"], out[date_column], out["pidx"]))
+        order = np.argsort(_keys(out["pidx"], out[date_column]) * 64 + out["tie"], kind="stable")
         return {name: column[order] for name, column in out.items() if name != "tie"}
 
 
@@ -210,12 +210,12 @@ def simulate_chunk(rng: np.random.Generator, n: int) -> Chunk:
         minor, 1 + (rng.random(n) < 0.3), 1 + _categorical(rng, (0.24, 0.46, 0.2, 0.1), n)
     )
     age_at_diagnosis = np.where(
-        minor, rng.uniform(2.0, 15.0, n), np.clip(18.0 + rng.gamma(2.0, 11.0, n), 18.0, 88.0)
+        minor, rng.uniform(2.0, 15.0, n), np.clip(18.0 + rng.gamma(2.0, 12.5, n), 18.0, 90.0)
     )
     first_course_delay = np.where(
         rng.random(n) < 0.12,
         _uniform_days(rng, 20, 365, n),
-        _lognormal(rng, 1100.0, 1.1, n, 60.0, 25 * 365.0).astype(np.int64),
+        _lognormal(rng, 1500.0, 1.1, n, 60.0, 25 * 365.0).astype(np.int64),
     )
     child_room = ((17.6 - age_at_diagnosis) * 365.25).astype(np.int64)
     first_course_delay = np.where(
@@ -928,16 +928,23 @@ def _simulate_counts(
     keep &= ~no_counts_after_course1[pidx] | (day <= start_day[pidx, 0])
     day, pidx = day[keep], pidx[keep]
 
-    # the state on each count's day: the last course started strictly before it
-    started = (start_day[pidx] < day[:, None]) & valid[pidx]
-    course = started.sum(axis=1) - 1
-    k = np.maximum(course, 0)
-    since = day - start_day[pidx, k]
-    level_before = low_level[pidx, k]
-    level_after = low_level[pidx, k + 1]
-    kind = response[pidx, k]
-    top = plateau[pidx, k]
-    ttr = time_to_response[pidx, k]
+    # the state on each count's day: the last course started strictly before it (course keys
+    # increase within a patient, so a sorted search finds it)
+    patient_end = np.arange(n)[:, None] * _KEY_SCALE + (_KEY_SCALE - 1)
+    course_key = np.where(valid, _keys(np.arange(n)[:, None], start_day), patient_end)
+    flat_key = course_key.ravel()
+    found = np.searchsorted(flat_key, _keys(pidx, day), side="left") - 1
+    course = np.where(
+        (found >= 0) & (found // K == pidx), found % K, -1
+    )  # -1: before the first course
+    at = pidx * K + np.maximum(course, 0)
+    since = day - start_day.ravel()[at]
+    level_before = low_level[:, :K].ravel()[at]
+    level_after = low_level[:, 1:].ravel()[at]
+    kind = response.ravel()[at]
+    top = plateau.ravel()[at]
+    ttr = time_to_response.ravel()[at]
+    lost_on = loss_day.ravel()[at]
     noise = np.exp(0.15 * rng.standard_normal(day.size))
 
     def low(level: np.ndarray) -> np.ndarray:
@@ -948,7 +955,7 @@ def _simulate_counts(
     r_value = np.clip(top * noise, np.maximum(31.0, np.ceil(2.5 * level_before)), 99.0)
     responding = np.where(kind == 0, cr_value, r_value)
     value = np.where(since < ttr, np.clip(ramp, 1.0, np.where(kind == 0, 900.0, 99.0)), responding)
-    value = np.where(day >= loss_day[pidx, k], low(level_after), value)
+    value = np.where(day >= lost_on, low(level_after), value)
     value = np.where(kind == 2, low(level_after), value)
     value = np.where(course < 0, low(low_level[pidx, 0]), value)
 
@@ -963,7 +970,7 @@ def _simulate_counts(
         boosted = (found >= 0) & (elapsed >= 0) & (elapsed < 10)
         value = np.where(boosted, np.maximum(value, rng.uniform(40.0, 150.0, day.size)), value)
 
-    order = np.lexsort((day, pidx))
+    order = np.argsort(_keys(pidx, day), kind="stable")
     return {
         "pidx": pidx[order],
         "date": day[order],

@@ -75,10 +75,10 @@ class CenterText:
     def booleans(self, values: np.ndarray) -> pa.Array:
         """The center's spelling of yes/no; false left empty by centers that rely on the default."""
         true, false = self.style.booleans
-        out = pa.array(np.where(values, true, false))
+        index = values.astype(np.int64)
         if not self.style.fill_false:
-            out = pc.if_else(pa.array(values), out, pa.scalar(None, pa.string()))
-        return out
+            index = np.where(values, 1, -1)
+        return vocab(index, (false, true))
 
     def drug_names(self) -> list[str]:
         """Drug vocabulary in the center's letter case."""
@@ -156,12 +156,12 @@ def render_chunk(chunk: Chunk, text: CenterText, rng: np.random.Generator) -> di
     out["patients"] = {
         "patient_id": ids,
         "center": _constant(code, n),
-        "sex": pa.array(np.where(p["female"], "F", "M")),
+        "sex": vocab(p["female"].astype(np.int64), ("M", "F")),
         "birth_date": text.partial_dates(p["birth"], p["birth_precision"]),
         "diagnosis_date": text.partial_dates(
             p["diagnosis"], np.where(style.date_format == "dmy", 0, p["diagnosis_precision"])
         ),
-        "itp_type": pa.array(np.where(p["secondary"], "secondary", "primary")),
+        "itp_type": vocab(p["secondary"].astype(np.int64), ("primary", "secondary")),
         "secondary_cause": vocab(
             p["cause"],
             [
