@@ -14,6 +14,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from itpcohort.errors import ItpcohortError, UsageError
 
@@ -75,7 +76,26 @@ def synth(
     ] = 0.0,
 ) -> None:
     """Write a realistic synthetic multicentre study in the input layout, one folder per center."""
-    _not_built("synth", 3)
+    from itpcohort.synth import MANIFEST, generate_study
+
+    summary = generate_study(out_dir, patients, centers=centers, seed=seed, messy=messy)
+    table = Table(title=f"Synthetic study: {summary.patients} patients, seed {summary.seed}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in summary.rows.items():
+        table.add_row(name, f"{count:,}")
+    table.add_row("[bold]total[/]", f"[bold]{summary.total_rows:,}[/]")
+    out.print(table)
+    out.print(f"centers: {', '.join(summary.centers)}")
+    if messy > 0:
+        out.print(
+            f"{summary.injected_errors:,} injected errors listed in "
+            f"{escape(str(summary.out_dir / MANIFEST))}"
+        )
+    out.print(
+        f"written to {escape(str(summary.out_dir))} in {summary.elapsed_seconds:.1f} s "
+        "(one folder per center, study.toml declares their formats)"
+    )
 
 
 @app.command()
