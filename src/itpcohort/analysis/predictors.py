@@ -276,7 +276,7 @@ class FirthLogit:
     backend, so results do not depend on whether numba is installed.
 
     Attributes (after ``fit``): ``terms_`` (list of FirthTerm), ``n_``, ``events_``, ``loglik_``
-    (penalized), ``converged_``, ``warnings_`` (messages of the solver), ``summary`` (DataFrame).
+    (penalized), ``converged_``, ``warnings_`` (what could not be computed), ``summary`` (DataFrame).
     """
 
     def __init__(self, tol: float = FIRTH_TOLERANCE, max_iter: int = FIRTH_MAX_ITER) -> None:
@@ -289,18 +289,42 @@ class FirthLogit:
         y = outcome.to_numpy(dtype=int)
         self.n_ = len(y)
         self.events_ = int(y.sum())
-        model = FirthLogisticRegression(
-            backend="numpy", max_iter=self.max_iter, gtol=self.tol, xtol=self.tol
-        )
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            model.fit(X, y)
-            model.lrt(list(range(X.shape[1])))
-            ci = model.conf_int(
-                method="pl", features=list(range(X.shape[1])), tol=self.tol, max_iter=self.max_iter
-            )
-        self.warnings_ = sorted({str(w.message) for w in caught})
+        with warnings.catch_warnings():
+            # the solver's warnings are replaced by the explicit notes below
+            warnings.simplefilter("ignore")
+            # Pure Newton steps first (firthmodels still caps each step at 5): at a 1e-10 tolerance
+            # its step-halving can fail once the penalized log-likelihood no longer improves in
+            # float64 near the optimum. Step-halving is the fallback when Newton does not converge.
+            for max_halfstep in (0, 25):
+                model = FirthLogisticRegression(
+                    backend="numpy",
+                    max_iter=self.max_iter,
+                    gtol=self.tol,
+                    xtol=self.tol,
+                    max_halfstep=max_halfstep,
+                )
+                model.fit(X, y)
+                if model.converged_:
+                    break
+            indices = list(range(X.shape[1]))
+            model.lrt(indices)
+            if np.isnan(model.lrt_pvalues_[indices]).any():
+                model.max_halfstep = 25 - model.max_halfstep  # retry the other way
+                model.lrt(indices)
+            ci = model.conf_int(method="pl", features=indices, tol=self.tol, max_iter=self.max_iter)
         self.converged_ = bool(model.converged_)
+        self.warnings_ = []
+        if not self.converged_:
+            self.warnings_.append("the Firth fit did not converge")
+        for j, name in enumerate(design.columns):
+            if self.converged_ and np.isnan(model.lrt_pvalues_[j]):
+                self.warnings_.append(f"{name}: the restricted fit of the LR test did not converge")
+            for k, side in enumerate(("lower", "upper")):
+                if self.converged_ and np.isnan(ci[j, k]):
+                    self.warnings_.append(
+                        f"{name}: profile {side} bound not found (the penalized likelihood may "
+                        "not fall to the 95% cut-off on that side)"
+                    )
         self.loglik_ = float(model.loglik_)
         self.model_ = model
         terms = []
@@ -423,9 +447,7 @@ def fit_firth(frame: pd.DataFrame, factors: list[str]) -> FirthModel:
         model = FirthLogit().fit(design, data[OUTCOME])
     except (np.linalg.LinAlgError, ValueError) as error:
         return FirthModel([], n, events, factors, f"not estimable: {error}")
-    if not model.converged_:
-        notes.append("the Firth fit did not converge")
-    notes += [f"solver: {message}" for message in model.warnings_]
+    notes += model.warnings_
     return FirthModel(model.terms_, n, events, factors, "; ".join(notes) or None)
 
 

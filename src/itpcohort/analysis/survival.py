@@ -8,6 +8,8 @@ conventions differ from R and are set here:
 * where S = 0 the band is undefined in R (NA) but 0 in lifelines; where S = 1 it is NA in R and 1
   in lifelines. The band is set to NaN at both, as in R (it matters when the band's crossing of 0.5
   is searched);
+* lifelines' S is exp(Σ log(1 − d/n)), R's the running product of (n − d)/n: they differ in the
+  last bit, which decides whether S equals 0.5 exactly, so S is taken as R computes it;
 * lifelines' median is the first time S ≤ 0.5. R's ``quantile.survfit`` takes, where a curve equals
   0.5 (within √machine-ε) from an event time on, the midpoint between that time and the next time
   the curve drops — or, when it never drops again, the last observed time (event or censoring).
@@ -111,7 +113,11 @@ class KaplanMeierDuration:
         fitter = KaplanMeierFitter(alpha=1 - CONFIDENCE_LEVEL).fit(duration, observed)
         table = fitter.event_table
         band = fitter.confidence_interval_
-        surv = fitter.survival_function_.iloc[:, 0].to_numpy(dtype=float)
+        # lifelines computes S as exp(Σ log(1 − d/n)); R multiplies km *= (n − d)/n. The last bit
+        # decides whether S "equals 0.5 exactly" (the median's midpoint rule), so S is recomputed
+        # from lifelines' event table with R's arithmetic.
+        at_risk = table["at_risk"].to_numpy(dtype=float)
+        surv = np.cumprod((at_risk - table["observed"].to_numpy(dtype=float)) / at_risk)
         lower = band.iloc[:, 0].to_numpy(dtype=float).copy()
         upper = band.iloc[:, 1].to_numpy(dtype=float).copy()
         undefined = (surv <= 0.0) | (surv >= 1.0)  # R: the log-log band is NA at S = 0 and S = 1
