@@ -14,7 +14,9 @@ conventions differ from R and are set here:
   0.5 (within √machine-ε) from an event time on, the midpoint between that time and the next time
   the curve drops — or, when it never drops again, the last observed time (event or censoring).
   ``survfit_quantile`` transcribes that rule (R's internal ``findq``) for the estimate and for each
-  band; lifelines has no such option.
+  band; lifelines has no such option. One deliberate difference: R decides whether the curve
+  reaches 0.5 at all without its tolerance, so a curve equal to 0.5 in exact arithmetic but stored
+  as 0.5000000000000001 has no median in R; here it has the median the plan defines.
 """
 
 from __future__ import annotations
@@ -45,7 +47,10 @@ def survfit_quantile(
     """
     x = np.concatenate([[0.0], np.asarray(times, dtype=float)])
     y = np.concatenate([[0.0], 1.0 - np.asarray(curve, dtype=float)])
-    if np.all(np.isnan(y)) or np.nanmax(y) < p:
+    # R tests max(y) < p without its tolerance, so a curve that is 1/2 exactly but 1/2 + 1e-16 in
+    # floating point (8/10 · 6/8 · 5/6) never reaches its median in R. The plan says "equals 0.5
+    # exactly": the tolerance is applied here too (the one place where we differ from R on purpose).
+    if np.all(np.isnan(y)) or np.nanmax(y) < p - R_TOLERANCE:
         return None
     # duplicated(y) in R: NaN equals NaN, first occurrence kept
     keep = ~pd.Series(y).duplicated().to_numpy()

@@ -69,6 +69,13 @@ def test_km_last_step_exactly_one_half_uses_the_last_follow_up_time() -> None:
     assert fit.median_ == 500.0
 
 
+def test_km_exactly_one_half_despite_floating_point() -> None:
+    # S = 8/10 · 6/8 · 5/6 = 1/2 is 0.5000000000000001 in floating point; R's quantile.survfit then
+    # says "not reached" (NA). The plan's rule ("equals 0.5 exactly") gives (3 + 4) / 2.
+    fit = km([1, 1, 2, 2, 3, 4, 4, 4, 4, 4], [False] * 5 + [True] * 5)
+    assert fit.median_ == 3.5
+
+
 def test_km_every_duration_censored_has_no_median() -> None:
     fit = km([100, 200, 300], [True, True, True])
     assert (fit.median_, fit.ci_low_, fit.ci_high_, fit.events_) == (None, None, None, 0)
