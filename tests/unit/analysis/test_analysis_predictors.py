@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -101,3 +104,40 @@ def test_design_matrix_codes_regimen_against_375x4() -> None:
     design, notes = design_matrix(without_reference, ["regimen_course2"])
     assert list(design.columns) == ["regimen_course2=low_dose"]
     assert "reference 1000x2" in notes[0]
+
+
+def brute_force_fisher(table: np.ndarray) -> float:
+    """Every k × 2 table with the observed margins, enumerated plainly (math.comb, exact integers)."""
+    rows = [int(r) for r in table.sum(axis=1)]
+    column1 = int(table[:, 1].sum())
+
+    def weight(xs: tuple[int, ...]) -> int:
+        return math.prod(math.comb(r, x) for r, x in zip(rows, xs, strict=True))
+
+    observed = weight(tuple(int(v) for v in table[:, 1]))
+    tables = [xs for xs in itertools.product(*(range(r + 1) for r in rows)) if sum(xs) == column1]
+    extreme = sum(weight(xs) for xs in tables if weight(xs) <= observed * (1 + 1e-7))
+    return extreme / math.comb(sum(rows), column1)
+
+
+def test_fisher_k_by_2_equals_plain_enumeration() -> None:
+    rng = np.random.default_rng(11)
+    checked = 0
+    for _ in range(60):
+        k = int(rng.integers(3, 6))
+        table = rng.integers(0, 7, size=(k, 2))
+        if table[:, 1].sum() in (0, table.sum()):
+            continue
+        p, test = fisher_exact_kx2(table)
+        assert test == "fisher"
+        assert p == pytest.approx(brute_force_fisher(table), rel=1e-9, abs=1e-12)
+        checked += 1
+    assert checked > 40
+
+
+def test_fisher_k_by_2_stays_exact_for_large_cohorts() -> None:
+    # R: fisher.test(matrix(c(2700, 1500, 400, 240, 2600, 1400, 380, 200), 4), workspace = 2e8)
+    table = np.array([[2700, 2600], [1500, 1400], [400, 380], [240, 200]])
+    p, test = fisher_exact_kx2(table)
+    assert test == "fisher"
+    assert p == pytest.approx(0.511345117600812, rel=1e-8)
