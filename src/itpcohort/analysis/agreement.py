@@ -70,7 +70,8 @@ def investigator_agreement(
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            result = cohens_kappa(counts)
+            # unweighted kappa (wt=None): the four levels are compared as categories
+            result = cohens_kappa(counts, wt=None)
         kappa = finite_or_none(result.kappa)
         if kappa is None:
             note = "kappa undefined: both raters used a single, identical level"
