@@ -41,6 +41,6 @@ def typed(arrow_dtypes: bool) -> DerivedTables:
 @pytest.mark.parametrize("arrow_dtypes", [False, True])
 def test_typed_frames_give_the_same_results_as_text(arrow_dtypes: bool) -> None:
     tables = typed(arrow_dtypes)
-    assert not pd.api.types.is_object_dtype(tables.courses["start_date"].dtype)  # typed dates
+    assert not isinstance(tables.courses["start_date"].iloc[0], str)  # typed dates, not text
     expected = analyse(read_derived_tables(FOLDER), StudyConfig()).to_json_dict()
     assert analyse(tables, StudyConfig()).to_json_dict() == expected
