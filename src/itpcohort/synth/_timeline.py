@@ -20,6 +20,8 @@ MAX_INFUSIONS = 4
 EXTRACTION_DAY = int(np.datetime64("2025-06-30", "D").astype(np.int64))
 _RITUXIMAB_ERA = int(np.datetime64("2002-01-01", "D").astype(np.int64))
 _EARLIEST_DIAGNOSIS = int(np.datetime64("1978-01-01", "D").astype(np.int64))
+_EARLIEST_BIRTH = int(np.datetime64("1901-01-01", "D").astype(np.int64))
+_OLDEST_AT_FIRST_COURSE = 92.0
 _NEVER = np.iinfo(np.int64).max // 4  # a day that never comes (no loss, no next course)
 
 #: rituximab regimens simulated: name, dose, unit, number of infusions, days between infusions
@@ -100,9 +102,10 @@ def simulate_timeline(rng: np.random.Generator, n: int) -> Timeline:
         uniform_days(rng, 20, 365, n),
         lognormal(rng, 1500.0, 1.1, n, 60.0, 25 * 365.0).astype(np.int64),
     )
-    child_room = ((17.6 - age_at_diagnosis) * 365.25).astype(np.int64)
-    first_course_delay = np.where(
-        minor, np.clip(first_course_delay, 20, np.maximum(child_room, 20)), first_course_delay
+    # children are still children at their first course; nobody is older than 92 at it
+    room = np.where(minor, 17.6, _OLDEST_AT_FIRST_COURSE) - age_at_diagnosis
+    first_course_delay = np.clip(
+        first_course_delay, 20, np.maximum((room * 365.25).astype(np.int64), 20)
     )
 
     # --- courses: regimen, infusions, response, timing (days after diagnosis) --------------------
@@ -189,7 +192,8 @@ def simulate_timeline(rng: np.random.Generator, n: int) -> Timeline:
     )
     earliest = np.minimum(earliest, latest)
     diagnosis = earliest + (rng.random(n) * (latest - earliest + 1)).astype(np.int64)
-    birth = diagnosis - (age_at_diagnosis * 365.25).astype(np.int64)
+    # the oldest patients of the earliest diagnoses: born in 1901 at the earliest
+    birth = np.maximum(diagnosis - (age_at_diagnosis * 365.25).astype(np.int64), _EARLIEST_BIRTH)
     start_day = diagnosis[:, None] + start
     loss_day = diagnosis[:, None] + loss
     next_start_day = diagnosis[:, None] + next_start
