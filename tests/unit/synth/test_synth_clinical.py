@@ -223,7 +223,9 @@ def test_every_date_lies_between_1901_and_the_extraction_day(
         for column in table.columns:
             if pd.api.types.is_datetime64_any_dtype(table[column]):
                 dates = table[column].dropna()
-                assert (dates >= "1901-01-01").all() and (dates <= "2025-06-30").all(), column
+                assert (dates >= "1901-01-01").all(), column
+                if column != "end_date":  # a treatment's planned end may lie ahead
+                    assert (dates <= "2025-06-30").all(), column
 
 
 def test_summary_counts_match_the_cohort(tmp_path: Path) -> None:
