@@ -31,7 +31,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from itpcohort import schema
-from itpcohort.synth._cohort import NO_DATE, Chunk, Table
+from itpcohort.synth._arrays import NO_DATE, Table
+from itpcohort.synth._cohort import Chunk
 from itpcohort.synth._render import CenterText, Columns, integers, iso_dates, numbers, vocab
 
 #: kinds of injected errors, as written in the ``kind`` column of ``injected_errors.csv``

@@ -14,15 +14,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from itpcohort import schema
+from itpcohort.synth._arrays import NO_DATE, Table
 from itpcohort.synth._centers import CenterStyle
-from itpcohort.synth._cohort import (
-    AE_DESCRIPTIONS,
-    DEATH_CAUSES,
-    NO_DATE,
-    OTHER_DRUG_DETAILS,
-    Chunk,
-    Table,
-)
+from itpcohort.synth._cohort import Chunk
+from itpcohort.synth._vocab import AE_DESCRIPTIONS, DEATH_CAUSES, OTHER_DRUG_DETAILS
 
 Columns = dict[str, pa.Array]
 

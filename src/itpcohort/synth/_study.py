@@ -25,7 +25,7 @@ from itpcohort.synth._csvtext import CsvFile, join_rows
 from itpcohort.synth._messy import inject
 from itpcohort.synth._render import CenterText, column_order, id_width, render_chunk
 
-CHUNK_PATIENTS = 50_000
+CHUNK_PATIENTS = 20_000
 MANIFEST = "injected_errors.csv"
 MANIFEST_COLUMNS = ("file", "row", "column", "kind")
 _MARKER = "# Synthetic study written by `itpcohort synth`"

@@ -108,7 +108,8 @@ def _cell_problem(column: schema.Column, text: str, date_format: str | None) -> 
     """True when a non-empty cell cannot be read as its column's type."""
     kind = column.type
     if kind in (schema.ColumnType.DATE, schema.ColumnType.PARTIAL_DATE):
-        return parse_date(text, date_format, kind == schema.ColumnType.PARTIAL_DATE) is None
+        day = parse_date(text, date_format, kind == schema.ColumnType.PARTIAL_DATE)
+        return day is None or not 1900 <= day.year <= 2100  # an implausible year is a typo
     if kind == schema.ColumnType.VOCAB:
         allowed = {v.casefold() for v in column.vocabulary}
         return text.strip().casefold() not in allowed

@@ -216,6 +216,18 @@ def test_events_deaths_and_biomarkers(cohort: dict[str, pd.DataFrame]) -> None:
     assert {"igg", "cd19", "ana", "maipa_gpiibiiia"} <= set(cohort["biomarkers"].test)
 
 
+def test_every_date_lies_between_1901_and_the_extraction_day(
+    cohort: dict[str, pd.DataFrame],
+) -> None:
+    for table in cohort.values():
+        for column in table.columns:
+            if pd.api.types.is_datetime64_any_dtype(table[column]):
+                dates = table[column].dropna()
+                assert (dates >= "1901-01-01").all(), column
+                if column != "end_date":  # a treatment's planned end may lie ahead
+                    assert (dates <= "2025-06-30").all(), column
+
+
 def test_summary_counts_match_the_cohort(tmp_path: Path) -> None:
     summary: SynthSummary = generate_study(tmp_path / "s", 50, 2, seed=9)
     assert summary.patients == 50 and summary.centers == ("TLS", "PAR")
