@@ -128,7 +128,10 @@ def crf(
     lang: Annotated[Lang, typer.Option("--lang", help="Language of the workbook.")] = Lang.en,
 ) -> None:
     """Write a data-collection workbook or a REDCap data dictionary."""
-    _not_built("crf", 7)
+    from itpcohort.crf import write_crf
+
+    for line in write_crf(format_.value, out_file, lang.value):
+        out.print(line, markup=False, soft_wrap=True)
 
 
 @app.command()
