@@ -53,7 +53,6 @@ from itpcohort.crf.labels import (
 )
 from itpcohort.schema import (
     BOOLEAN_SPELLINGS,
-    PLATELET_MAX,
     TABLES,
     Column,
     ColumnType,
@@ -156,20 +155,42 @@ def _partial_date_formula(cell: str) -> str:
     )
 
 
+#: columns whose out-of-range values only warn: a platelet count per µL or mm3 is legitimate once
+#: its unit is chosen, and is divided by 1000 on import (``data-model.md``, platelet_counts)
+WARN_ONLY = frozenset({("platelet_counts", "platelets")})
+
+
+def _numeric_check(column: Column, lang: Language) -> tuple[dict[str, object], str, str]:
+    """The whole/decimal check of a numeric column, its error title and its error message."""
+    integer = column.type is ColumnType.INTEGER
+    check: dict[str, object] = {"type": "whole" if integer else "decimal"}
+    low, high = column.minimum, column.maximum
+    if low is not None and high is not None:
+        check |= {"operator": "between", "formula1": _number(low), "formula2": _number(high)}
+    elif low is not None:
+        check |= {"operator": "greaterThanOrEqual", "formula1": _number(low)}
+    elif high is not None:
+        check |= {"operator": "lessThanOrEqual", "formula1": _number(high)}
+    else:
+        check |= {"operator": "between", "formula1": "-1E+307", "formula2": "1E+307"}
+    title = UI["dv_integer_title" if integer else "dv_number_title"](lang)
+    error = UI["dv_integer_error" if integer else "dv_number_error"](lang)
+    return check, title, error.format(allowed=range_text(column, lang))
+
+
 def _validation(
     table: Table, column: Column, letter: str, list_range: str | None, lang: Language
 ) -> DataValidation:
     """The data validation of one column: its check, its input message and its error message."""
     texts = COLUMN_TEXTS[(table.name, column.name)]
     first_cell = f"{letter}{FIRST_DATA_ROW}"
-    kwargs: dict[str, object] = {}
+    check: dict[str, object] = {}
     error_title, error = "", ""
-    style = "stop"
     if list_range is not None:
-        kwargs = {"type": "list", "formula1": list_range}
+        check = {"type": "list", "formula1": list_range}
         error_title, error = UI["dv_list_title"](lang), UI["dv_list_error"](lang)
     elif column.type is ColumnType.DATE:
-        kwargs = {
+        check = {
             "type": "date",
             "operator": "between",
             "formula1": str(int(to_excel(EARLIEST_DATE))),
@@ -177,36 +198,23 @@ def _validation(
         }
         error_title, error = UI["dv_date_title"](lang), UI["dv_date_error"](lang)
     elif column.type is ColumnType.PARTIAL_DATE:
-        kwargs = {"type": "custom", "formula1": _partial_date_formula(first_cell)}
+        check = {"type": "custom", "formula1": _partial_date_formula(first_cell)}
         error_title, error = UI["dv_partial_title"](lang), UI["dv_partial_error"](lang)
     elif column.type in (ColumnType.NUMBER, ColumnType.INTEGER):
-        integer = column.type is ColumnType.INTEGER
-        kwargs = {"type": "whole" if integer else "decimal"}
-        low, high = column.minimum, column.maximum
-        if low is not None and high is not None:
-            kwargs |= {"operator": "between", "formula1": _number(low), "formula2": _number(high)}
-        elif low is not None:
-            kwargs |= {"operator": "greaterThanOrEqual", "formula1": _number(low)}
-        elif high is not None:
-            kwargs |= {"operator": "lessThanOrEqual", "formula1": _number(high)}
-        else:
-            kwargs |= {"operator": "between", "formula1": "-1E+307", "formula2": "1E+307"}
-        error_title = UI["dv_integer_title" if integer else "dv_number_title"](lang)
-        error = UI["dv_integer_error" if integer else "dv_number_error"](lang).format(
-            allowed=range_text(column, lang)
-        )
-        if column.maximum == PLATELET_MAX and column.name == "platelets":
-            style, error = "warning", UI["dv_platelets_error"](lang)
+        check, error_title, error = _numeric_check(column, lang)
+    warn_only = (table.name, column.name) in WARN_ONLY
+    if warn_only:
+        error = UI["dv_platelets_error"](lang)
     validation = DataValidation(
         allow_blank=True,
         showErrorMessage=bool(error),
         showInputMessage=True,
         promptTitle=_fits(texts.label(lang), MAX_TITLE),
         prompt=_fits(texts.help(lang), MAX_MESSAGE),
-        **kwargs,
+        **check,
     )
     if error:
-        validation.errorStyle = style
+        validation.errorStyle = "warning" if warn_only else "stop"
         validation.errorTitle = _fits(error_title, MAX_TITLE)
         validation.error = _fits(error, MAX_MESSAGE)
     validation.add(f"{first_cell}:{letter}{LAST_ROW}")
