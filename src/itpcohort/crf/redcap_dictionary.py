@@ -34,8 +34,8 @@ import re
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
-from itpcohort.crf._safe_csv import write_csv
 from itpcohort.crf.labels import COLUMN_TEXTS, UI, VALUE_LABELS, Language, spelling
+from itpcohort.io.safe_csv import write_csv
 from itpcohort.schema import PATIENTS, TABLES, Column, ColumnType, Table
 
 #: REDCap's data dictionary headers, in REDCap's order (columns A to R)

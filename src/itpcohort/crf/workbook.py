@@ -39,7 +39,6 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from itpcohort.crf._safe_csv import neutralise
 from itpcohort.crf.labels import (
     BOOLEAN_WORDS,
     COLUMN_TEXTS,
@@ -51,6 +50,7 @@ from itpcohort.crf.labels import (
     Language,
     spelling,
 )
+from itpcohort.io.safe_csv import neutralise
 from itpcohort.schema import (
     BOOLEAN_SPELLINGS,
     TABLES,
