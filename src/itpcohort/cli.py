@@ -178,7 +178,10 @@ def export(
     out_file: Annotated[Path, typer.Option("--out", help="Output file.")],
 ) -> None:
     """Write an imported study back as a workbook or a REDCap import file."""
-    _not_built("export", 7)
+    from itpcohort.crf.export import export_study
+
+    for line in export_study(study, format_.value, out_file):
+        out.print(line, markup=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -368,7 +368,8 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     fixed date on every entry.
     """
     raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+    # stored, not compressed: the archive is compressed once, when rewritten below
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as archive:
         ExcelWriter(workbook, archive).write_data()
     fixed = io.BytesIO()
     date_time = FIXED_TIMESTAMP.timetuple()[:6]
