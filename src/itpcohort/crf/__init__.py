@@ -2,7 +2,8 @@
 
 Both are generated from :mod:`itpcohort.schema`, in English or French: ``workbook`` writes the
 .xlsx a center fills by hand, ``redcap_dictionary`` the REDCap data dictionary and the list of its
-repeating instruments.
+repeating instruments. ``export`` writes an imported study back in either form
+(``itpcohort export``).
 """
 
 from __future__ import annotations
