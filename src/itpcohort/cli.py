@@ -165,7 +165,10 @@ def crf(
     lang: Annotated[Lang, typer.Option("--lang", help="Language of the workbook.")] = Lang.en,
 ) -> None:
     """Write a data-collection workbook or a REDCap data dictionary."""
-    _not_built("crf", 7)
+    from itpcohort.crf import write_crf
+
+    for line in write_crf(format_.value, out_file, lang.value):
+        out.print(line, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -175,7 +178,10 @@ def export(
     out_file: Annotated[Path, typer.Option("--out", help="Output file.")],
 ) -> None:
     """Write an imported study back as a workbook or a REDCap import file."""
-    _not_built("export", 7)
+    from itpcohort.crf.export import export_study
+
+    for line in export_study(study, format_.value, out_file):
+        out.print(line, markup=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> None:
