@@ -14,6 +14,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from itpcohort.errors import ItpcohortError, UsageError
 
@@ -24,8 +25,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, emoji=False)
+err = Console(stderr=True, highlight=False, emoji=False)
 
 
 class Lang(StrEnum):
@@ -75,7 +76,26 @@ def synth(
     ] = 0.0,
 ) -> None:
     """Write a realistic synthetic multicentre study in the input layout, one folder per center."""
-    _not_built("synth", 3)
+    from itpcohort.synth import MANIFEST, generate_study
+
+    summary = generate_study(out_dir, patients, centers=centers, seed=seed, messy=messy)
+    table = Table(title=f"Synthetic study: {summary.patients} patients, seed {summary.seed}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in summary.rows.items():
+        table.add_row(name, f"{count:,}")
+    table.add_row("[bold]total[/]", f"[bold]{summary.total_rows:,}[/]")
+    out.print(table)
+    out.print(f"centers: {', '.join(summary.centers)}")
+    if messy > 0:
+        out.print(
+            f"{summary.injected_errors:,} injected errors listed in "
+            f"{escape(str(summary.out_dir / MANIFEST))}"
+        )
+    out.print(
+        f"written to {escape(str(summary.out_dir))} in {summary.elapsed_seconds:.1f} s "
+        "(one folder per center, study.toml declares their formats)"
+    )
 
 
 @app.command()
@@ -145,7 +165,10 @@ def crf(
     lang: Annotated[Lang, typer.Option("--lang", help="Language of the workbook.")] = Lang.en,
 ) -> None:
     """Write a data-collection workbook or a REDCap data dictionary."""
-    _not_built("crf", 7)
+    from itpcohort.crf import write_crf
+
+    for line in write_crf(format_.value, out_file, lang.value):
+        out.print(line, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -155,7 +178,10 @@ def export(
     out_file: Annotated[Path, typer.Option("--out", help="Output file.")],
 ) -> None:
     """Write an imported study back as a workbook or a REDCap import file."""
-    _not_built("export", 7)
+    from itpcohort.crf.export import export_study
+
+    for line in export_study(study, format_.value, out_file):
+        out.print(line, markup=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> None:

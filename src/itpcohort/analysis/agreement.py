@@ -1,0 +1,100 @@
+"""Analysis 8: agreement of the derived response with the investigator's (``response-criteria.md`` §9).
+
+Courses of the included patients that have an investigator assessment are compared; the derived
+response is always the one analysed. Agreement is exact agreement on the four levels CR/R/NR/NE;
+Cohen's (unweighted) kappa comes from statsmodels' ``cohens_kappa`` on the 4 × 4 table.
+A course whose investigator response is empty is not an assessment and is left out (counted).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.inter_rater import cohens_kappa
+
+from itpcohort.analysis.estimates import Proportion, finite_or_none, proportion
+from itpcohort.analysis.population import KEY
+from itpcohort.schema import RESPONSES
+
+
+@dataclass(frozen=True)
+class DiscordantCourse:
+    """A course whose derived response differs from the investigator's."""
+
+    center: str
+    patient_id: str
+    course: int
+    investigator_response: str
+    derived_response: str
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Investigator vs derived response: n, % agreement, Cohen's kappa, discordant courses."""
+
+    n_courses: int
+    agreement: Proportion
+    kappa: float | None
+    kappa_ci_low: float | None
+    kappa_ci_high: float | None
+    table: list[list[int]]
+    discordant: list[DiscordantCourse] = field(default_factory=list)
+    not_assessed: int = 0
+    note: str | None = None
+
+
+def investigator_agreement(
+    comparison: pd.DataFrame | None, patients: pd.DataFrame
+) -> Agreement | None:
+    """Agreement over the assessed courses of the included patients; None without assessments."""
+    if comparison is None or len(comparison) == 0:
+        return None
+    rows = comparison.merge(patients[KEY], on=KEY, how="inner")
+    not_assessed = int(rows["investigator_response"].isna().sum())
+    rows = rows[rows["investigator_response"].notna()]
+    rows = rows.sort_values([*KEY, "course_number"]).reset_index(drop=True)
+    investigator, derived = rows["investigator_response"], rows["derived_response"]
+    counts = np.array(
+        [[int(((investigator == a) & (derived == b)).sum()) for b in RESPONSES] for a in RESPONSES],
+        dtype=int,
+    ).reshape(len(RESPONSES), len(RESPONSES))
+    n = int(counts.sum())
+    agree = int(np.trace(counts))
+    kappa = low = high = None
+    note = None
+    if n == 0:
+        note = "no investigator assessment for the included patients"
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            # unweighted kappa (wt=None): the four levels are compared as categories
+            result = cohens_kappa(counts, wt=None)
+        kappa = finite_or_none(result.kappa)
+        if kappa is None:
+            note = "kappa undefined: both raters used a single, identical level"
+        else:
+            low, high = finite_or_none(result.kappa_low), finite_or_none(result.kappa_upp)
+    discordant = [
+        DiscordantCourse(
+            center=str(r.center),
+            patient_id=str(r.patient_id),
+            course=int(r.course_number),
+            investigator_response=str(r.investigator_response),
+            derived_response=str(r.derived_response),
+        )
+        for r in rows[rows["investigator_response"] != rows["derived_response"]].itertuples()
+    ]
+    return Agreement(
+        n_courses=n,
+        agreement=proportion(agree, n),
+        kappa=kappa,
+        kappa_ci_low=low,
+        kappa_ci_high=high,
+        table=counts.tolist(),
+        discordant=discordant,
+        not_assessed=not_assessed,
+        note=note,
+    )

@@ -1,0 +1,199 @@
+"""The study population and its flow diagram (``flagship-study.md``, Population).
+
+Screened patients are the patients of ``patient_baseline`` (every patient with at least one
+rituximab course). A patient is included when all hold: at least 2 courses; age at course 1
+(completed years) at least ``min_age``; a platelet count dated after the course-1 start (inside or
+outside the response window, ``has_count_after_course1``).
+
+Each excluded patient is counted once, under the **first** reason that holds in this order:
+``< 2 courses``, ``age < 18 at course 1``, ``no platelet count after course 1``. The order goes
+from what defines a retreatment study (a second course) to who is eligible (age) to whether the
+data allow an assessment (a count), the usual order of a CONSORT-style flow; the number of
+patients meeting each reason whatever the others (``excluded_any``) is reported too, so no
+information is lost by the ordering. A patient whose age at course 1 is unknown is excluded as
+``age unknown at course 1`` (shown only when it happens).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from itpcohort.analysis.tables import AnalysisInputError, DerivedTables
+
+KEY = ["center", "patient_id"]
+MONTH_DAYS = 365.25 / 12
+REASON_COURSES = "< 2 courses"
+REASON_NO_COUNT = "no platelet count after course 1"
+REASON_AGE_UNKNOWN = "age unknown at course 1"
+
+
+def age_reason(min_age: int) -> str:
+    """The exclusion reason for age, with the configured minimum age (``age < 18 at course 1``)."""
+    return f"age < {min_age} at course 1"
+
+
+def exclusion_order(min_age: int) -> tuple[str, ...]:
+    """Exclusion reasons in the order they are applied (the first that holds is counted)."""
+    return (REASON_COURSES, age_reason(min_age), REASON_AGE_UNKNOWN, REASON_NO_COUNT)
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Patients screened, included, and excluded by reason (first reason that holds)."""
+
+    screened: int
+    included: int
+    excluded: dict[str, int]
+    excluded_any: dict[str, int]
+    order: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Population:
+    """The included patients as one wide frame, their courses, and the flow that led to them.
+
+    ``patients`` has one row per included patient, sorted by center and patient id, with the
+    baseline columns, ``<column>_c1`` and ``<column>_c2`` copies of the course-1 and course-2
+    columns, and the ``retreatment`` columns. ``courses`` holds every course of those patients.
+    """
+
+    patients: pd.DataFrame
+    courses: pd.DataFrame
+    flow: Flow
+    retreatment: pd.DataFrame
+
+
+COURSE_WIDE_COLUMNS = (
+    "start_date",
+    "regimen",
+    "age_at_course",
+    "itp_phase",
+    "prior_lines",
+    "splenectomy_before",
+    "response",
+    "time_to_response_days",
+    "duration_days",
+    "duration_censored",
+    "cr_duration_days",
+    "cr_duration_censored",
+)
+
+
+def patient_frame(tables: DerivedTables) -> pd.DataFrame:
+    """One row per screened patient: baseline, course 1 and course 2 columns, number of courses.
+
+    Raises ``AnalysisInputError`` when the tables disagree on who the patients are (a course of a
+    patient absent from ``patient_baseline``, a duplicated patient or course).
+    """
+    baseline = tables.patient_baseline
+    courses = tables.courses
+    if baseline.duplicated(KEY).any():
+        dup = baseline[baseline.duplicated(KEY)].iloc[0]
+        raise AnalysisInputError(
+            f"patient_baseline: patient {dup['center']}/{dup['patient_id']} appears twice"
+        )
+    if courses.duplicated([*KEY, "course_number"]).any():
+        dup = courses[courses.duplicated([*KEY, "course_number"])].iloc[0]
+        raise AnalysisInputError(
+            f"courses: course {dup['course_number']} of {dup['center']}/{dup['patient_id']} "
+            "appears twice"
+        )
+    known = courses.merge(baseline[KEY], on=KEY, how="left", indicator=True)
+    orphans = known[known["_merge"] == "left_only"]
+    if len(orphans):
+        row = orphans.iloc[0]
+        raise AnalysisInputError(
+            f"courses: patient {row['center']}/{row['patient_id']} has courses but no row in "
+            "patient_baseline"
+        )
+
+    wide = baseline.sort_values(KEY).reset_index(drop=True)
+    n_courses = courses.groupby(KEY).size().rename("n_courses_derived").reset_index()
+    wide = wide.merge(n_courses, on=KEY, how="left")
+    wide["n_courses_derived"] = wide["n_courses_derived"].fillna(0).astype(int)
+    for number in (1, 2):
+        course = courses.loc[courses["course_number"] == number, [*KEY, *COURSE_WIDE_COLUMNS]]
+        course = course.rename(columns={c: f"{c}_c{number}" for c in COURSE_WIDE_COLUMNS})
+        wide = wide.merge(course, on=KEY, how="left")
+    return wide
+
+
+def select_population(tables: DerivedTables, min_age: int) -> Population:
+    """Apply the inclusion criteria to the screened patients and count every exclusion by reason."""
+    wide = patient_frame(tables)
+    age = wide["age_at_course_c1"]
+    has_count = wide["has_count_after_course1"].fillna(False).astype(bool)
+    reasons = {
+        REASON_COURSES: wide["n_courses_derived"] < 2,
+        age_reason(min_age): age.notna() & (age < min_age),
+        REASON_AGE_UNKNOWN: age.isna(),
+        REASON_NO_COUNT: ~has_count,
+    }
+    order = exclusion_order(min_age)
+    excluded_so_far = pd.Series(False, index=wide.index)
+    first_reason_counts: dict[str, int] = {}
+    for reason in order:
+        first = reasons[reason] & ~excluded_so_far
+        first_reason_counts[reason] = int(first.sum())
+        excluded_so_far |= reasons[reason]
+    shown = [r for r in order if r != REASON_AGE_UNKNOWN or first_reason_counts[r] > 0]
+    flow = Flow(
+        screened=len(wide),
+        included=int((~excluded_so_far).sum()),
+        excluded={r: first_reason_counts[r] for r in shown},
+        excluded_any={r: int(reasons[r].sum()) for r in shown},
+        order=tuple(shown),
+    )
+    included = wide[~excluded_so_far].reset_index(drop=True)
+    retreatment = tables.retreatment.merge(included[KEY], on=KEY, how="inner")
+    retreatment = retreatment.sort_values(KEY).reset_index(drop=True)
+    missing = included[KEY].merge(retreatment[KEY], on=KEY, how="left", indicator=True)
+    missing = missing[missing["_merge"] == "left_only"]
+    if len(missing):
+        row = missing.iloc[0]
+        raise AnalysisInputError(
+            f"retreatment: included patient {row['center']}/{row['patient_id']} (2 courses or "
+            "more) has no row"
+        )
+    patients = included.merge(
+        retreatment.drop(
+            columns=[c for c in retreatment.columns if c in included and c not in KEY]
+        ),
+        on=KEY,
+        how="left",
+    )
+    courses = tables.courses.merge(included[KEY], on=KEY, how="inner")
+    courses = courses.sort_values([*KEY, "course_number"]).reset_index(drop=True)
+    return Population(patients=patients, courses=courses, flow=flow, retreatment=retreatment)
+
+
+def drop_patients_with_ne(population: Population, courses: tuple[int, ...] = (1, 2)) -> Population:
+    """The population without patients whose response is ``NE`` at any of ``courses``.
+
+    Used by the ``ne_excluded`` sensitivity run. Only courses 1 and 2 are looked at by default: they
+    are the courses every outcome of the plan compares, and dropping a patient for an NE course 3
+    would remove information without changing what the analysis measures.
+    """
+    patients = population.patients
+    has_ne = pd.Series(False, index=patients.index)
+    for number in courses:
+        has_ne |= patients[f"response_c{number}"].eq("NE").fillna(False).astype(bool)
+    kept = patients[~has_ne].reset_index(drop=True)
+    reason = "NE at course " + " or ".join(str(c) for c in courses)
+    flow = population.flow
+    new_flow = Flow(
+        screened=flow.screened,
+        included=len(kept),
+        excluded={**flow.excluded, reason: int(has_ne.sum())},
+        excluded_any={**flow.excluded_any, reason: int(has_ne.sum())},
+        order=(*flow.order, reason),
+    )
+    keep = kept[KEY]
+    return Population(
+        patients=kept,
+        courses=population.courses.merge(keep, on=KEY, how="inner"),
+        flow=new_flow,
+        retreatment=population.retreatment.merge(keep, on=KEY, how="inner"),
+    )

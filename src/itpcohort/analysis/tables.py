@@ -1,0 +1,238 @@
+"""The derived tables the analysis reads, as the derivation layer hands them over.
+
+The pipeline executes the Ibis derivations at the edge and gives ``analyse`` pandas DataFrames
+(``architecture.md``: derive → analysis). This module names the columns each analysis needs and
+brings the frames to one set of dtypes, whatever their origin (Ibis/pyarrow frames, or the CSV
+files of ``derived/`` and of the test fixtures): dates as ``datetime64``, booleans as nullable
+``boolean`` (missing stays missing: an empty duration flag of an NR course is not ``false``),
+counts and days as floats, codes as strings. A missing column or a value that cannot be read is an
+``AnalysisInputError`` naming the table, the column and the value — never a silent drop.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from itpcohort.errors import ItpcohortError
+from itpcohort.schema import AE_EVENTS, RESPONSES
+
+
+class AnalysisInputError(ItpcohortError):
+    """The derived tables handed to the analysis do not follow the contract (a bug upstream)."""
+
+    exit_code = 1
+
+
+#: column -> kind, for every column an analysis reads; other columns are kept untouched
+COURSES_COLUMNS: dict[str, str] = {
+    "center": "text",
+    "patient_id": "text",
+    "course_number": "int",
+    "start_date": "date",
+    "regimen": "text",
+    "age_at_course": "number",
+    "itp_phase": "text",
+    "prior_lines": "number",
+    "splenectomy_before": "bool",
+    "response": "response",
+    "time_to_response_days": "number",
+    "duration_days": "number",
+    "duration_censored": "bool",
+    "cr_duration_days": "number",
+    "cr_duration_censored": "bool",
+}
+BASELINE_COLUMNS: dict[str, str] = {
+    "center": "text",
+    "patient_id": "text",
+    "sex": "text",
+    "itp_type": "text",
+    "secondary_cause": "text",
+    "diagnosis_date": "date",
+    "age_at_diagnosis": "number",
+    "age_at_first_rtx": "number",
+    "has_count_after_course1": "bool",
+    "death_date": "date",
+    "followup_days": "number",
+}
+RETREATMENT_COLUMNS: dict[str, str] = {
+    "center": "text",
+    "patient_id": "text",
+    "response_similar_or_better": "bool",
+    "duration_course1_days": "number",
+    "duration_course1_censored": "bool",
+    "duration_similar_or_longer": "bool",
+}
+AE_COLUMNS: dict[str, str] = {
+    "center": "text",
+    "patient_id": "text",
+    "event": "event",
+    "ctcae_grade": "number",
+    "serious": "bool",
+    "course_number": "number",
+}
+INVESTIGATOR_COLUMNS: dict[str, str] = {
+    "center": "text",
+    "patient_id": "text",
+    "course_number": "int",
+    "investigator_response": "response_or_missing",
+    "derived_response": "response",
+}
+TABLE_COLUMNS: dict[str, dict[str, str]] = {
+    "courses": COURSES_COLUMNS,
+    "patient_baseline": BASELINE_COLUMNS,
+    "retreatment": RETREATMENT_COLUMNS,
+    "ae_by_course": AE_COLUMNS,
+    "investigator_comparison": INVESTIGATOR_COLUMNS,
+}
+
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+
+
+@dataclass(frozen=True)
+class DerivedTables:
+    """The executed derived tables of one derivation run (one criteria set).
+
+    ``investigator_comparison`` is None when the study collected no investigator assessments;
+    ``criteria`` is the criteria set actually used (name, version and every parameter), copied
+    as is into ``results.json``.
+    """
+
+    courses: pd.DataFrame
+    patient_baseline: pd.DataFrame
+    retreatment: pd.DataFrame
+    ae_by_course: pd.DataFrame
+    investigator_comparison: pd.DataFrame | None = None
+    criteria: dict[str, Any] = field(default_factory=dict)
+
+    def checked(self) -> DerivedTables:
+        """Return a copy with every column the analysis reads present and of one known dtype."""
+        investigator = self.investigator_comparison
+        return DerivedTables(
+            courses=_coerce("courses", self.courses, COURSES_COLUMNS),
+            patient_baseline=_coerce("patient_baseline", self.patient_baseline, BASELINE_COLUMNS),
+            retreatment=_coerce("retreatment", self.retreatment, RETREATMENT_COLUMNS),
+            ae_by_course=_coerce("ae_by_course", self.ae_by_course, AE_COLUMNS),
+            investigator_comparison=None
+            if investigator is None
+            else _coerce("investigator_comparison", investigator, INVESTIGATOR_COLUMNS),
+            criteria=dict(self.criteria),
+        )
+
+
+def read_derived_tables(folder: Path) -> DerivedTables:
+    """Read derived tables written as CSV (``courses.csv``, ...) plus ``criteria.json`` if present.
+
+    Used by the tests and fixtures; ``investigator_comparison.csv`` and ``ae_by_course.csv`` may be
+    absent (none recorded). Values are read as text and typed by ``DerivedTables.checked``.
+    """
+
+    def read(name: str, required: bool) -> pd.DataFrame | None:
+        path = folder / f"{name}.csv"
+        if not path.exists():
+            if required:
+                raise AnalysisInputError(f"{path}: derived table not found")
+            return None
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+
+    criteria_path = folder / "criteria.json"
+    criteria = json.loads(criteria_path.read_text("utf-8")) if criteria_path.exists() else {}
+    ae = read("ae_by_course", False)
+    if ae is None:
+        ae = pd.DataFrame({column: pd.Series(dtype=str) for column in AE_COLUMNS})
+    courses = read("courses", True)
+    baseline = read("patient_baseline", True)
+    retreatment = read("retreatment", True)
+    assert courses is not None and baseline is not None and retreatment is not None
+    return DerivedTables(
+        courses=courses,
+        patient_baseline=baseline,
+        retreatment=retreatment,
+        ae_by_course=ae,
+        investigator_comparison=read("investigator_comparison", False),
+        criteria=criteria,
+    ).checked()
+
+
+def _coerce(table: str, frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise AnalysisInputError(
+            f"{table}: expected a pandas DataFrame, got {type(frame).__name__}"
+        )
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise AnalysisInputError(
+            f"{table}: missing column(s) {', '.join(missing)}; the analysis reads "
+            f"{', '.join(columns)}"
+        )
+    out = frame.copy().reset_index(drop=True)
+    for column, kind in columns.items():
+        out[column] = _coerce_column(table, column, kind, out[column])
+    return out
+
+
+def _bad(table: str, column: str, values: pd.Series, allowed: str) -> AnalysisInputError:
+    value = values.iloc[0]
+    row = int(values.index[0])
+    return AnalysisInputError(
+        f"{table}: row {row}: {column}: cannot read {value!r}; expected {allowed}"
+    )
+
+
+def _coerce_column(table: str, column: str, kind: str, series: pd.Series) -> pd.Series:
+    if kind == "text":
+        text = series.astype("string").str.strip()
+        return text.mask(text == "")
+    if kind == "date":
+        try:
+            return pd.to_datetime(series, errors="raise").astype("datetime64[ns]")
+        except (ValueError, TypeError):
+            parsed = pd.to_datetime(series, errors="coerce")
+            return _raise(table, column, series[parsed.isna() & series.notna()], "an ISO date")
+    if kind in ("number", "int"):
+        numbers = pd.to_numeric(series.astype("object").replace("", None), errors="coerce")
+        bad = series[numbers.isna() & series.notna() & (series.astype("string") != "")]
+        if len(bad):
+            return _raise(table, column, bad, "a number")
+        numbers = numbers.astype("float64")
+        if kind == "int":
+            if numbers.isna().any() or (numbers % 1 != 0).any():
+                bad = series[numbers.isna() | (numbers % 1 != 0)]
+                return _raise(table, column, bad, "a whole number")
+            return numbers.astype("int64")
+        return numbers
+    if kind == "bool":
+        return _coerce_bool(table, column, series)
+    if kind in ("response", "response_or_missing", "event"):
+        text = series.astype("string").str.strip()
+        text = text.mask(text == "")
+        allowed = AE_EVENTS if kind == "event" else RESPONSES
+        required = kind != "response_or_missing"
+        bad = series[(text.isna() & required) | (text.notna() & ~text.isin(allowed))]
+        if len(bad):
+            return _raise(table, column, bad, f"one of {', '.join(allowed)}")
+        return text
+    raise ValueError(f"unknown column kind {kind}")
+
+
+def _coerce_bool(table: str, column: str, series: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.astype("boolean")
+    text = series.astype("string").str.strip().str.lower()
+    text = text.mask(text == "")
+    out = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    out[text.isin(_TRUE).fillna(False).astype(bool)] = True
+    out[text.isin(_FALSE).fillna(False).astype(bool)] = False
+    bad = series[text.notna() & ~text.isin(_TRUE | _FALSE)]
+    if len(bad):
+        _raise(table, column, bad, "true or false (or empty)")
+    return out
+
+
+def _raise(table: str, column: str, bad: pd.Series, allowed: str) -> pd.Series:
+    raise _bad(table, column, bad, allowed)
