@@ -1,4 +1,4 @@
-"""Write the canonical tables, ``rejected_rows`` and the warnings from the checked tables.
+"""Write the canonical tables and ``rejected_rows`` from the checked rows; find the warnings.
 
 Canonical values follow ``schema.CANONICAL_COLUMNS``: vocabularies lower-case (``sex`` and
 ``response`` upper-case), booleans typed with the data model's defaults (``rescue`` empty -> false;
@@ -84,27 +84,32 @@ def _expressions(table: str) -> dict[str, str]:
     raise KeyError(table)
 
 
-def write_canonical(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) -> None:
-    """Create or replace every canonical table and ``rejected_rows`` in the current transaction.
-
-    Rows are inserted file by file in line order (the printed path is then a constant of each
-    insert, cheaper than a join on 50 million rows).
-    """
+def create_canonical_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create (or replace) every canonical table, empty, in the current transaction."""
     for table in TABLES:
-        name = table.name
-        expressions = _expressions(name)
-        columns = CANONICAL_COLUMNS[name] + PROVENANCE_COLUMNS
+        columns = CANONICAL_COLUMNS[table.name] + PROVENANCE_COLUMNS
         definition = ", ".join(f"{q(c)} {t}" for c, t in columns)
-        select = [f"CAST({expressions[c]} AS {t}) AS {q(c)}" for c, t in CANONICAL_COLUMNS[name]]
-        con.execute(f"CREATE OR REPLACE TABLE main.{q(name)} ({definition})")
-        for file in files:
-            if file.table != name:
-                continue
-            con.execute(
-                f"INSERT INTO main.{q(name)} SELECT {', '.join(select)}, "
-                f"{lit(file.display)} AS source_file, line AS source_row "
-                f"FROM checked_{name} WHERE file_id = {file.file_id} AND NOT rejected ORDER BY line"
-            )
+        con.execute(f"CREATE OR REPLACE TABLE main.{q(table.name)} ({definition})")
+
+
+def insert_canonical(
+    con: duckdb.DuckDBPyConnection, table: str, source: str, file: StagedFile
+) -> None:
+    """Insert the accepted rows of ``file`` found in the checked rows ``source``, in line order.
+
+    The printed path is a constant of the insert (cheaper than a join on 50 million rows).
+    """
+    expressions = _expressions(table)
+    select = [f"CAST({expressions[c]} AS {t}) AS {q(c)}" for c, t in CANONICAL_COLUMNS[table]]
+    con.execute(
+        f"INSERT INTO main.{q(table)} SELECT {', '.join(select)}, "
+        f"{lit(file.display)} AS source_file, line AS source_row "
+        f"FROM {source} WHERE file_id = {file.file_id} AND NOT rejected ORDER BY line"
+    )
+
+
+def write_rejected_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Create (or replace) ``rejected_rows`` from ``problems``, in file and line order."""
     definition = ", ".join(f"{q(c)} {t}" for c, t in REJECTED_ROWS_COLUMNS)
     con.execute(f"CREATE OR REPLACE TABLE main.rejected_rows ({definition})")
     con.execute(

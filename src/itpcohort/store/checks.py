@@ -19,12 +19,10 @@ Order of the rules, each giving at most one reason per cell:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
 
-from itpcohort.errors import InputError, Problem
 from itpcohort.schema import (
     BOOLEAN_SPELLINGS,
     DRUG_CLASSES,
@@ -38,7 +36,7 @@ from itpcohort.schema import (
     ColumnType,
     Table,
 )
-from itpcohort.store.staging import OpenedFile, StagedFile, create_raw_patients, lit, q
+from itpcohort.store.staging import StagedFile, lit, q
 
 INTEGER_PATTERN = r"[+-]?[0-9]+"
 ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
@@ -657,7 +655,8 @@ def create_files_table(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) 
 
 
 def create_problems_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Build ``problems`` from the checked tables: one row per (file, line, column) problem.
+    """Build ``problems`` from the checked tables (``checked_patients`` and the rejected rows of
+    the child tables): one row per (file, line, column) problem.
 
     ``kind`` is ``problem`` (an input error) or ``held_back`` (a row rejected because its
     patient's row was); ``column_order`` sorts the problems of a row in data-model order.
@@ -681,56 +680,3 @@ def create_problems_table(con: duckdb.DuckDBPyConnection) -> None:
             f"'held_back' FROM {source} WHERE held_back IS NOT NULL"
         )
     con.execute("CREATE OR REPLACE TEMP TABLE problems AS " + " UNION ALL ".join(parts))
-
-
-def run_checks(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) -> None:
-    """Stream every file into DuckDB and check it: builds ``files``, ``checked_<table>`` for every
-    table and ``problems``. Raises InputError when a file turns out unreadable midway."""
-    files = [o.staged for o in opened]
-    create_files_table(con, files)
-    formats = DateFormats.of(files)
-    problems: list[Problem] = []
-
-    def stream(o: OpenedFile, target: str, build: Callable[[str], str]) -> None:
-        try:
-            o.stream(con, target, build)
-        except InputError as error:
-            problems.extend(error.problems)
-
-    def patients_insert(o: OpenedFile) -> Callable[[str], str]:
-        table = TABLES_BY_NAME["patients"]
-        return lambda view: (
-            "INSERT INTO raw_patients BY NAME "
-            + source_select(table, o.header.columns, view, o.staged.file_id, o.staged.source_index)
-        )
-
-    def child_insert(o: OpenedFile, table: Table) -> Callable[[str], str]:
-        def build(view: str) -> str:
-            source = source_select(
-                table, o.header.columns, view, o.staged.file_id, o.staged.source_index
-            )
-            with_center = "center" in o.header.columns
-            return f"INSERT INTO checked_{table.name} BY NAME " + child_select(
-                table, formats, source, with_center
-            )
-
-        return build
-
-    create_raw_patients(con)
-    for o in opened:
-        if o.staged.table == "patients":
-            stream(o, "raw_patients", patients_insert(o))
-    for statement in patients_statements(formats):
-        con.execute(statement)
-    for name in CHILD_TABLES:
-        table = TABLES_BY_NAME[name]
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE checked_{name} AS "
-            + child_select(table, formats, empty_source(table), with_center=False)
-        )
-        for o in opened:
-            if o.staged.table == name:
-                stream(o, f"checked_{name}", child_insert(o, table))
-    if problems:
-        raise InputError("the input cannot be imported", tuple(problems))
-    create_problems_table(con)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa
@@ -28,6 +28,13 @@ from itpcohort.schema import TABLES_BY_NAME
 def q(name: str) -> str:
     """A quoted SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    """The single value of a one-row, one-column query (the result is fully fetched, as duckdb 2
+    requires before the connection runs anything else)."""
+    rows = con.execute(sql).fetchall()
+    return rows[0][0]
 
 
 def lit(text: str) -> str:
@@ -116,21 +123,24 @@ class OpenedFile:
     header: HeaderMap
 
     def stream(
-        self, con: duckdb.DuckDBPyConnection, target: str, statement: Callable[[str], str]
+        self,
+        con: duckdb.DuckDBPyConnection,
+        on_chunk: Callable[[str], None],
+        discard: Callable[[], None],
     ) -> None:
-        """Run ``statement(view)``, which inserts into ``target``, with the file's rows as ``view``.
+        """Call ``on_chunk(view)`` for each chunk of the file's rows, registered as ``view``.
 
         The view has ``__line``, ``__row_error`` and one trimmed text column per table column
-        present in the file. When the fast CSV reader gives up midway, the rows it gave are
-        deleted from ``target`` and the file is read again by the exact reader.
+        present in the file. When the fast CSV reader gives up midway, ``discard()`` undoes what
+        the chunks did and the file is read again by the exact reader.
         """
-        self._run(con, statement, slow=False)
+        self._run(con, on_chunk, slow=False)
         if self.text.fast_failed:
-            con.execute(f"DELETE FROM {target} WHERE file_id = {self.staged.file_id}")
-            self._run(con, statement, slow=True)
+            discard()
+            self._run(con, on_chunk, slow=True)
 
     def _run(
-        self, con: duckdb.DuckDBPyConnection, statement: Callable[[str], str], slow: bool
+        self, con: duckdb.DuckDBPyConnection, on_chunk: Callable[[str], None], slow: bool
     ) -> None:
         keep = list(self.header.keep)
         schema = pa.schema(
@@ -147,7 +157,7 @@ class OpenedFile:
         def flush() -> None:
             con.register(view, pa.Table.from_batches(chunk, schema=schema))
             try:
-                con.execute(statement(view))
+                on_chunk(view)
             finally:
                 con.unregister(view)
 
