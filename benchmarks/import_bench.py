@@ -74,9 +74,7 @@ def write_bulk_study(root: Path, patients: int, counts_per_patient: int, centers
                 "patient_id": pa.concat_arrays([pid.take(np.repeat(np.arange(n), 8)), pid]),
                 "drug": _text(["rituximab"] * (8 * n) + ["prednisone"] * n),
                 "start_date": pa.concat_arrays([_dates(rtx_days), _dates(diagnosis)]),
-                "end_date": pa.concat_arrays(
-                    [_text([""] * (8 * n)), _dates(diagnosis + 30)]
-                ),
+                "end_date": pa.concat_arrays([_text([""] * (8 * n)), _dates(diagnosis + 30)]),
                 "dose": _text(["375"] * (8 * n) + ["60"] * n),
                 "dose_unit": _text(["mg/m2"] * (8 * n) + ["mg"] * n),
                 "rescue": _text(["no"] * (9 * n)),

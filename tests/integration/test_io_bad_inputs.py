@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.fixtures.io_study import Rows, set_cell, valid_tables, write_study
 
 from itpcohort.cli import main
-from tests.fixtures.io_study import Rows, set_cell, valid_tables, write_study
 
 Tables = dict[str, Rows]
 
@@ -67,7 +67,7 @@ def rename_column(table: str, old: str, new: str) -> Callable[[Tables], None]:
 
 
 P, T, C = "patients", "treatments", "platelet_counts"
-B, A, M, I = "bleeding_events", "adverse_events", "biomarkers", "investigator_assessments"
+B, A, M, IA = "bleeding_events", "adverse_events", "biomarkers", "investigator_assessments"
 
 CASES = [
     Case("unknown sex", P, 2, "sex", "allowed: F, M", cell(P, 2, "sex", "X")),
@@ -283,22 +283,27 @@ CASES = [
     ),
     Case(
         "course number zero",
-        I,
+        IA,
         2,
         "course_number",
         "below the minimum 1",
-        cell(I, 2, "course_number", "0"),
+        cell(IA, 2, "course_number", "0"),
     ),
     Case(
-        "unknown response", I, 3, "response", "allowed: CR, R, NR, NE", cell(I, 3, "response", "PR")
+        "unknown response",
+        IA,
+        3,
+        "response",
+        "allowed: CR, R, NR, NE",
+        cell(IA, 3, "response", "PR"),
     ),
     Case(
         "response date in words",
-        I,
+        IA,
         2,
         "response_date",
         "not a date",
-        cell(I, 2, "response_date", "yesterday"),
+        cell(IA, 2, "response_date", "yesterday"),
     ),
     Case(
         "event after death",

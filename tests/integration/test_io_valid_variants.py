@@ -13,10 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from itpcohort.cli import main
-from itpcohort.config import StudyConfig
-from itpcohort.io import validate_inputs
 from tests.fixtures.io_study import (
     VALID_COUNTS,
     Rows,
@@ -27,6 +23,10 @@ from tests.fixtures.io_study import (
     write_study,
     write_workbook,
 )
+
+from itpcohort.cli import main
+from itpcohort.config import StudyConfig
+from itpcohort.io import validate_inputs
 
 Tables = dict[str, Rows]
 
@@ -54,7 +54,9 @@ def _extra_columns(tables: Tables) -> None:
 
 
 def _french_booleans(tables: Tables) -> None:
-    for line, value in zip(range(2, 10), ("non", "NON", " Oui ", "n", "N", "", "OUI", "0")):
+    for line, value in zip(
+        range(2, 10), ("non", "NON", " Oui ", "n", "N", "", "OUI", "0"), strict=True
+    ):
         set_cell(tables, "treatments", line, "rescue", value)
     set_cell(tables, "bleeding_events", 2, "severe", "true")
     set_cell(tables, "adverse_events", 2, "serious", "1")
@@ -153,7 +155,7 @@ def test_blank_lines_keep_physical_line_numbers(
     study = write_study(tmp_path / "cohort", tables)
     path = study / "TLS" / "platelet_counts.csv"
     lines = path.read_text().splitlines(keepends=True)
-    path.write_text("".join(lines[:2] + ["\n", ",,,\n", "\n"] + lines[2:] + ["\n", "\n"]))
+    path.write_text("".join([*lines[:2], "\n", ",,,\n", "\n", *lines[2:], "\n", "\n"]))
     code, _, err = _run(["validate", str(study)], capsys)
     assert code == 1
     assert f"{path}:7: unit: unknown value" in err  # line 4 pushed down by three lines
