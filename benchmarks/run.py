@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-BENCHMARKS = ("benchmarks.bench_synth",)
+BENCHMARKS = ("benchmarks.bench_synth", "benchmarks.import_bench")
 
 
 def main() -> None:
