@@ -517,10 +517,18 @@ def _kept_raw(table: Table, column: Column) -> bool:
     )
 
 
-def child_select(table: Table, formats: DateFormats, source: str, with_center: bool) -> str:
+def child_select(
+    table: Table,
+    formats: DateFormats,
+    source: str,
+    with_center: bool,
+    source_index: int | None = None,
+) -> str:
     """SQL: the checked rows of a child table from ``source`` (see ``source_select``).
 
-    ``with_center``: whether the file has a ``center`` column (else only the lookup by source runs).
+    ``with_center``: whether the file has a ``center`` column (else only the lookup by source
+    runs). ``source_index``: the one source all rows come from, when known: the lookup then builds
+    its hash table from that source's patients only.
     """
     typed = _typed_select(table, formats, source)
     found = "resolution = 'found' AND patient_ok"
@@ -598,6 +606,11 @@ def child_select(table: Table, formats: DateFormats, source: str, with_center: b
                      WHEN bs.n_centers > 1 THEN 'ambiguous'
                      ELSE 'found' END"""
         by_center = ""
+    source_keys = (
+        "patient_source_keys"
+        if source_index is None
+        else f"(SELECT * FROM patient_source_keys WHERE source_index = {int(source_index)})"
+    )
     return f"""
     SELECT {", ".join(final)}
     FROM (
@@ -622,7 +635,7 @@ def child_select(table: Table, formats: DateFormats, source: str, with_center: b
               bs.centers
             FROM ({typed}) t
             {by_center}
-            LEFT JOIN patient_source_keys bs
+            LEFT JOIN {source_keys} bs
               ON bs.source_index = t.source_index AND bs.patient_id = t.patient_id__raw
           )
         )
