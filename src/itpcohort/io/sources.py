@@ -76,14 +76,6 @@ def _join(display_root: str, relative: PurePosixPath) -> str:
     return str(PurePosixPath(display_root) / relative) if display_root else str(relative)
 
 
-def _options(config: StudyConfig, name: str, path: Path) -> SourceOptions | None:
-    return config.source_options(name, path)
-
-
-def _is_utf8(encoding: str) -> bool:
-    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
-
-
 def _folder_source(
     index: int,
     folder: Path,
@@ -119,7 +111,7 @@ def _folder_source(
         for table in TABLE_NAMES
         if table in tables
     )
-    options = _options(config, folder.name, folder)
+    options = config.source_options(folder.name, folder)
     return Source(
         index,
         folder.name,
@@ -191,7 +183,7 @@ def _workbook_source(
         for table in TABLE_NAMES
         if table in by_table
     )
-    options = _options(config, workbook.stem, workbook)
+    options = config.source_options(workbook.stem, workbook)
     return Source(
         index, workbook.stem, "workbook", workbook, display, files, **_option_fields(options)
     )
@@ -283,6 +275,13 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
                     relative_file=".",
                 )
             )
+    for declared in config.sources:
+        if not any(config.source_options(s.name, s.path) == declared for s in sources):
+            notes.append(
+                f"{config.path or 'study.toml'}: [sources.{declared.key}] matches no input "
+                "(its key is matched against center folder and workbook names, its path against "
+                "their paths)"
+            )
     for source in sources:
         try:
             codecs.lookup(source.encoding)
@@ -323,8 +322,3 @@ def resolve_config(inputs: list[Path], config_path: Path | None) -> StudyConfig:
         return load_config(config_path)
     found = find_study_config(inputs)
     return load_config(found) if found is not None else StudyConfig()
-
-
-def is_utf8(encoding: str) -> bool:
-    """Whether ``encoding`` names UTF-8 (with or without BOM)."""
-    return _is_utf8(encoding)

@@ -26,6 +26,10 @@ def _install_ibis_compat() -> None:
     ``fetch_record_batch``; the old names are added back as thin aliases (silencing duckdb's note
     that Arrow output of a DB-API result makes one copy, which is what ibis wants here).
     """
+    # ibis 12 still calls the result method duckdb 2 deprecated in favour of to_arrow_table
+    warnings.filterwarnings(
+        "ignore", message=r"fetch_arrow_table\(\) is deprecated", category=DeprecationWarning
+    )
     connection = duckdb.DuckDBPyConnection
     if not hasattr(connection, "fetch_arrow_table"):
 

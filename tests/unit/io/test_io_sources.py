@@ -124,3 +124,14 @@ def test_two_inputs_with_different_study_toml_must_choose(tmp_path: Path) -> Non
         (tmp_path / name / "study.toml").write_text(f'[study]\ntitle = "{name}"\n')
     with pytest.raises(UsageError, match="--config"):
         resolve_config([tmp_path / "a", tmp_path / "b"], None)
+
+
+def test_a_declared_source_that_matches_no_input_is_noted(tmp_path: Path) -> None:
+    write_center(tmp_path / "study" / "TLS", valid_tables())
+    toml = tmp_path / "study" / "study.toml"
+    toml.write_text('[sources.TOULOUSE]\ndate_format = "%d/%m/%Y"\n')
+    found = discover_sources([tmp_path / "study"], load_config(toml))
+    assert found.notes == (
+        f"{toml}: [sources.TOULOUSE] matches no input (its key is matched against center folder "
+        "and workbook names, its path against their paths)",
+    )
