@@ -175,5 +175,10 @@ def test_line_numbers_match_the_csv_module(
     fast = _rows(text)
     if text.fast_failed:
         fast = _rows(text, slow=True)
-    assert [(line, cells) for line, _, cells in fast] == expected
-    assert [(line, cells) for line, _, cells in _rows(text, slow=True)] == expected
+
+    # rows without content (spaces and delimiters only) are dropped later, when loaded
+    def content(rows: list[tuple[int, str | None, list[str]]]) -> list[tuple[int, list[str]]]:
+        return [(line, cells) for line, _, cells in rows if any(c.strip() for c in cells)]
+
+    assert content(fast) == expected
+    assert content(_rows(text, slow=True)) == expected
