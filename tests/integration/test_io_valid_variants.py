@@ -264,3 +264,13 @@ def test_same_center_twice_is_a_duplicate_of_every_patient(tmp_path: Path) -> No
 def test_csv_text_round_trip_of_the_fixture() -> None:
     # the fixture writer quotes what needs quoting: a sanity check of the helper itself
     assert csv_text([["a", "b,c", 'd"e']]) == 'a,"b,c","d""e"\n'
+
+
+def test_an_unusable_declared_date_format_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = write_study(tmp_path / "cohort")
+    (study / "study.toml").write_text('[sources.TLS]\ndate_format = "%d/%m/%Q"\n')
+    code, _, err = _run(["validate", str(study)], capsys)
+    assert code == 1
+    assert "the declared date_format '%d/%m/%Q' of source TLS is not a valid format" in err

@@ -51,8 +51,38 @@ class HeaderMap:
     ignored: tuple[str, ...]  # unknown columns, as written in the header
 
 
-def map_header(table: Table, header: list[str], display: str, relative: str) -> HeaderMap:
-    """Match ``header`` to ``table``; raise InputError listing every file-level problem."""
+def _wrong_delimiter(header: list[str], delimiter: str) -> str | None:
+    """The delimiter the header seems to use when it reads as one column, else None."""
+    cells = [c for c in header if c.strip()]
+    if len(cells) != 1:
+        return None
+    counts = {d: cells[0].count(d) for d in (",", ";", "\t", "|") if d != delimiter}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] >= 2 else None
+
+
+def map_header(
+    table: Table, header: list[str], display: str, relative: str, delimiter: str = ","
+) -> HeaderMap:
+    """Match ``header`` to ``table``; raise InputError listing every file-level problem.
+
+    A header that reads as one column holding another separator (a French spreadsheet's ``;``
+    export read with ``,``) gives one problem naming the separator to declare, not a missing
+    column for each table column.
+    """
+    seen = _wrong_delimiter(header, delimiter)
+    if seen is not None:
+        problem = Problem(
+            display,
+            None,
+            None,
+            header[0][:80],
+            f"the header reads as one column: its fields seem separated by {seen!r}, not "
+            f"{delimiter!r}; declare the delimiter of this source in study.toml "
+            f"([sources.KEY] delimiter = {seen!r})",
+            relative_file=relative,
+        )
+        raise InputError(str(problem), (problem,))
     problems: list[Problem] = []
     positions: dict[str, int] = {}
     ignored: list[str] = []

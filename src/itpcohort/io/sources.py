@@ -283,6 +283,16 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
                 "their paths)"
             )
     for source in sources:
+        if source.delimiter in ('"', "\r", "\n"):
+            problems.append(
+                Problem(
+                    source.display,
+                    None,
+                    None,
+                    source.delimiter,
+                    f"declared delimiter {source.delimiter!r} cannot separate CSV fields",
+                )
+            )
         try:
             codecs.lookup(source.encoding)
         except LookupError:  # load_config checks this already; a hand-built config may not

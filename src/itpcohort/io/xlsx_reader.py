@@ -103,7 +103,14 @@ class SheetText:
         columns: list[list[str]] = [[] for _ in keep]
         workbook = _open(self.path)
         try:
-            for number, row in _numbered_rows(workbook[self.sheet]):
+            rows = _numbered_rows(workbook[self.sheet])
+            while True:
+                try:
+                    number, row = next(rows)
+                except StopIteration:
+                    break
+                except Exception as error:  # openpyxl raises many kinds on a damaged sheet
+                    raise _unreadable(self.path, error) from None
                 if number <= self.header_line:
                     continue
                 texts = [cell_text(v) for v in row]

@@ -41,6 +41,7 @@ def check_and_load(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) -> 
     files = [o.staged for o in opened]
     create_files_table(con, files)
     formats = DateFormats.of(files)
+    _check_date_formats(con, formats, opened)
     create_canonical_tables(con)
     problems: list[Problem] = []
     rows_read = dict.fromkeys(TABLES_BY_NAME, 0)
@@ -137,3 +138,28 @@ class _RawPatients:
 
     def discard(self) -> None:
         self.con.execute(f"DELETE FROM raw_patients WHERE file_id = {self.o.staged.file_id}")
+
+
+def _check_date_formats(
+    con: duckdb.DuckDBPyConnection, formats: DateFormats, opened: list[OpenedFile]
+) -> None:
+    """Refuse a declared ``date_format`` that DuckDB cannot use (a typo such as ``%d/%m/%Q``)."""
+    problems = []
+    for fmt, file_ids in formats.by_format.items():
+        try:
+            con.execute(f"SELECT try_strptime('01/01/2000', {lit(fmt)})").fetchall()
+        except duckdb.Error as error:
+            first = next(o.staged for o in opened if o.staged.file_id == file_ids[0])
+            problems.append(
+                Problem(
+                    first.display,
+                    None,
+                    None,
+                    fmt,
+                    f"the declared date_format {fmt!r} of source {first.source_name} is not a "
+                    f"valid format ({str(error).splitlines()[0]})",
+                    relative_file=first.relative,
+                )
+            )
+    if problems:
+        raise InputError("the input cannot be imported", tuple(problems))

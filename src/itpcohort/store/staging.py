@@ -59,7 +59,7 @@ class TextFile(Protocol):
 
 @dataclass(frozen=True)
 class StagedFile:
-    """One file loaded into ``raw_<table>``: its id, where it came from and how it was read."""
+    """One input file opened for loading: its id, where it came from and how it is read."""
 
     file_id: int
     table: str
@@ -187,11 +187,17 @@ def open_sources(sources: tuple[Source, ...]) -> tuple[list[OpenedFile], list[st
             table = TABLES_BY_NAME[file.table]
             try:
                 text = _open(source, file)
-                header = map_header(table, text.header, file.display, file.relative)
+                header = map_header(
+                    table, text.header, file.display, file.relative, source.delimiter
+                )
             except InputError as error:
                 problems.extend(
                     error.problems or (Problem(file.display, None, None, None, str(error)),)
                 )
+                continue
+            except OSError as error:
+                reason = f"cannot be read ({error.strerror or error})"
+                problems.append(Problem(file.display, None, None, None, reason, file.relative))
                 continue
             if header.ignored:
                 notes.append(f"{file.display}: column(s) ignored: {', '.join(header.ignored)}")

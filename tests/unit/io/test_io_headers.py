@@ -81,3 +81,11 @@ def test_empty_header_cells_are_ignored() -> None:
         TREATMENTS, ["patient_id", "drug", "start_date", "", "  "], "t.csv", "t.csv"
     )
     assert header.ignored == ()
+
+
+def test_a_header_read_with_the_wrong_delimiter_gives_one_clear_problem() -> None:
+    with pytest.raises(InputError) as error:
+        map_header(TREATMENTS, ["patient_id;drug;start_date;end_date"], "t.csv", "t.csv")
+    (problem,) = error.value.problems
+    assert "seem separated by ';', not ','" in problem.reason
+    assert "delimiter = ';'" in problem.reason

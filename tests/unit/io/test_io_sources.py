@@ -135,3 +135,13 @@ def test_a_declared_source_that_matches_no_input_is_noted(tmp_path: Path) -> Non
         f"{toml}: [sources.TOULOUSE] matches no input (its key is matched against center folder "
         "and workbook names, its path against their paths)",
     )
+
+
+def test_a_quote_declared_as_delimiter_is_refused(tmp_path: Path) -> None:
+    write_center(tmp_path / "study" / "TLS", valid_tables())
+    toml = tmp_path / "study" / "study.toml"
+    toml.write_text("[sources.TLS]\ndelimiter = '\"'\n")
+    found = discover_sources([tmp_path / "study"], load_config(toml))
+    assert [p.reason for p in found.problems] == [
+        "declared delimiter '\"' cannot separate CSV fields"
+    ]
