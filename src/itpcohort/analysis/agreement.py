@@ -56,12 +56,11 @@ def investigator_agreement(
     not_assessed = int(rows["investigator_response"].isna().sum())
     rows = rows[rows["investigator_response"].notna()]
     rows = rows.sort_values([*KEY, "course_number"]).reset_index(drop=True)
-    table = pd.crosstab(
-        pd.Categorical(rows["investigator_response"], categories=RESPONSES),
-        pd.Categorical(rows["derived_response"], categories=RESPONSES),
-        dropna=False,
-    ).reindex(index=list(RESPONSES), columns=list(RESPONSES), fill_value=0)
-    counts = table.to_numpy(dtype=int)
+    investigator, derived = rows["investigator_response"], rows["derived_response"]
+    counts = np.array(
+        [[int(((investigator == a) & (derived == b)).sum()) for b in RESPONSES] for a in RESPONSES],
+        dtype=int,
+    ).reshape(len(RESPONSES), len(RESPONSES))
     n = int(counts.sum())
     agree = int(np.trace(counts))
     kappa = low = high = None
@@ -71,7 +70,8 @@ def investigator_agreement(
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            result = cohens_kappa(counts)
+            # unweighted kappa (wt=None): the four levels are compared as categories
+            result = cohens_kappa(counts, wt=None)
         kappa = finite_or_none(result.kappa)
         if kappa is None:
             note = "kappa undefined: both raters used a single, identical level"

@@ -1,7 +1,9 @@
 """Analysis 1: baseline characteristics of the included patients (table 1).
 
 ``flagship-study.md`` Analysis 1. Categorical lines are proportions of all included patients (with
-their Clopper–Pearson CIs, so every count in the report has one format); continuous lines are
+their Clopper–Pearson CIs, so every count in the report has one format), except the causes of
+secondary ITP, which are proportions of the secondary ITP patients; a ``missing`` line appears
+only when values are missing. Continuous lines are
 median and IQR (type 7). ITP duration and the interval between courses are in months of
 365.25/12 days; follow-up is from the first rituximab course to the last follow-up or death
 (``followup_days`` of ``patient_baseline``), in months. Prior lines and prior splenectomy are

@@ -4,8 +4,8 @@
 The outcome is response to course 2 (CR or R = 1; NR or NE = 0) over all included patients.
 
 Univariable: Fisher's exact test for binary and categorical factors (scipy for 2 × 2 tables; for a
-k × 2 table, k > 2, scipy only offers a Monte Carlo p-value, so the exact p-value is computed by
-enumerating every table with the observed margins, R ``fisher.test``'s definition); Wilcoxon
+k × 2 table, k > 2, scipy only offers a Monte Carlo p-value, so the exact p-value is computed here
+over the tables with the observed margins, R ``fisher.test``'s definition); Wilcoxon
 rank-sum as R ``wilcox.test`` by default. Multivariable: Firth penalized logistic regression
 (``firthmodels``) on the factors with univariable p < ``selection_p``; odds ratios with profile
 penalized-likelihood 95% CIs and penalized likelihood-ratio p-values, where the restricted fit keeps
@@ -33,8 +33,9 @@ FactorKind = Literal["binary", "categorical", "continuous"]
 OUTCOME = "response_course2"
 #: R fisher.test counts tables with probability <= observed × (1 + 1e-7) as at least as extreme
 FISHER_RELATIVE_ERROR = 1 + 1e-7
-#: beyond this many tables the k × 2 Fisher p-value is estimated by Monte Carlo (seeded)
-FISHER_MAX_TABLES = 2_000_000
+#: beyond this many partial tables the k × 2 Fisher p-value is estimated by Monte Carlo (seeded)
+FISHER_MAX_STATES = 20_000_000
+FISHER_DP_BLOCK = 2_000_000
 FISHER_MONTE_CARLO_RESAMPLES = 200_000
 #: convergence tolerance of every Firth fit, restricted fit and profile bound (plan: ≤ 1e-8)
 FIRTH_TOLERANCE = 1e-10
@@ -124,54 +125,85 @@ class UnivariableTest:
     detail: dict[str, object] = field(default_factory=dict)
 
 
+def _log_choose(n: np.ndarray | int, k: np.ndarray | int) -> np.ndarray:
+    n_, k_ = np.asarray(n, dtype=float), np.asarray(k, dtype=float)
+    return np.asarray(
+        special.gammaln(n_ + 1) - special.gammaln(k_ + 1) - special.gammaln(n_ - k_ + 1),
+        dtype=float,
+    )
+
+
 def fisher_exact_kx2(table: np.ndarray) -> tuple[float, str]:
     """Two-sided Fisher exact p-value of a k × 2 table, R ``fisher.test``'s definition.
 
-    Sums the probabilities of every table with the observed margins whose probability is at most the
-    observed one × (1 + 1e-7). Tables are enumerated row by row (vectorised over partial sums). If
-    there are more than ``FISHER_MAX_TABLES`` of them, a seeded Monte Carlo estimate is returned
-    instead (test name ``fisher_monte_carlo``), as R would need ``simulate.p.value``.
+    The p-value is the total probability of the tables with the observed margins whose probability
+    is at most the observed one × (1 + 1e-7). A table's probability is Π C(r_i, x_i) / C(N, c), so
+    tables are built row by row (as R's network algorithm does): a partial table is settled at once
+    when even the most (least) probable completion of its remaining rows is (is not) at least as
+    extreme — the completions then weigh C(remaining N, remaining c) together (Vandermonde) — and
+    expanded otherwise. Bounds of the remaining rows come from a dynamic programme over rows.
+    Beyond ``FISHER_MAX_STATES`` partial tables, a seeded Monte Carlo estimate is returned instead
+    (test ``fisher_monte_carlo``), as R would need ``simulate.p.value``.
     """
     table = np.asarray(table, dtype=int)
-    rows = table.sum(axis=1)
+    table = table[table.sum(axis=1) > 0]
     column1 = int(table[:, 1].sum())
-    total = int(rows.sum())
-    if (rows > 0).sum() < 2 or column1 in (0, total):
+    total = int(table.sum())
+    if len(table) < 2 or column1 in (0, total):
         return 1.0, "fisher"
-    rows = rows[rows > 0]
-    observed = table[table.sum(axis=1) > 0, 1]
-    n_tables = float(np.prod(np.minimum(rows, column1) + 1.0))
-    if n_tables > FISHER_MAX_TABLES:
-        result = stats.fisher_exact(
-            table[table.sum(axis=1) > 0],
-            method=stats.MonteCarloMethod(
-                n_resamples=FISHER_MONTE_CARLO_RESAMPLES, rng=np.random.default_rng(20_251_125)
-            ),
-        )
-        return float(result.pvalue), "fisher_monte_carlo"
+    order = np.argsort(-table.sum(axis=1), kind="stable")  # large rows first: more is settled early
+    rows = table[order].sum(axis=1)
+    observed = table[order, 1]
+    k = len(rows)
+    threshold = float(np.sum(_log_choose(rows, observed))) + math.log(FISHER_RELATIVE_ERROR)
+    remaining = np.concatenate([np.cumsum(rows[::-1])[::-1], [0]])  # remaining[i] = Σ_{j≥i} r_j
 
-    def log_choose(n: np.ndarray | int, k: np.ndarray | int) -> np.ndarray:
-        return np.asarray(
-            special.gammaln(np.asarray(n) + 1)
-            - special.gammaln(np.asarray(k) + 1)
-            - special.gammaln(np.asarray(n) - np.asarray(k) + 1),
-            dtype=float,
-        )
+    # best[i, t] / worst[i, t]: max / min of Σ_{j≥i} log C(r_j, x_j) over Σ_{j≥i} x_j = t
+    best = np.full((k + 1, column1 + 1), -np.inf)
+    worst = np.full((k + 1, column1 + 1), np.inf)
+    best[k, 0] = worst[k, 0] = 0.0
+    for i in range(k - 1, -1, -1):
+        x = np.arange(int(rows[i]) + 1)
+        f = _log_choose(int(rows[i]), x)[None, :]
+        block = max(1, FISHER_DP_BLOCK // x.size)  # bounded memory whatever the cohort size
+        for start in range(0, column1 + 1, block):
+            t = np.arange(start, min(column1 + 1, start + block))
+            rest = t[:, None] - x[None, :]
+            valid = rest >= 0
+            at = np.clip(rest, 0, None)
+            best[i, t] = np.where(valid, best[i + 1][at] + f, -np.inf).max(axis=1)
+            worst[i, t] = np.where(valid, worst[i + 1][at] + f, np.inf).min(axis=1)
 
-    remaining = np.concatenate([np.cumsum(rows[::-1])[::-1][1:], [0]])
-    partial = np.array([0])
-    log_p = np.array([0.0])
-    for i, r in enumerate(rows[:-1]):
-        x = np.arange(r + 1)
+    settled: list[np.ndarray] = []
+    partial, value = np.array([0]), np.array([0.0])
+    for i in range(k):
+        left = column1 - partial
+        high, low = value + best[i, left], value + worst[i, left]
+        all_extreme = high <= threshold
+        settled.append(value[all_extreme] + _log_choose(int(remaining[i]), left[all_extreme]))
+        open_ = ~all_extreme & (low <= threshold) & np.isfinite(high)
+        partial, value = partial[open_], value[open_]
+        if partial.size == 0:
+            break
+        x = np.arange(int(rows[i]) + 1)
+        if partial.size * x.size > FISHER_MAX_STATES:
+            return _fisher_monte_carlo(table)
         sums = (partial[:, None] + x[None, :]).ravel()
-        logs = (log_p[:, None] + log_choose(int(r), x)[None, :]).ravel()
-        feasible = (sums <= column1) & (sums >= column1 - remaining[i])
-        partial, log_p = sums[feasible], logs[feasible]
-    last = column1 - partial
-    log_p = log_p + log_choose(int(rows[-1]), last) - log_choose(total, column1)
-    log_observed = float(np.sum(log_choose(rows, observed)) - log_choose(total, column1))
-    extreme = log_p <= log_observed + math.log(FISHER_RELATIVE_ERROR)
-    return float(min(1.0, np.exp(log_p[extreme]).sum())), "fisher"
+        values = (value[:, None] + _log_choose(int(rows[i]), x)[None, :]).ravel()
+        feasible = (sums <= column1) & (column1 - sums <= remaining[i + 1])
+        partial, value = sums[feasible], values[feasible]
+    log_terms = np.concatenate(settled) - _log_choose(total, column1)
+    return float(min(1.0, np.exp(log_terms).sum())), "fisher"
+
+
+def _fisher_monte_carlo(table: np.ndarray) -> tuple[float, str]:
+    result = stats.fisher_exact(
+        table,
+        method=stats.MonteCarloMethod(
+            n_resamples=FISHER_MONTE_CARLO_RESAMPLES, rng=np.random.default_rng(20_251_125)
+        ),
+    )
+    return float(result.pvalue), "fisher_monte_carlo"
 
 
 def wilcoxon_rank_sum(x: np.ndarray, y: np.ndarray) -> float | None:
@@ -276,7 +308,7 @@ class FirthLogit:
     backend, so results do not depend on whether numba is installed.
 
     Attributes (after ``fit``): ``terms_`` (list of FirthTerm), ``n_``, ``events_``, ``loglik_``
-    (penalized), ``converged_``, ``warnings_`` (messages of the solver), ``summary`` (DataFrame).
+    (penalized), ``converged_``, ``warnings_`` (what could not be computed), ``summary`` (DataFrame).
     """
 
     def __init__(self, tol: float = FIRTH_TOLERANCE, max_iter: int = FIRTH_MAX_ITER) -> None:
@@ -289,18 +321,42 @@ class FirthLogit:
         y = outcome.to_numpy(dtype=int)
         self.n_ = len(y)
         self.events_ = int(y.sum())
-        model = FirthLogisticRegression(
-            backend="numpy", max_iter=self.max_iter, gtol=self.tol, xtol=self.tol
-        )
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            model.fit(X, y)
-            model.lrt(list(range(X.shape[1])))
-            ci = model.conf_int(
-                method="pl", features=list(range(X.shape[1])), tol=self.tol, max_iter=self.max_iter
-            )
-        self.warnings_ = sorted({str(w.message) for w in caught})
+        with warnings.catch_warnings():
+            # the solver's warnings are replaced by the explicit notes below
+            warnings.simplefilter("ignore")
+            # Pure Newton steps first (firthmodels still caps each step at 5): at a 1e-10 tolerance
+            # its step-halving can fail once the penalized log-likelihood no longer improves in
+            # float64 near the optimum. Step-halving is the fallback when Newton does not converge.
+            for max_halfstep in (0, 25):
+                model = FirthLogisticRegression(
+                    backend="numpy",
+                    max_iter=self.max_iter,
+                    gtol=self.tol,
+                    xtol=self.tol,
+                    max_halfstep=max_halfstep,
+                )
+                model.fit(X, y)
+                if model.converged_:
+                    break
+            indices = list(range(X.shape[1]))
+            model.lrt(indices)
+            if np.isnan(model.lrt_pvalues_[indices]).any():
+                model.max_halfstep = 25 - model.max_halfstep  # retry the other way
+                model.lrt(indices)
+            ci = model.conf_int(method="pl", features=indices, tol=self.tol, max_iter=self.max_iter)
         self.converged_ = bool(model.converged_)
+        self.warnings_ = []
+        if not self.converged_:
+            self.warnings_.append("the Firth fit did not converge")
+        for j, name in enumerate(design.columns):
+            if self.converged_ and np.isnan(model.lrt_pvalues_[j]):
+                self.warnings_.append(f"{name}: the restricted fit of the LR test did not converge")
+            for k, side in enumerate(("lower", "upper")):
+                if self.converged_ and np.isnan(ci[j, k]):
+                    self.warnings_.append(
+                        f"{name}: profile {side} bound not found (the penalized likelihood may "
+                        "not fall to the 95% cut-off on that side)"
+                    )
         self.loglik_ = float(model.loglik_)
         self.model_ = model
         terms = []
@@ -423,9 +479,7 @@ def fit_firth(frame: pd.DataFrame, factors: list[str]) -> FirthModel:
         model = FirthLogit().fit(design, data[OUTCOME])
     except (np.linalg.LinAlgError, ValueError) as error:
         return FirthModel([], n, events, factors, f"not estimable: {error}")
-    if not model.converged_:
-        notes.append("the Firth fit did not converge")
-    notes += [f"solver: {message}" for message in model.warnings_]
+    notes += model.warnings_
     return FirthModel(model.terms_, n, events, factors, "; ".join(notes) or None)
 
 

@@ -84,13 +84,9 @@ class CrossTable:
 
 def cross_table(patients: pd.DataFrame) -> CrossTable:
     """The 4 × 4 table of course-1 by course-2 best response over the included patients."""
-    table = pd.crosstab(
-        pd.Categorical(patients["response_c1"], categories=RESPONSES),
-        pd.Categorical(patients["response_c2"], categories=RESPONSES),
-        dropna=False,
-    )
-    table = table.reindex(index=list(RESPONSES), columns=list(RESPONSES), fill_value=0)
-    return CrossTable(levels=RESPONSES, counts=table.to_numpy(dtype=int).tolist())
+    first, second = patients["response_c1"], patients["response_c2"]
+    counts = [[int(((first == a) & (second == b)).sum()) for b in RESPONSES] for a in RESPONSES]
+    return CrossTable(levels=RESPONSES, counts=counts)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@ Events are attributed to courses upstream (``ae_by_course``; ``course_number`` e
 unattributed). For each course the denominator is the included patients who received that course
 (all included patients for courses 1 and 2). A patient counts once per line (``patients with ≥ 1
 event``, each event type, grade ≥ 3, serious), whatever the number of events; the number of events
-is given too. ``infections`` groups ``infection`` and ``severe_infection``. Deaths are the included
-patients with a ``death_date`` (any cause), plus AE rows of type ``death``.
+is given too. ``infections`` groups ``infection`` and ``severe_infection``. ``deaths`` counts the
+included patients with a ``death_date`` (any cause, any time); adverse events recorded as ``death``
+appear, per course, under ``by_event["death"]``. Events that belong to no course (more than
+``ae_attribution_days`` after the last infusion) are counted apart as unattributed.
 """
 
 from __future__ import annotations

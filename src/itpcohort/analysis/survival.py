@@ -8,11 +8,15 @@ conventions differ from R and are set here:
 * where S = 0 the band is undefined in R (NA) but 0 in lifelines; where S = 1 it is NA in R and 1
   in lifelines. The band is set to NaN at both, as in R (it matters when the band's crossing of 0.5
   is searched);
+* lifelines' S is exp(Σ log(1 − d/n)), R's the running product of (n − d)/n: they differ in the
+  last bit, which decides whether S equals 0.5 exactly, so S is taken as R computes it;
 * lifelines' median is the first time S ≤ 0.5. R's ``quantile.survfit`` takes, where a curve equals
   0.5 (within √machine-ε) from an event time on, the midpoint between that time and the next time
   the curve drops — or, when it never drops again, the last observed time (event or censoring).
   ``survfit_quantile`` transcribes that rule (R's internal ``findq``) for the estimate and for each
-  band; lifelines has no such option.
+  band; lifelines has no such option. One deliberate difference: R decides whether the curve
+  reaches 0.5 at all without its tolerance, so a curve equal to 0.5 in exact arithmetic but stored
+  as 0.5000000000000001 has no median in R; here it has the median the plan defines.
 """
 
 from __future__ import annotations
@@ -43,7 +47,10 @@ def survfit_quantile(
     """
     x = np.concatenate([[0.0], np.asarray(times, dtype=float)])
     y = np.concatenate([[0.0], 1.0 - np.asarray(curve, dtype=float)])
-    if np.all(np.isnan(y)) or np.nanmax(y) < p:
+    # R tests max(y) < p without its tolerance, so a curve that is 1/2 exactly but 1/2 + 1e-16 in
+    # floating point (8/10 · 6/8 · 5/6) never reaches its median in R. The plan says "equals 0.5
+    # exactly": the tolerance is applied here too (the one place where we differ from R on purpose).
+    if np.all(np.isnan(y)) or np.nanmax(y) < p - R_TOLERANCE:
         return None
     # duplicated(y) in R: NaN equals NaN, first occurrence kept
     keep = ~pd.Series(y).duplicated().to_numpy()
@@ -111,7 +118,11 @@ class KaplanMeierDuration:
         fitter = KaplanMeierFitter(alpha=1 - CONFIDENCE_LEVEL).fit(duration, observed)
         table = fitter.event_table
         band = fitter.confidence_interval_
-        surv = fitter.survival_function_.iloc[:, 0].to_numpy(dtype=float)
+        # lifelines computes S as exp(Σ log(1 − d/n)); R multiplies km *= (n − d)/n. The last bit
+        # decides whether S "equals 0.5 exactly" (the median's midpoint rule), so S is recomputed
+        # from lifelines' event table with R's arithmetic.
+        at_risk = table["at_risk"].to_numpy(dtype=float)
+        surv = np.cumprod((at_risk - table["observed"].to_numpy(dtype=float)) / at_risk)
         lower = band.iloc[:, 0].to_numpy(dtype=float).copy()
         upper = band.iloc[:, 1].to_numpy(dtype=float).copy()
         undefined = (surv <= 0.0) | (surv >= 1.0)  # R: the log-log band is NA at S = 0 and S = 1

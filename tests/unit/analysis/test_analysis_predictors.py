@@ -1,0 +1,143 @@
+"""Univariable tests and the Firth model of Analysis 5."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from itpcohort.analysis.predictors import (
+    OUTCOME,
+    FirthLogit,
+    design_matrix,
+    fisher_exact_kx2,
+    fit_firth,
+    wilcoxon_rank_sum,
+)
+
+
+def test_fisher_k_by_2_is_exact_as_r_fisher_test() -> None:
+    # R: fisher.test(matrix(c(3, 5, 1, 1, 2, 4), 3))$p.value (scipy's default is Monte Carlo)
+    p, test = fisher_exact_kx2(np.array([[3, 1], [5, 2], [1, 4]]))
+    assert test == "fisher"
+    assert p == pytest.approx(0.235139860139861, abs=1e-12)
+
+
+def test_fisher_k_by_2_agrees_with_scipy_on_2_by_2_tables() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        table = rng.integers(0, 9, size=(2, 2))
+        if (table.sum(axis=1) == 0).any() or (table.sum(axis=0) == 0).any():
+            continue
+        expected = stats.fisher_exact(table).pvalue
+        assert fisher_exact_kx2(table)[0] == pytest.approx(expected, abs=1e-12)
+
+
+def test_fisher_degenerate_tables_give_one() -> None:
+    assert fisher_exact_kx2(np.array([[3, 0], [4, 0], [1, 0]]))[0] == 1.0
+    assert fisher_exact_kx2(np.array([[3, 2], [0, 0], [0, 0]]))[0] == 1.0
+
+
+def test_wilcoxon_exact_without_ties_normal_with_ties() -> None:
+    # R: wilcox.test(c(1,2,3), c(4,5,6,7))$p.value = 0.05714286 (exact)
+    assert wilcoxon_rank_sum(np.array([1.0, 2, 3]), np.array([4.0, 5, 6, 7])) == pytest.approx(
+        4 / 70, abs=1e-12
+    )
+    # R: wilcox.test(c(1,2,2,3,5), c(2,4,4,6,7,8))$p.value (ties: normal, corrected)
+    p = wilcoxon_rank_sum(np.array([1.0, 2, 2, 3, 5]), np.array([2.0, 4, 4, 6, 7, 8]))
+    assert p == pytest.approx(0.079343683197715, abs=1e-12)
+
+
+def test_wilcoxon_not_testable() -> None:
+    assert wilcoxon_rank_sum(np.array([]), np.array([1.0])) is None
+    assert wilcoxon_rank_sum(np.array([2.0, 2.0]), np.array([2.0])) is None
+
+
+def separated() -> pd.DataFrame:
+    return pd.DataFrame(
+        {OUTCOME: [1, 1, 1, 1, 0, 0, 0, 0, 0], "response_course1": [1, 1, 1, 1, 0, 0, 0, 0, 0.0]}
+    )
+
+
+def test_firth_is_finite_under_complete_separation() -> None:
+    model = fit_firth(separated(), ["response_course1"])
+    term = model.terms[0]
+    assert model.note is None
+    assert term.odds_ratio is not None and term.odds_ratio > 1
+    assert term.ci_low is not None and term.ci_low > 1
+    assert term.ci_high is not None and term.ci_high > term.odds_ratio
+    assert term.p is not None and term.p < 0.05
+
+
+def test_firth_logit_summary_names_the_ci_level() -> None:
+    frame = separated()
+    fitted = FirthLogit().fit(frame[["response_course1"]], frame[OUTCOME])
+    assert list(fitted.summary.columns) == [
+        "coef",
+        "odds ratio",
+        "odds ratio lower 95%",
+        "odds ratio upper 95%",
+        "p (penalized LR)",
+    ]
+    assert "9 patients" in repr(fitted)
+
+
+def test_firth_not_estimable_cases_give_a_note() -> None:
+    all_respond = separated().assign(**{OUTCOME: 1})
+    model = fit_firth(all_respond, ["response_course1"])
+    assert model.terms == [] and "every patient responded" in (model.note or "")
+    assert fit_firth(separated(), []).note == "no factor selected"
+    constant = separated().assign(response_course1=1.0)
+    assert "no variation" in (fit_firth(constant, ["response_course1"]).note or "")
+
+
+def test_design_matrix_codes_regimen_against_375x4() -> None:
+    frame = pd.DataFrame({"regimen_course2": ["375x4", "1000x2", "low_dose", "375x4"]})
+    design, notes = design_matrix(frame, ["regimen_course2"])
+    assert list(design.columns) == ["regimen_course2=1000x2", "regimen_course2=low_dose"]
+    assert notes == []
+    without_reference = pd.DataFrame({"regimen_course2": ["1000x2", "low_dose", "1000x2"]})
+    design, notes = design_matrix(without_reference, ["regimen_course2"])
+    assert list(design.columns) == ["regimen_course2=low_dose"]
+    assert "reference 1000x2" in notes[0]
+
+
+def brute_force_fisher(table: np.ndarray) -> float:
+    """Every k × 2 table with the observed margins, enumerated plainly (math.comb, exact integers)."""
+    rows = [int(r) for r in table.sum(axis=1)]
+    column1 = int(table[:, 1].sum())
+
+    def weight(xs: tuple[int, ...]) -> int:
+        return math.prod(math.comb(r, x) for r, x in zip(rows, xs, strict=True))
+
+    observed = weight(tuple(int(v) for v in table[:, 1]))
+    tables = [xs for xs in itertools.product(*(range(r + 1) for r in rows)) if sum(xs) == column1]
+    extreme = sum(weight(xs) for xs in tables if weight(xs) <= observed * (1 + 1e-7))
+    return extreme / math.comb(sum(rows), column1)
+
+
+def test_fisher_k_by_2_equals_plain_enumeration() -> None:
+    rng = np.random.default_rng(11)
+    checked = 0
+    for _ in range(60):
+        k = int(rng.integers(3, 6))
+        table = rng.integers(0, 7, size=(k, 2))
+        if table[:, 1].sum() in (0, table.sum()):
+            continue
+        p, test = fisher_exact_kx2(table)
+        assert test == "fisher"
+        assert p == pytest.approx(brute_force_fisher(table), rel=1e-9, abs=1e-12)
+        checked += 1
+    assert checked > 40
+
+
+def test_fisher_k_by_2_stays_exact_for_large_cohorts() -> None:
+    # R: fisher.test(matrix(c(2700, 1500, 400, 240, 2600, 1400, 380, 200), 4), workspace = 2e8)
+    table = np.array([[2700, 2600], [1500, 1400], [400, 380], [240, 200]])
+    p, test = fisher_exact_kx2(table)
+    assert test == "fisher"
+    assert p == pytest.approx(0.511345117600812, rel=1e-8)
