@@ -63,6 +63,10 @@ class NumberFormat:
         """The percent sign with its language spacing (``%`` or no-break space + ``%``)."""
         return NBSP + "%" if self.lang == "fr" else "%"
 
+    def semicolon(self) -> str:
+        """``; `` or, in French, a no-break space before it."""
+        return NBSP + "; " if self.lang == "fr" else "; "
+
     def pct(self, value: float | None) -> str:
         """A percentage with one decimal and its sign: ``59.2%`` / ``59,2 %``."""
         if value is None:
@@ -111,7 +115,7 @@ class NumberFormat:
         if proportion.get("pct") is None:
             return base
         return (
-            f"{base} ({self.pct(proportion['pct'])}; {self.ci_label()} "
+            f"{base} ({self.pct(proportion['pct'])}{self.semicolon()}{self.ci_label()} "
             f"{self.proportion_ci(proportion)})"
         )
 

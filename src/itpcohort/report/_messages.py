@@ -939,6 +939,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Software versions and input hashes",
         "Versions des logiciels et empreintes des fichiers d'entrée",
     ),
+    "repro.sha256": ("SHA-256", "SHA-256"),
     "repro.software_caption": ("Software versions", "Versions des logiciels"),
     "repro.software": ("Software", "Logiciel"),
     "repro.version": ("Version", "Version"),

@@ -100,7 +100,7 @@ def add_methods(report: Report) -> Report:
         for row in results.get("sensitivity") or []
         if row.get("name") != "primary"
     ]
-    sensitivity = "; ".join(t.label("sensitivity", name) for name in sensitivity_names)
+    sensitivity = f.semicolon().join(t.label("sensitivity", name) for name in sensitivity_names)
     selection_p = settings.get("selection_p")
     blocks: list[Block] = [
         heading(report, 1, "section.methods"),

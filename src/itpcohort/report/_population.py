@@ -102,7 +102,7 @@ def add_population(report: Report) -> Report:
     flow = results.get("flow") or {}
     excluded: Mapping[str, int] = flow.get("excluded") or {}
     order = flow.get("exclusion_order") or list(excluded)
-    reasons = "; ".join(
+    reasons = f.semicolon().join(
         t.exclusion_reason(reason) + t("colon") + f.integer(excluded.get(reason, 0))
         for reason in order
     )

@@ -272,7 +272,7 @@ def add_reproducibility(report: Report) -> Report:
                     report,
                     "inputs",
                     t("repro.inputs_caption"),
-                    [header_row(t("dq.file"), "SHA-256")],
+                    [header_row(t("dq.file"), t("repro.sha256"))],
                     rows,
                 )
             )
