@@ -14,6 +14,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from itpcohort.errors import ItpcohortError, UsageError
 
@@ -24,8 +25,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, emoji=False)
+err = Console(stderr=True, highlight=False, emoji=False)
 
 
 class Lang(StrEnum):
@@ -75,7 +76,26 @@ def synth(
     ] = 0.0,
 ) -> None:
     """Write a realistic synthetic multicentre study in the input layout, one folder per center."""
-    _not_built("synth", 3)
+    from itpcohort.synth import MANIFEST, generate_study
+
+    summary = generate_study(out_dir, patients, centers=centers, seed=seed, messy=messy)
+    table = Table(title=f"Synthetic study: {summary.patients} patients, seed {summary.seed}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in summary.rows.items():
+        table.add_row(name, f"{count:,}")
+    table.add_row("[bold]total[/]", f"[bold]{summary.total_rows:,}[/]")
+    out.print(table)
+    out.print(f"centers: {', '.join(summary.centers)}")
+    if messy > 0:
+        out.print(
+            f"{summary.injected_errors:,} injected errors listed in "
+            f"{escape(str(summary.out_dir / MANIFEST))}"
+        )
+    out.print(
+        f"written to {escape(str(summary.out_dir))} in {summary.elapsed_seconds:.1f} s "
+        "(one folder per center, study.toml declares their formats)"
+    )
 
 
 @app.command()
@@ -84,7 +104,14 @@ def validate(
     config: ConfigOpt = None,
 ) -> None:
     """Check the input only: list every problem and warning; no database is written."""
-    _not_built("validate", 3)
+    from itpcohort.io import resolve_config, validate_inputs
+    from itpcohort.io.summary import print_validation
+
+    study = resolve_config(inputs, config)
+    report = validate_inputs(inputs, study)
+    print_validation(report, out, err)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command("import")
@@ -94,7 +121,17 @@ def import_(
     config: ConfigOpt = None,
 ) -> None:
     """Validate and import the input into DIR/study.duckdb; rejected rows go to rejected_rows.csv."""
-    _not_built("import", 3)
+    from itpcohort.io import resolve_config
+    from itpcohort.io.summary import print_import, write_rejected_rows
+    from itpcohort.store import import_study
+
+    study = resolve_config(inputs, config)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: exists and is not a folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = import_study(inputs, study, out_dir / "study.duckdb", command="import")
+    write_rejected_rows(out_dir / "rejected_rows.csv", report)
+    print_import(report, out_dir, out, err)
 
 
 @app.command()
@@ -128,7 +165,10 @@ def crf(
     lang: Annotated[Lang, typer.Option("--lang", help="Language of the workbook.")] = Lang.en,
 ) -> None:
     """Write a data-collection workbook or a REDCap data dictionary."""
-    _not_built("crf", 7)
+    from itpcohort.crf import write_crf
+
+    for line in write_crf(format_.value, out_file, lang.value):
+        out.print(line, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -138,7 +178,10 @@ def export(
     out_file: Annotated[Path, typer.Option("--out", help="Output file.")],
 ) -> None:
     """Write an imported study back as a workbook or a REDCap import file."""
-    _not_built("export", 7)
+    from itpcohort.crf.export import export_study
+
+    for line in export_study(study, format_.value, out_file):
+        out.print(line, markup=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,7 +6,7 @@ command whose layer is not built yet. Anything else escaping the CLI is a bug.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, order=True)
@@ -14,6 +14,9 @@ class Problem:
     """One problem found in the input, printed as ``file:row: column: reason``.
 
     ``row`` is the line number in the file (header = 1); ``None`` for a problem of the whole file.
+    ``file`` is the path as the user gave it joined with the file (``cohort/TLS/patients.csv``, or
+    ``study.xlsx[patients]`` for a sheet); ``relative_file`` is the same path relative to the input
+    root (posix), which is how manifests of injected errors name files.
     """
 
     file: str
@@ -21,6 +24,7 @@ class Problem:
     column: str | None
     value: str | None
     reason: str
+    relative_file: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = self.file if self.row is None else f"{self.file}:{self.row}"

@@ -1,1 +1,71 @@
-"""Derivations as Ibis expressions: staging -> intermediate -> marts (``response-criteria.md``)."""
+"""Derivations as Ibis expressions: staging -> intermediate -> marts (``response-criteria.md``).
+
+``derive_all`` builds every model of ``_models.MODELS`` from the canonical tables and returns the
+marts as unexecuted Ibis expressions; nothing here executes or imports a backend. A caller that
+wants some models computed once and reused (a ``CREATE TABLE`` in the store, say) passes
+``materialize``: it receives each model's name and expression and returns the table to use
+downstream (by default the expression itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import ibis
+import ibis.expr.types as ir
+
+from itpcohort.criteria import Criteria
+from itpcohort.derive._common import canonical_schema
+from itpcohort.derive._models import MARTS, MODELS, Model
+from itpcohort.schema import CANONICAL_COLUMNS, TABLES_BY_NAME
+
+__all__ = ["MARTS", "MODELS", "Model", "derive_all", "derive_models"]
+
+Materialize = Callable[[str, ir.Table], ir.Table]
+
+
+def _canonical(tables: Mapping[str, ir.Table], name: str) -> ir.Table:
+    """A canonical table as given, or an empty one for an absent optional table ("none recorded")."""
+    schema = canonical_schema(name)
+    if name not in tables:
+        if TABLES_BY_NAME[name].required:
+            raise KeyError(f"canonical table '{name}' is required to derive")
+        return ibis.memtable({column: [] for column in schema.names}, schema=schema)
+    table = tables[name]
+    missing = [column for column in schema.names if column not in table.columns]
+    if missing:
+        raise KeyError(f"canonical table '{name}' lacks the columns {', '.join(missing)}")
+    return table.select(*(table[c].cast(schema[c]) for c in schema.names))
+
+
+def derive_models(
+    tables: Mapping[str, ir.Table],
+    criteria: Criteria,
+    materialize: Materialize | None = None,
+) -> dict[str, ir.Table]:
+    """Every model of ``MODELS`` (staging, intermediate and marts) as Ibis expressions, by name."""
+    keep: Materialize = materialize or (lambda _name, table: table)
+    built: dict[str, ir.Table] = {
+        name: _canonical(tables, name) for name in CANONICAL_COLUMNS if name != "biomarkers"
+    }
+    for model in MODELS:
+        args: list[object] = [built[name] for name in model.inputs]
+        if model.needs_criteria:
+            args.append(criteria)
+        built[model.name] = keep(model.name, model.function(*args))
+    return built
+
+
+def derive_all(
+    tables: Mapping[str, ir.Table],
+    criteria: Criteria,
+    materialize: Materialize | None = None,
+) -> dict[str, ir.Table]:
+    """The derived tables (``MARTS``) from the canonical tables under ``criteria``, unexecuted.
+
+    ``tables`` maps canonical table names (``schema.CANONICAL_COLUMNS``) to Ibis tables; absent
+    optional tables mean "none recorded". Returns ``courses``, ``patient_baseline``,
+    ``retreatment``, ``ae_by_course`` and ``investigator_comparison`` (``response-criteria.md``).
+    """
+    built = derive_models(tables, criteria, materialize)
+    return {name: built[name] for name in MARTS}

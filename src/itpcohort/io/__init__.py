@@ -1,1 +1,19 @@
-"""Readers of center files (CSV folders, xlsx workbooks, REDCap exports) and validation rules."""
+"""Readers of center files (CSV folders, xlsx workbooks) and validation of the input contract.
+
+``validate_inputs(inputs, config)`` checks a study (``data-model.md``) and returns a
+``ValidationReport``; ``safe_csv.write_csv`` writes spreadsheet-safe CSV files for every layer.
+"""
+
+from itpcohort.io.report import ImportReport, TableCounts, ValidationReport
+from itpcohort.io.safe_csv import write_csv
+from itpcohort.io.sources import resolve_config
+from itpcohort.io.validation import validate_inputs
+
+__all__ = [
+    "ImportReport",
+    "TableCounts",
+    "ValidationReport",
+    "resolve_config",
+    "validate_inputs",
+    "write_csv",
+]

@@ -1,1 +1,23 @@
-"""The only package that talks to DuckDB: connection, transactional import, run registry."""
+"""The only package that talks to DuckDB: connection, transactional import, run registry.
+
+Public surface:
+
+* ``import_study(inputs, config, db_path)`` validates center files and writes the canonical tables,
+  ``rejected_rows`` and a ``runs`` row in one transaction (``ImportReport``);
+* ``validate_study(inputs, config)`` does the same checks in memory (``ValidationReport``);
+* ``connect_ibis(db_path)`` opens the study database for ``derive/`` (Ibis DuckDB backend),
+  ``execute_to_arrow(expr)`` runs an expression, ``write_table(db, name, table)`` persists a table.
+"""
+
+from itpcohort.store.connection import connect_ibis, execute_to_arrow, write_table
+from itpcohort.store.importer import RUNS_COLUMNS, DatabaseError, import_study, validate_study
+
+__all__ = [
+    "RUNS_COLUMNS",
+    "DatabaseError",
+    "connect_ibis",
+    "execute_to_arrow",
+    "import_study",
+    "validate_study",
+    "write_table",
+]

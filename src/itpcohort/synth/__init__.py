@@ -1,1 +1,10 @@
-"""Synthetic multicentre cohorts in the input layout (``data-model.md``)."""
+"""Synthetic multicentre ITP cohorts in the input layout (``data-model.md``).
+
+``generate_study`` writes a realistic multicentre study, one folder per center with each center's
+format habits, clinically plausible rituximab timelines, and optionally realistic input errors
+listed in ``injected_errors.csv``; ``itpcohort synth`` and ``itpcohort demo`` call it.
+"""
+
+from itpcohort.synth._study import MANIFEST, SynthSummary, generate_study
+
+__all__ = ["MANIFEST", "SynthSummary", "generate_study"]

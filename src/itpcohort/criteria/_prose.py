@@ -1,0 +1,144 @@
+"""The criteria set written as a methods paragraph (English and French), like Circe's print-friendly.
+
+The prose is generated from the same object the derivations read, so the methods section of the
+report can never disagree with the numbers used.
+"""
+
+from __future__ import annotations
+
+from itpcohort.criteria._sets import Criteria
+
+
+def _number(value: float, lang: str) -> str:
+    text = str(int(value)) if float(value).is_integer() else repr(float(value))
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def _days(value: int, lang: str) -> str:
+    if lang == "fr":
+        return f"{value} jour" if value <= 1 else f"{value} jours"
+    return f"{value} day" if value == 1 else f"{value} days"
+
+
+def _percent(value: float, lang: str) -> str:
+    pct = _number(round(value * 100, 6), lang)
+    return f"{pct} %" if lang == "fr" else f"{pct}%"
+
+
+def _overrides(criteria: Criteria, lang: str) -> str:
+    if not criteria.overrides:
+        return (
+            "sans modification des valeurs par défaut"
+            if lang == "fr"
+            else "with every default unchanged"
+        )
+    items = ", ".join(
+        f"{name} = {_number(getattr(criteria, name), lang)}" for name in criteria.overrides
+    )
+    return f"avec les modifications suivantes : {items}" if lang == "fr" else f"overridden: {items}"
+
+
+def _english(c: Criteria) -> str:
+    d = lambda v: _days(v, "en")  # noqa: E731
+    n = lambda v: _number(v, "en")  # noqa: E731
+    return " ".join(
+        (
+            f"Response was derived from platelet counts with the criteria set {c.name} "
+            f"(version {c.version}), {_overrides(c, 'en')}, following the International Working "
+            "Group definitions (Rodeghiero et al., Blood 2009).",
+            "Rituximab administrations were grouped into one course when each followed the previous "
+            f"one by at most {d(c.course_gap_days)}; nominal doses were matched within "
+            f"±{c.dose_tolerance_pct}%.",
+            f"ITP was newly diagnosed less than {c.persistent_from_months} months after diagnosis, "
+            f"persistent from {c.persistent_from_months} to {c.chronic_after_months} months "
+            f"inclusive and chronic beyond {c.chronic_after_months} months (a month being "
+            "365.25/12 days).",
+            "The baseline count of a course was the last count in the "
+            f"{d(c.baseline_days)} before the first infusion, a count on the day of the first "
+            "infusion being taken as pre-infusion.",
+            "Counts were assessed after the first infusion, for at most "
+            f"{d(c.response_window_days)} and until the next rituximab course, the start of a new "
+            "ITP treatment, last follow-up or death; counts from the start of a rescue treatment "
+            "(intravenous immunoglobulin, anti-D, platelet transfusion, tranexamic acid, or any "
+            f"treatment given as rescue) to {d(c.rescue_exclusion_days)} after its end were not used.",
+            f"Complete response (CR) was a platelet count of at least {n(c.cr_threshold)} ×10^9/L; "
+            f"response (R) a count of at least {n(c.r_threshold)} ×10^9/L and at least "
+            f"{n(c.r_fold)} times the baseline count (the fold condition was dropped when no "
+            "baseline count was available), or a CR count.",
+            "A level was reached when consecutive counts qualifying for it spanned more than "
+            f"{d(c.confirm_days)}, with no bleeding of WHO grade {c.bleeding_min_grade} or more "
+            "(or severe) and no rescue treatment started between the first and the last count.",
+            "A course with fewer than two usable counts was not evaluable (NE); otherwise, a course "
+            "reaching neither level was a non-response (NR).",
+            "Loss of response was the first of two neighbouring counts below the response "
+            f"threshold more than {d(c.loss_confirm_days)} apart, a bleeding event, a rescue "
+            "treatment, a new ITP treatment or the next rituximab course, whichever came first; "
+            "durations without loss were censored at last follow-up or death.",
+            "The response to retreatment was of similar or longer duration when it lasted at least "
+            f"{_percent(c.similar_duration_ratio, 'en')} of the response to the first course.",
+            "Adverse events were attributed to the latest course started on or before their onset "
+            f"when they began within {d(c.ae_attribution_days)} after its last infusion; infusion "
+            f"reactions at most {d(c.infusion_reaction_days)} after an infusion of that course.",
+        )
+    )
+
+
+def _french(c: Criteria) -> str:
+    d = lambda v: _days(v, "fr")  # noqa: E731
+    n = lambda v: _number(v, "fr")  # noqa: E731
+    return " ".join(
+        (
+            "La réponse a été déterminée à partir des numérations plaquettaires selon le jeu de "
+            f"critères {c.name} (version {c.version}), {_overrides(c, 'fr')}, conformément aux "
+            "définitions de l'International Working Group (Rodeghiero et al., Blood 2009).",
+            "Les administrations de rituximab ont été regroupées en une cure lorsque chacune "
+            f"suivait la précédente d'au plus {d(c.course_gap_days)} ; les doses nominales ont été "
+            f"reconnues à ±{c.dose_tolerance_pct} % près.",
+            "Le PTI était nouvellement diagnostiqué moins de "
+            f"{c.persistent_from_months} mois après le diagnostic, persistant de "
+            f"{c.persistent_from_months} à {c.chronic_after_months} mois inclus et chronique "
+            f"au-delà de {c.chronic_after_months} mois (un mois valant 365,25/12 jours).",
+            "La numération de référence d'une cure était la dernière numération des "
+            f"{d(c.baseline_days)} précédant la première perfusion, une numération du jour de la "
+            "première perfusion étant considérée comme antérieure à celle-ci.",
+            "Les numérations ont été évaluées après la première perfusion, pendant au plus "
+            f"{d(c.response_window_days)} et jusqu'à la cure de rituximab suivante, le début d'un "
+            "nouveau traitement du PTI, la dernière nouvelle ou le décès ; les numérations "
+            "comprises entre le début d'un traitement de secours (immunoglobulines intraveineuses, "
+            "anti-D, transfusion plaquettaire, acide tranexamique ou tout traitement donné en "
+            f"urgence) et {d(c.rescue_exclusion_days)} après sa fin n'ont pas été utilisées.",
+            "La réponse complète (RC) était une numération d'au moins "
+            f"{n(c.cr_threshold)} ×10^9/L ; la réponse (R) une numération d'au moins "
+            f"{n(c.r_threshold)} ×10^9/L et au moins {n(c.r_fold)} fois la numération de référence "
+            "(condition abandonnée en l'absence de numération de référence), ou une numération de RC.",
+            "Un niveau était atteint lorsque des numérations consécutives le satisfaisant "
+            f"couvraient plus de {d(c.confirm_days)}, sans saignement de grade OMS "
+            f"{c.bleeding_min_grade} ou plus (ou sévère) ni traitement de secours débuté entre la "
+            "première et la dernière numération.",
+            "Une cure comptant moins de deux numérations utilisables était non évaluable (NE) ; "
+            "sinon, une cure n'atteignant aucun niveau était un échec (NR).",
+            "La perte de réponse était la première de deux numérations voisines sous le seuil de "
+            f"réponse espacées de plus de {d(c.loss_confirm_days)}, un saignement, un traitement "
+            "de secours, un nouveau traitement du PTI ou la cure de rituximab suivante, selon le "
+            "premier survenu ; les durées sans perte ont été censurées à la dernière nouvelle ou "
+            "au décès.",
+            "La réponse au retraitement était de durée similaire ou plus longue lorsqu'elle durait "
+            f"au moins {_percent(c.similar_duration_ratio, 'fr')} de la réponse à la première cure.",
+            "Les événements indésirables ont été attribués à la dernière cure débutée au plus tard "
+            f"le jour de leur survenue s'ils survenaient dans les {d(c.ae_attribution_days)} "
+            "suivant sa dernière perfusion ; les réactions à la perfusion au plus "
+            f"{d(c.infusion_reaction_days)} après une perfusion de cette cure.",
+        )
+    )
+
+
+def methods_prose(criteria: Criteria, lang: str) -> str:
+    """The criteria set as one methods paragraph in ``lang`` (``en`` or ``fr``), every number stated.
+
+    Follows ``response-criteria.md`` sections 1–8 in order; overrides are named with their values.
+    """
+    if lang == "en":
+        return _english(criteria)
+    if lang == "fr":
+        return _french(criteria)
+    raise ValueError(f"no methods prose for language {lang!r}; allowed: en, fr")

@@ -1,0 +1,39 @@
+"""Intermediate model ``int_infusions_grouped_to_courses`` (``response-criteria.md`` section 1).
+
+Grain: one row per rituximab administration, with the number of the course it belongs to.
+
+Gaps and islands (the Circe era algorithm without padding): an administration starts a new course
+when it is the patient's first or follows the previous one by more than ``course_gap_days``; the
+running sum of those starts numbers the courses from 1 in date order. Administrations on one date
+(gap 0) always share a course. The gap is measured between administration dates (``start_date``);
+a rituximab ``end_date`` plays no part in courses.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from itpcohort.criteria import Criteria
+from itpcohort.derive._common import PATIENT_KEY, as_int, days_between
+
+
+def int_infusions_grouped_to_courses(treatments: ir.Table, criteria: Criteria) -> ir.Table:
+    """Rituximab administrations numbered into courses by the ``course_gap_days`` rule."""
+    infusions = treatments.filter(treatments.drug == "rituximab").select(
+        *PATIENT_KEY, "dose", "dose_unit", infusion_date=treatments.start_date
+    )
+    by_date = ibis.window(group_by=list(PATIENT_KEY), order_by="infusion_date")
+    previous_date = infusions.infusion_date.lag().over(by_date)
+    with_gaps = infusions.mutate(
+        starts_course=previous_date.isnull()
+        | (days_between(infusions.infusion_date, previous_date) > criteria.course_gap_days)
+    )
+    running = ibis.cumulative_window(group_by=list(PATIENT_KEY), order_by="infusion_date")
+    return with_gaps.select(
+        *PATIENT_KEY,
+        "infusion_date",
+        "dose",
+        "dose_unit",
+        course_number=as_int(with_gaps.starts_course).sum().over(running).cast("int64"),
+    )

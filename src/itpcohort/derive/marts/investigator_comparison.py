@@ -1,0 +1,35 @@
+"""Mart ``investigator_comparison`` (``response-criteria.md`` section 9).
+
+Grain: one row per investigator assessment.
+
+``derived_response`` is the course's derived best response (NULL when the patient has no such
+course); ``agrees`` is true when both responses are equal, false otherwise (also when the course
+does not exist). The derived response is always the one analysed.
+"""
+
+from __future__ import annotations
+
+import ibis.expr.types as ir
+
+from itpcohort.derive._common import COURSE_KEY, join_on
+
+INVESTIGATOR_COMPARISON_COLUMNS: tuple[str, ...] = (
+    "center",
+    "patient_id",
+    "course_number",
+    "investigator_response",
+    "derived_response",
+    "agrees",
+)
+
+
+def investigator_comparison(assessments: ir.Table, courses: ir.Table) -> ir.Table:
+    """Each investigator assessment beside the derived response of the same course (section 9)."""
+    derived = courses.select(*COURSE_KEY, derived_response=courses.response)
+    t = join_on(assessments, derived, COURSE_KEY)
+    return t.select(
+        *COURSE_KEY,
+        "investigator_response",
+        "derived_response",
+        agrees=(t.investigator_response == t.derived_response).fill_null(False),
+    ).order_by([*COURSE_KEY, "investigator_response"])

@@ -1,0 +1,101 @@
+"""Formatting at the edge: derived tables (already executed, as Arrow) to CSV bytes.
+
+Value formats follow ``response-criteria.md`` ("Derived table courses"): dates ISO ``YYYY-MM-DD``;
+booleans ``true``/``false``; missing values empty; integers without ``.0``; floats not rounded, as
+the shortest decimal that reads back to the same double (Arrow's float-to-string cast: ``150``,
+``30.5``, ``0.001``; integral values without ``.0``). Text cells starting with ``=``, ``+``, ``-`` or
+``@`` get a leading ``'`` so that a spreadsheet never runs them as formulas
+(``architecture.md``, Privacy). A field is quoted only when it holds a comma, a quote or a line
+break (RFC 4180, quotes doubled). Rows are sorted explicitly, lines end with ``\\n``, and the file
+is UTF-8 without BOM: the same table gives the same bytes on every run.
+
+Everything is vectorised with Arrow compute; nothing here executes a query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from itpcohort.derive.marts.ae_by_course import AE_BY_COURSE_COLUMNS
+from itpcohort.derive.marts.courses import COURSES_COLUMNS
+from itpcohort.derive.marts.investigator_comparison import INVESTIGATOR_COMPARISON_COLUMNS
+from itpcohort.derive.marts.patient_baseline import PATIENT_BASELINE_COLUMNS
+from itpcohort.derive.marts.retreatment import RETREATMENT_COLUMNS
+
+__all__ = [
+    "MART_LAYOUTS",
+    "courses_csv_bytes",
+    "derived_csv_bytes",
+    "table_csv_bytes",
+]
+
+#: per derived table: (columns in order, sort keys)
+MART_LAYOUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "courses": (COURSES_COLUMNS, ("center", "patient_id", "course_number")),
+    "patient_baseline": (PATIENT_BASELINE_COLUMNS, ("center", "patient_id")),
+    "retreatment": (RETREATMENT_COLUMNS, ("center", "patient_id")),
+    "ae_by_course": (AE_BY_COURSE_COLUMNS, AE_BY_COURSE_COLUMNS),
+    "investigator_comparison": (
+        INVESTIGATOR_COMPARISON_COLUMNS,
+        INVESTIGATOR_COMPARISON_COLUMNS,
+    ),
+}
+
+_FORMULA_START = r"^[=+\-@]"
+_NEEDS_QUOTES = r"[,\"\r\n]"
+
+
+def _quoted(cells: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    needs = pc.match_substring_regex(cells, _NEEDS_QUOTES)
+    escaped = pc.binary_join_element_wise('"', pc.replace_substring(cells, '"', '""'), '"', "")
+    return pc.if_else(needs, escaped, cells)
+
+
+def _cells(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
+    """One column as CSV cell text (NULL -> empty), by type."""
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        text = column.cast(pa.string())
+        starts_like_formula = pc.match_substring_regex(text, _FORMULA_START)
+        text = pc.if_else(starts_like_formula, pc.binary_join_element_wise("'", text, ""), text)
+    elif (
+        pa.types.is_date(kind)
+        or pa.types.is_boolean(kind)
+        or pa.types.is_integer(kind)
+        or pa.types.is_floating(kind)
+    ):
+        text = column.cast(pa.string())
+    elif pa.types.is_null(kind):
+        text = pa.array([None] * len(column), pa.string())
+    else:
+        raise TypeError(f"no CSV format for column type {kind}")
+    return _quoted(text).fill_null("")
+
+
+def table_csv_bytes(table: pa.Table, columns: Sequence[str], sort_by: Sequence[str]) -> bytes:
+    """``table``'s ``columns`` as CSV bytes, rows sorted by ``sort_by`` (NULLs last)."""
+    ordered = table.select(list(columns)).sort_by([(key, "ascending") for key in sort_by])
+    header = ",".join(_quoted(pa.array(list(columns), pa.string())).to_pylist())
+    if ordered.num_rows == 0:
+        return (header + "\n").encode("utf-8")
+    cells = [_cells(ordered.column(name)) for name in columns]
+    lines = pc.binary_join_element_wise(*cells, ",")
+    body = "\n".join(lines.to_pylist())
+    return (header + "\n" + body + "\n").encode("utf-8")
+
+
+def courses_csv_bytes(table: pa.Table) -> bytes:
+    """``derived/courses.csv``: the spec's columns in order, sorted by center, patient, course."""
+    return derived_csv_bytes("courses", table)
+
+
+def derived_csv_bytes(name: str, table: pa.Table) -> bytes:
+    """Any derived table of ``MART_LAYOUTS`` as CSV bytes, in its column order and sort order."""
+    try:
+        columns, sort_by = MART_LAYOUTS[name]
+    except KeyError:
+        raise KeyError(f"no CSV layout for '{name}'; known: {', '.join(MART_LAYOUTS)}") from None
+    return table_csv_bytes(table, columns, sort_by)

@@ -1,0 +1,52 @@
+"""Staging model ``stg_treatments`` (``data-model.md``, treatments; ``response-criteria.md`` section 2).
+
+Grain: one row per treatment row (one exposure, or one administration for infusions).
+
+Applies the rules of the data model that the canonical table leaves to derivation:
+
+- ``is_rescue``: rows of the classes ``ivig`` and ``supportive`` are always rescue, whatever the
+  ``rescue`` column says; any other row is rescue when flagged.
+- ``is_single_day``: an empty ``end_date`` means a single day for administrations and procedures
+  (``schema.SINGLE_DAY_DRUGS``), for the rescue classes and for any rescue row; otherwise "ongoing".
+- ``line_agent``: the agent a row counts as for lines of treatment, NULL when it never counts
+  (rescue rows, ``ivig``/``supportive``, rituximab). All corticosteroids are the one agent
+  ``corticosteroids``; every drug of ``tpo_ra``, ``immunosuppressant``, ``other_itp``, ``other`` is its
+  own agent (all ``other`` rows are one agent); ``splenectomy`` is one agent.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from itpcohort.schema import LINE_AGENT_CLASSES, RESCUE_CLASSES, SINGLE_DAY_DRUGS
+
+
+def stg_treatments(treatments: ir.Table) -> ir.Table:
+    """Treatment rows with ``is_rescue``, ``is_single_day`` and ``line_agent`` (section 2)."""
+    t = treatments
+    is_rescue = t.rescue.fill_null(False) | t.drug_class.isin(RESCUE_CLASSES)
+    line_agent = ibis.cases(
+        (is_rescue, ibis.null("string")),
+        (t.drug_class == "corticosteroids", ibis.literal("corticosteroids")),
+        (t.drug_class.isin(LINE_AGENT_CLASSES), t.drug),
+        (t.drug == "splenectomy", ibis.literal("splenectomy")),
+        else_=ibis.null("string"),
+    )
+    return t.select(
+        # ids
+        "center",
+        "patient_id",
+        # what was given
+        "drug",
+        "drug_class",
+        "dose",
+        "dose_unit",
+        # dates
+        "start_date",
+        "end_date",
+        # derived roles
+        is_rescue=is_rescue,
+        is_single_day=t.drug.isin(SINGLE_DAY_DRUGS) | is_rescue,
+        line_agent=line_agent,
+    )

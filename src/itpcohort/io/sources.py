@@ -1,0 +1,330 @@
+"""Find the sources of a study among the inputs given on the command line (``data-model.md``).
+
+An input is a folder of table CSVs (one center or a whole study), a folder of such center folders
+and/or ``.xlsx`` workbooks, or one ``.xlsx`` workbook. Each center folder and each workbook is one
+*source*: child rows without a ``center`` find their patient among the patients of their own source.
+
+Reading options come from ``study.toml`` (``[sources.KEY]``): KEY is matched against the source's
+folder name or workbook name without extension (centers name their folder after their code, e.g.
+``TLS``), or ``path`` is matched against the source's folder, workbook or one of its files.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from itpcohort.config import SourceOptions, StudyConfig, load_config
+from itpcohort.errors import InputError, Problem, UsageError
+from itpcohort.schema import TABLES, TABLES_BY_NAME
+
+TABLE_NAMES = tuple(t.name for t in TABLES)
+REQUIRED_TABLES = tuple(t.name for t in TABLES if t.required)
+
+
+@dataclass(frozen=True)
+class TableFile:
+    """One table of a source: a CSV file or a workbook sheet."""
+
+    table: str
+    path: Path  # the file on disk (the workbook for a sheet)
+    display: str  # as printed in problems: the user's input path joined with the file
+    relative: str  # the same, relative to the input root (posix)
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One center folder or one workbook, with its declared reading options."""
+
+    index: int
+    name: str  # folder name, or workbook name without extension
+    kind: str  # "folder" or "workbook"
+    path: Path
+    display: str
+    files: tuple[TableFile, ...]
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    date_format: str | None = None
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The sources found, the files ignored (as notes for ``validate``) and file-level problems."""
+
+    sources: tuple[Source, ...]
+    notes: tuple[str, ...]
+    problems: tuple[Problem, ...]
+
+
+def _table_csvs(folder: Path) -> dict[str, Path]:
+    """Table name -> CSV file of ``folder`` (file names matched case-insensitively)."""
+    found: dict[str, Path] = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.is_file() and entry.suffix.lower() == ".csv":
+            stem = entry.stem.strip().lower()
+            if stem in TABLES_BY_NAME:
+                found.setdefault(stem, entry)
+    return found
+
+
+def _join(display_root: str, relative: PurePosixPath) -> str:
+    if str(relative) in ("", "."):
+        return display_root
+    return str(PurePosixPath(display_root) / relative) if display_root else str(relative)
+
+
+def _options(config: StudyConfig, name: str, path: Path) -> SourceOptions | None:
+    return config.source_options(name, path)
+
+
+def _is_utf8(encoding: str) -> bool:
+    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+
+
+def _folder_source(
+    index: int,
+    folder: Path,
+    display: str,
+    relative: PurePosixPath,
+    config: StudyConfig,
+    notes: list[str],
+    problems: list[Problem],
+) -> Source:
+    tables = _table_csvs(folder)
+    for entry in sorted(folder.iterdir()):
+        if entry.is_file() and entry.suffix.lower() == ".csv" and entry not in tables.values():
+            notes.append(f"{_join(display, PurePosixPath(entry.name))}: ignored (not a table)")
+    for table in REQUIRED_TABLES:
+        if table not in tables:
+            problems.append(
+                Problem(
+                    display,
+                    None,
+                    None,
+                    None,
+                    f"required table '{table}' missing: expected a file {table}.csv",
+                    relative_file=str(relative / f"{table}.csv"),
+                )
+            )
+    files = tuple(
+        TableFile(
+            table,
+            tables[table],
+            _join(display, PurePosixPath(tables[table].name)),
+            str(relative / tables[table].name),
+        )
+        for table in TABLE_NAMES
+        if table in tables
+    )
+    options = _options(config, folder.name, folder)
+    return Source(
+        index,
+        folder.name,
+        "folder",
+        folder,
+        display,
+        files,
+        **_option_fields(options),
+    )
+
+
+def _option_fields(options: SourceOptions | None) -> dict[str, Any]:
+    if options is None:
+        return {}
+    return {
+        "encoding": options.encoding,
+        "delimiter": options.delimiter,
+        "date_format": options.date_format,
+    }
+
+
+def _workbook_source(
+    index: int,
+    workbook: Path,
+    display: str,
+    relative: PurePosixPath,
+    config: StudyConfig,
+    notes: list[str],
+    problems: list[Problem],
+) -> Source:
+    from itpcohort.io.xlsx_reader import sheet_names
+
+    try:
+        sheets = sheet_names(workbook)
+    except InputError as error:
+        problems.extend(
+            Problem(display, None, None, None, p.reason, relative_file=str(relative))
+            for p in error.problems
+        )
+        sheets = []
+    by_table: dict[str, str] = {}
+    for sheet in sheets:
+        table = sheet.strip().lower()
+        if table in TABLES_BY_NAME and table not in by_table:
+            by_table[table] = sheet
+        else:
+            notes.append(f"{display}[{sheet}]: ignored (not a table)")
+    if sheets:
+        for table in REQUIRED_TABLES:
+            if table not in by_table:
+                problems.append(
+                    Problem(
+                        display,
+                        None,
+                        None,
+                        None,
+                        f"required table '{table}' missing: expected a sheet named {table}",
+                        relative_file=str(relative),
+                    )
+                )
+    files = tuple(
+        TableFile(
+            table,
+            workbook,
+            f"{display}[{by_table[table]}]",
+            f"{relative}[{by_table[table]}]",
+            sheet=by_table[table],
+        )
+        for table in TABLE_NAMES
+        if table in by_table
+    )
+    options = _options(config, workbook.stem, workbook)
+    return Source(
+        index, workbook.stem, "workbook", workbook, display, files, **_option_fields(options)
+    )
+
+
+def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
+    """Find every source (center folder or workbook) of ``inputs``.
+
+    A folder holding at least one table CSV (``patients.csv`` ...) is one source; otherwise each of
+    its sub-folders holding table CSVs and each of its ``.xlsx`` workbooks is a source. A missing
+    input, an input given twice or a file that is not a workbook is wrong usage (exit 2); a missing
+    required table or a folder with no table at all is a file-level problem (exit 1).
+    """
+    notes: list[str] = []
+    problems: list[Problem] = []
+    sources: list[Source] = []
+    seen: dict[Path, str] = {}
+
+    def add(kind: str, path: Path, display: str, relative: PurePosixPath) -> None:
+        resolved = path.resolve()
+        if resolved in seen:
+            raise UsageError(f"{display}: given twice (also as {seen[resolved]})")
+        seen[resolved] = display
+        builder = _folder_source if kind == "folder" else _workbook_source
+        sources.append(builder(len(sources), path, display, relative, config, notes, problems))
+
+    for given in inputs:
+        display = str(given)
+        if not given.exists():
+            raise UsageError(f"{display}: no such file or folder")
+        if given.is_file():
+            suffix = given.suffix.lower()
+            if suffix == ".xlsx":
+                add("workbook", given, display, PurePosixPath(given.name))
+            elif suffix in (".xls", ".xlsm", ".ods"):
+                problems.append(
+                    Problem(
+                        display,
+                        None,
+                        None,
+                        None,
+                        f"{suffix} files are not read: save the workbook as .xlsx",
+                        relative_file=given.name,
+                    )
+                )
+            elif suffix == ".csv":
+                raise UsageError(
+                    f"{display}: give the folder holding the table files, not one CSV file"
+                )
+            else:
+                raise UsageError(
+                    f"{display}: not an input (expected a study or center folder, or an .xlsx workbook)"
+                )
+            continue
+        if _table_csvs(given):
+            add("folder", given, display, PurePosixPath("."))
+            continue
+        found = False
+        for entry in sorted(given.iterdir()):
+            if entry.is_dir() and _table_csvs(entry):
+                add(
+                    "folder",
+                    entry,
+                    _join(display, PurePosixPath(entry.name)),
+                    PurePosixPath(entry.name),
+                )
+                found = True
+            elif (
+                entry.is_file()
+                and entry.suffix.lower() == ".xlsx"
+                and not entry.name.startswith("~$")
+            ):
+                add(
+                    "workbook",
+                    entry,
+                    _join(display, PurePosixPath(entry.name)),
+                    PurePosixPath(entry.name),
+                )
+                found = True
+        if not found:
+            problems.append(
+                Problem(
+                    display,
+                    None,
+                    None,
+                    None,
+                    "no table found: expected patients.csv, treatments.csv, platelet_counts.csv "
+                    "(or center folders holding them, or .xlsx workbooks)",
+                    relative_file=".",
+                )
+            )
+    for source in sources:
+        try:
+            codecs.lookup(source.encoding)
+        except LookupError:  # load_config checks this already; a hand-built config may not
+            problems.append(
+                Problem(
+                    source.display,
+                    None,
+                    None,
+                    source.encoding,
+                    f"unknown encoding {source.encoding!r}",
+                )
+            )
+    return Discovery(tuple(sources), tuple(notes), tuple(problems))
+
+
+def find_study_config(inputs: list[Path]) -> Path | None:
+    """The ``study.toml`` at the root of an input folder, when exactly one input folder holds one.
+
+    Synthetic cohorts ship one (declaring, for example, a day-first center). Two different ones are
+    ambiguous: the user must then choose with ``--config``.
+    """
+    found = sorted({(p / "study.toml").resolve() for p in inputs if (p / "study.toml").is_file()})
+    if len(found) > 1:
+        raise UsageError(
+            "several inputs hold a study.toml ("
+            + ", ".join(str(p) for p in found)
+            + "): choose one with --config"
+        )
+    return found[0] if found else None
+
+
+def resolve_config(inputs: list[Path], config_path: Path | None) -> StudyConfig:
+    """The study configuration: ``--config`` when given, else an input folder's ``study.toml``."""
+    if config_path is not None:
+        if not config_path.is_file():
+            raise UsageError(f"{config_path}: configuration file not found")
+        return load_config(config_path)
+    found = find_study_config(inputs)
+    return load_config(found) if found is not None else StudyConfig()
+
+
+def is_utf8(encoding: str) -> bool:
+    """Whether ``encoding`` names UTF-8 (with or without BOM)."""
+    return _is_utf8(encoding)

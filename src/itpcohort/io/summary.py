@@ -1,0 +1,124 @@
+"""What ``validate`` and ``import`` print, and the ``rejected_rows.csv`` they write.
+
+Problems are printed one per line as ``file:row: column: reason`` on standard error, so that a line
+starting with a file path is always an input error; held-back rows, warnings and notes are printed
+after them, each line starting with a word (``held back``, ``warning``, ``note``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from itpcohort.io.report import ImportReport, ValidationReport
+from itpcohort.io.safe_csv import write_csv
+
+#: how many held-back rows ``validate`` shows (they are all in rejected_rows on import)
+HELD_BACK_SHOWN = 5
+#: how many problems ``import`` prints (every one is in rejected_rows.csv)
+IMPORT_PROBLEMS_SHOWN = 50
+REJECTED_ROWS_HEADER = ("file", "row", "column", "value", "reason")
+
+
+def _summary_table(report: ValidationReport, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("table")
+    for name in ("read", "loaded", "rejected", "of which held back"):
+        table.add_column(name, justify="right")
+    for counts in report.counts:
+        if counts.rows_read == 0 and counts.table not in (
+            "patients",
+            "treatments",
+            "platelet_counts",
+        ):
+            continue
+        table.add_row(
+            counts.table,
+            f"{counts.rows_read:,}",
+            f"{counts.rows_loaded:,}",
+            f"{counts.rows_rejected:,}",
+            f"{counts.rows_held_back:,}",
+        )
+    return table
+
+
+def _print_held_back(report: ValidationReport, out: Console) -> None:
+    if not report.held_back:
+        return
+    per_table = {c.table: c.rows_held_back for c in report.counts if c.rows_held_back}
+    out.print(
+        "held back (their patient's row was rejected): "
+        + ", ".join(f"{table} {n:,}" for table, n in per_table.items()),
+        soft_wrap=True,
+        markup=False,
+        highlight=False,
+    )
+    for problem in report.held_back[:HELD_BACK_SHOWN]:
+        out.print(
+            f"held back  {problem.file}:{problem.row}  {problem.reason}",
+            soft_wrap=True,
+            markup=False,
+        )
+    if len(report.held_back) > HELD_BACK_SHOWN:
+        out.print(
+            f"held back  ... and {len(report.held_back) - HELD_BACK_SHOWN:,} more", markup=False
+        )
+
+
+def _print_warnings_and_notes(report: ValidationReport, out: Console) -> None:
+    for warning in report.warnings:
+        out.print(f"warning: {warning}", soft_wrap=True, markup=False)
+    for note in report.notes:
+        out.print(f"note: {note}", soft_wrap=True, markup=False)
+
+
+def print_validation(report: ValidationReport, out: Console, err: Console) -> None:
+    """Every problem (stderr), then the summary table, held-back rows, warnings and notes (stdout)."""
+    for problem in report.problems:
+        err.print(str(problem), soft_wrap=True, markup=False, highlight=False)
+    out.print(_summary_table(report, "rows per table"))
+    _print_held_back(report, out)
+    _print_warnings_and_notes(report, out)
+    if report.ok:
+        out.print(f"valid: no problem ({len(report.warnings):,} warning(s))", markup=False)
+    else:
+        rows = sum(c.rows_rejected - c.rows_held_back for c in report.counts)
+        err.print(
+            f"invalid: {len(report.problems):,} problem(s) in {rows:,} row(s)",
+            markup=False,
+            highlight=False,
+        )
+
+
+def print_import(report: ImportReport, out_dir: Path, out: Console, err: Console) -> None:
+    """The first problems (stderr), then the summary table, warnings and where the files went."""
+    for problem in report.problems[:IMPORT_PROBLEMS_SHOWN]:
+        err.print(str(problem), soft_wrap=True, markup=False, highlight=False)
+    if len(report.problems) > IMPORT_PROBLEMS_SHOWN:
+        err.print(
+            f"... and {len(report.problems) - IMPORT_PROBLEMS_SHOWN:,} more problems in "
+            f"{out_dir / 'rejected_rows.csv'}",
+            markup=False,
+            highlight=False,
+        )
+    out.print(_summary_table(report, "rows per table"))
+    _print_held_back(report, out)
+    _print_warnings_and_notes(report, out)
+    rejected = sum(c.rows_rejected for c in report.counts)
+    out.print(
+        f"imported into {out_dir / 'study.duckdb'} (run {report.run_id}); "
+        f"{rejected:,} rejected row(s) listed in {out_dir / 'rejected_rows.csv'}",
+        soft_wrap=True,
+        markup=False,
+    )
+
+
+def write_rejected_rows(path: Path, report: ValidationReport) -> int:
+    """Write ``rejected_rows.csv`` (``file,row,column,value,reason``; header only when none)."""
+    return write_csv(
+        path,
+        REJECTED_ROWS_HEADER,
+        ((p.file, p.row, p.column, p.value, p.reason) for p in report.rejected),
+    )

@@ -1,0 +1,198 @@
+"""Write the canonical tables, ``rejected_rows`` and the warnings from the checked tables.
+
+Canonical values follow ``schema.CANONICAL_COLUMNS``: vocabularies lower-case (``sex`` and
+``response`` upper-case), booleans typed with the data model's defaults (``rescue`` empty -> false;
+``severe`` empty -> ``who_grade >= 3`` or site ``intracranial``, false when neither is known;
+``serious`` empty -> NULL), platelets in 10^9/L with the value and unit as given kept beside,
+partial dates at mid-period with their precision. Child rows take their patient's center.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from itpcohort.errors import Problem
+from itpcohort.schema import CANONICAL_COLUMNS, PROVENANCE_COLUMNS, REJECTED_ROWS_COLUMNS, TABLES
+from itpcohort.store.checks import SINGLE_DAY_SQL, drug_class_sql
+from itpcohort.store.staging import lit, q
+
+
+def _expressions(table: str) -> dict[str, str]:
+    """Canonical column -> SQL over ``checked_<table>``."""
+    center = "center__raw" if table == "patients" else "patient_center"
+    common = {"center": center, "patient_id": "patient_id__raw"}
+    if table == "patients":
+        return common | {
+            "sex": "sex__v",
+            "birth_date": "birth_date__value",
+            "birth_date_precision": "birth_date__p",
+            "diagnosis_date": "diagnosis_date__value",
+            "diagnosis_date_precision": "diagnosis_date__p",
+            "itp_type": "itp_type__v",
+            "secondary_cause": "secondary_cause__v",
+            "last_followup_date": "last_followup_date__value",
+            "death_date": "death_date__value",
+            "death_cause": "death_cause__raw",
+        }
+    if table == "treatments":
+        return common | {
+            "drug": "drug__v",
+            "drug_class": drug_class_sql("drug__v"),
+            "drug_detail": "drug_detail__raw",
+            "start_date": "start_date__value",
+            "end_date": "end_date__value",
+            "dose": "dose__v",
+            "dose_unit": "dose_unit__v",
+            "rescue": "coalesce(rescue__v, FALSE)",
+        }
+    if table == "platelet_counts":
+        return common | {
+            "date": "date__value",
+            "platelets": "platelets__conv",
+            "platelets_as_given": "platelets__raw",
+            "unit": "unit__v",
+        }
+    if table == "bleeding_events":
+        return common | {
+            "date": "date__value",
+            "site": "site__v",
+            "who_grade": "who_grade__v",
+            "severe": "coalesce(severe__v, coalesce(who_grade__v >= 3, FALSE) OR site__v = 'intracranial')",
+        }
+    if table == "adverse_events":
+        return common | {
+            "onset_date": "onset_date__value",
+            "event": "event__v",
+            "ctcae_grade": "ctcae_grade__v",
+            "serious": "serious__v",
+            "description": "description__raw",
+        }
+    if table == "biomarkers":
+        return common | {
+            "date": "date__value",
+            "test": "test__v",
+            "value": "value__raw",
+            "unit": "unit__raw",
+        }
+    if table == "investigator_assessments":
+        return common | {
+            "course_number": "course_number__v",
+            "response": "response__v",
+            "response_date": "response_date__value",
+            "loss_of_response_date": "loss_of_response_date__value",
+        }
+    raise KeyError(table)
+
+
+def write_canonical(con: duckdb.DuckDBPyConnection) -> None:
+    """Create or replace every canonical table and ``rejected_rows`` in the current transaction."""
+    for table in TABLES:
+        name = table.name
+        expressions = _expressions(name)
+        columns = CANONICAL_COLUMNS[name] + PROVENANCE_COLUMNS
+        definition = ", ".join(f"{q(c)} {t}" for c, t in columns)
+        select = [f"CAST({expressions[c]} AS {t}) AS {q(c)}" for c, t in CANONICAL_COLUMNS[name]]
+        select += ["f.display AS source_file", "CAST(c.line AS INTEGER) AS source_row"]
+        con.execute(f"CREATE OR REPLACE TABLE main.{q(name)} ({definition})")
+        con.execute(
+            f"INSERT INTO main.{q(name)} SELECT {', '.join(select)} "
+            f"FROM checked_{name} c JOIN files f ON f.file_id = c.file_id "
+            f"WHERE NOT c.rejected ORDER BY c.file_id, c.line"
+        )
+    definition = ", ".join(f"{q(c)} {t}" for c, t in REJECTED_ROWS_COLUMNS)
+    con.execute(f"CREATE OR REPLACE TABLE main.rejected_rows ({definition})")
+    con.execute(
+        "INSERT INTO main.rejected_rows SELECT f.display, p.line, p.column_name, p.value, p.reason, "
+        "p.table_name FROM problems p JOIN files f ON f.file_id = p.file_id "
+        "ORDER BY p.file_id, p.line, p.column_order, p.kind"
+    )
+
+
+def find_warnings(
+    con: duckdb.DuckDBPyConnection,
+    relative_of: dict[str, str],
+    course_gap_days: int,
+    baseline_days: int,
+) -> list[Problem]:
+    """The data-model warnings, found in the canonical tables (``data-model.md``, Warnings).
+
+    * a non-rescue exposure with an empty ``end_date`` (taken as ongoing until last follow-up)
+      that is still ongoing at a later rituximab course start: usually a missing end date;
+    * a rituximab course with no platelet count in the ``baseline_days`` before its start;
+    * a ``secondary_cause`` given for a primary ITP (the cause is kept, the type is not changed);
+    * a ``last_followup_date`` after ``death_date``.
+
+    A course starts at the first rituximab administration and at every administration more than
+    ``course_gap_days`` after the previous one (``response-criteria.md`` section 1).
+    """
+    single_day = SINGLE_DAY_SQL
+    query = f"""
+    WITH rtx AS (
+        SELECT center, patient_id, start_date, source_file, source_row,
+               lag(start_date) OVER (PARTITION BY center, patient_id
+                                     ORDER BY start_date, source_file, source_row) AS previous
+        FROM main.treatments WHERE drug = 'rituximab'
+    ),
+    course_starts AS (
+        SELECT * FROM rtx WHERE previous IS NULL OR start_date - previous > {int(course_gap_days)}
+    ),
+    ongoing AS (
+        SELECT t.source_file, t.source_row, 'end_date' AS column_name, NULL::VARCHAR AS value,
+               'empty end_date: ' || t.drug || ' started ' || strftime(t.start_date, '%Y-%m-%d')
+               || ' is taken as ongoing at the rituximab course of '
+               || strftime(min(s.start_date), '%Y-%m-%d')
+               || ' (until last follow-up), so it can never count as a new treatment; '
+               || 'a missing end date?' AS reason
+        FROM main.treatments t
+        JOIN main.patients p ON p.center = t.center AND p.patient_id = t.patient_id
+        JOIN course_starts s ON s.center = t.center AND s.patient_id = t.patient_id
+        WHERE t.end_date IS NULL AND NOT t.rescue AND NOT ({single_day})
+          AND s.start_date > t.start_date AND s.start_date <= p.last_followup_date
+        GROUP BY t.source_file, t.source_row, t.drug, t.start_date
+    ),
+    no_baseline AS (
+        SELECT s.source_file, s.source_row, 'start_date', strftime(s.start_date, '%Y-%m-%d'),
+               'no platelet count in the {int(baseline_days)} days before this rituximab course '
+               || '(baseline missing)'
+        FROM course_starts s
+        WHERE NOT EXISTS (
+            SELECT 1 FROM main.platelet_counts c
+            WHERE c.center = s.center AND c.patient_id = s.patient_id
+              AND c.date BETWEEN s.start_date - {int(baseline_days)} AND s.start_date)
+    ),
+    cause_of_primary AS (
+        SELECT source_file, source_row, 'secondary_cause', secondary_cause,
+               'secondary_cause given for a primary ITP (kept as given)'
+        FROM main.patients WHERE itp_type = 'primary' AND secondary_cause IS NOT NULL
+    ),
+    followup_after_death AS (
+        SELECT source_file, source_row, 'last_followup_date',
+               strftime(last_followup_date, '%Y-%m-%d'),
+               'after death_date (' || strftime(death_date, '%Y-%m-%d') || ')'
+        FROM main.patients WHERE last_followup_date > death_date
+    )
+    SELECT * FROM ongoing UNION ALL SELECT * FROM no_baseline
+    UNION ALL SELECT * FROM cause_of_primary UNION ALL SELECT * FROM followup_after_death
+    ORDER BY 1, 2, 3
+    """
+    return [
+        Problem(file, row, column, value, reason, relative_file=relative_of.get(file))
+        for file, row, column, value, reason in con.execute(query).fetchall()
+    ]
+
+
+def rejected_problems(
+    con: duckdb.DuckDBPyConnection, kind: str | None, relative_of: dict[str, str]
+) -> list[Problem]:
+    """The problems (``kind`` = ``problem``), held-back rows (``held_back``) or both (None), in
+    file and line order."""
+    where = "" if kind is None else f"WHERE p.kind = {lit(kind)}"
+    rows = con.execute(
+        "SELECT f.display, p.line, p.column_name, p.value, p.reason FROM problems p "
+        f"JOIN files f ON f.file_id = p.file_id {where} "
+        "ORDER BY p.file_id, p.line, p.column_order, p.kind"
+    ).fetchall()
+    return [
+        Problem(file, line, column, value, reason, relative_file=relative_of.get(file))
+        for file, line, column, value, reason in rows
+    ]

@@ -1,0 +1,102 @@
+"""DuckDB connections of the study database, and the Ibis backend other layers read it through.
+
+Only ``store/`` imports duckdb (``architecture.md``). Connections get a memory limit and a spill
+directory, so that a 50-million-count import stays within a few GiB on a laptop: set
+``ITPCOHORT_MEMORY_LIMIT`` (default ``4GB``) and ``ITPCOHORT_THREADS`` (default: every core) to change
+them.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+DEFAULT_MEMORY_LIMIT = "4GB"
+
+
+def _install_ibis_compat() -> None:
+    """Let ibis 12 run on duckdb 2: ibis calls the cursor methods that duckdb 2 renamed.
+
+    duckdb 2 has ``to_arrow_table``/``to_arrow_reader`` where ibis 12 calls ``fetch_arrow_table``/
+    ``fetch_record_batch``; the old names are added back as thin aliases (silencing duckdb's note
+    that Arrow output of a DB-API result makes one copy, which is what ibis wants here).
+    """
+    connection = duckdb.DuckDBPyConnection
+    if not hasattr(connection, "fetch_arrow_table"):
+
+        def fetch_arrow_table(self: Any) -> pa.Table:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                return self.to_arrow_table()
+
+        connection.fetch_arrow_table = fetch_arrow_table  # type: ignore[attr-defined]
+    if not hasattr(connection, "fetch_record_batch"):
+
+        def fetch_record_batch(self: Any, rows_per_batch: int = 1_000_000) -> pa.RecordBatchReader:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                return self.to_arrow_reader(rows_per_batch)
+
+        connection.fetch_record_batch = fetch_record_batch  # type: ignore[attr-defined]
+
+
+def configure(con: duckdb.DuckDBPyConnection, temp_directory: Path) -> None:
+    """Set the memory limit, thread count and spill directory of ``con``."""
+    memory_limit = os.environ.get("ITPCOHORT_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    threads = os.environ.get("ITPCOHORT_THREADS")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    temp_directory.mkdir(parents=True, exist_ok=True)
+    con.execute(f"SET temp_directory = '{temp_directory.as_posix()}'")
+
+
+def connect(db_path: Path | None, temp_directory: Path) -> duckdb.DuckDBPyConnection:
+    """Open the study database at ``db_path`` (in memory when None), configured for big imports."""
+    con = duckdb.connect(":memory:" if db_path is None else str(db_path))
+    configure(con, temp_directory)
+    return con
+
+
+def connect_ibis(db_path: Path, *, read_only: bool = False) -> Any:
+    """An Ibis DuckDB backend on the study database (``derive/`` reads canonical tables through it)."""
+    import ibis
+
+    _install_ibis_compat()
+    return ibis.duckdb.connect(str(db_path), read_only=read_only)
+
+
+def execute_to_arrow(expr: Any) -> pa.Table:
+    """Run an Ibis expression and return its rows as a pyarrow Table."""
+    _install_ibis_compat()
+    return expr.to_pyarrow()
+
+
+def write_table(target: Path | Any, name: str, table: pa.Table) -> None:
+    """Create or replace table ``name`` of the study database with ``table``, in one transaction.
+
+    ``target`` is the database path, an Ibis DuckDB backend (its connection is used) or a duckdb
+    connection. Derived tables are persisted this way.
+    """
+    own = isinstance(target, (str, Path))
+    con: Any = duckdb.connect(str(target)) if own else getattr(target, "con", target)
+    view = f"__write_{name}"
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.register(view, table)
+            con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "{view}"')
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.unregister(view)
+    finally:
+        if own:
+            con.close()

@@ -1,0 +1,68 @@
+"""`itpcohort validate` on a messy synthetic cohort lists every injected error and nothing else.
+
+The synthetic generator writes ``injected_errors.csv`` (file, row, column, kind) for each error it
+puts into the files; the validator, written independently, must name exactly those cells (issue 3,
+"Done means"). Rows held back because their patient's row was rejected are consequences, listed
+apart, and warnings are not errors: neither counts here.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from itpcohort.synth import generate_study
+
+
+def _problems(output: str, study: Path) -> set[tuple[str, int, str]]:
+    prefix = re.escape(f"{study}/")
+    pattern = re.compile(rf"^{prefix}(?P<file>[^:]+):(?P<row>\d+): (?P<column>[a-z_]+): ")
+    found = set()
+    for line in output.splitlines():
+        match = pattern.match(line)
+        if match:
+            found.add((match["file"], int(match["row"]), match["column"]))
+    return found
+
+
+def _manifest(study: Path) -> set[tuple[str, int, str]]:
+    with (study / "injected_errors.csv").open(newline="", encoding="utf-8") as handle:
+        return {(r["file"], int(r["row"]), r["column"]) for r in csv.DictReader(handle)}
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_validate_names_exactly_the_injected_cells(tmp_path: Path, seed: int) -> None:
+    study = tmp_path / "study"
+    generate_study(study, patients=600, centers=4, seed=seed, messy=0.01)
+    injected = _manifest(study)
+    assert len(injected) > 50  # 1% of ~40k rows: every kind has a chance to appear
+
+    result = subprocess.run(
+        [sys.executable, "-m", "itpcohort", "validate", str(study)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    listed = _problems(result.stdout + result.stderr, study)
+    assert sorted(injected - listed) == [], "injected but not reported"
+    assert sorted(listed - injected) == [], "reported but not injected"
+
+
+def test_clean_synthetic_cohort_validates(tmp_path: Path) -> None:
+    study = tmp_path / "study"
+    generate_study(study, patients=600, centers=4, seed=13)
+    result = subprocess.run(
+        [sys.executable, "-m", "itpcohort", "validate", str(study)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert _problems(result.stdout + result.stderr, study) == set()
