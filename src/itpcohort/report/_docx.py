@@ -16,6 +16,7 @@ import contextlib
 import io
 import zipfile
 from datetime import UTC, datetime
+from typing import Any
 
 from docx import Document as new_document
 from docx.document import Document as DocxDocument
@@ -33,6 +34,43 @@ PAGE_WIDTH_CM, PAGE_HEIGHT_CM, MARGIN_CM = 21.0, 29.7, 2.0
 TEXT_WIDTH_CM = PAGE_WIDTH_CM - 2 * MARGIN_CM
 FIXED_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 WORD_LANG = {"en": "en-GB", "fr": "fr-FR"}
+MIN_WEIGHT, MAX_WEIGHT, PADDING = 10, 34, 5
+#: a value cell this short never wraps (a p-value, a count, an interval)
+NO_WRAP_CHARS = 12
+
+
+#: the schema order of the property elements this module adds to (python-docx deletes its own
+#: copies of these sequences after building its classes)
+SCHEMA_ORDER: dict[str, tuple[str, ...]] = {
+    "w:tblPr": ("w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual",
+                "w:tblStyleRowBandSize", "w:tblStyleColBandSize", "w:tblW", "w:jc",
+                "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd", "w:tblLayout",
+                "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange"),
+    "w:tcPr": ("w:cnfStyle", "w:tcW", "w:gridSpan", "w:hMerge", "w:vMerge", "w:tcBorders",
+               "w:shd", "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign",
+               "w:hideMark", "w:headers", "w:cellIns", "w:cellDel", "w:cellMerge",
+               "w:tcPrChange"),
+    "w:trPr": ("w:cnfStyle", "w:divId", "w:gridBefore", "w:gridAfter", "w:wBefore", "w:wAfter",
+               "w:cantSplit", "w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc",
+               "w:hidden", "w:ins", "w:del", "w:trPrChange"),
+    "w:rPr": ("w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:caps", "w:smallCaps",
+              "w:strike", "w:dstrike", "w:outline", "w:shadow", "w:emboss", "w:imprint",
+              "w:noProof", "w:snapToGrid", "w:vanish", "w:webHidden", "w:color", "w:spacing",
+              "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect",
+              "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang",
+              "w:eastAsianLayout", "w:specVanish", "w:oMath"),
+}  # fmt: skip
+
+
+def _insert_in_order(parent: Any, child: Any, tag: str) -> None:
+    """Insert ``child`` (``tag``) where the schema wants it among ``parent``'s children.
+
+    Word refuses a document whose property elements are out of schema order, so an element is
+    never simply appended: it goes before the first sibling that must follow it.
+    """
+    parent_tag = next(name for name in SCHEMA_ORDER if parent.tag == qn(name))
+    sequence = SCHEMA_ORDER[parent_tag]
+    parent.insert_element_before(child, *sequence[sequence.index(tag) + 1 :])
 
 
 def _set_language(document: DocxDocument, lang: str) -> None:
@@ -42,7 +80,7 @@ def _set_language(document: DocxDocument, lang: str) -> None:
             rpr.remove(old)
         element = OxmlElement("w:lang")
         element.set(qn("w:val"), WORD_LANG[lang])
-        rpr.append(element)
+        _insert_in_order(rpr, element, "w:lang")
 
 
 def _setup(document: DocxDocument, lang: str) -> None:
@@ -96,7 +134,7 @@ def _caption(document: DocxDocument, label: str, number: int, caption: str) -> D
     return paragraph
 
 
-def _border(element_pr: object, tag: str, edges: dict[str, int]) -> None:
+def _border(element_pr: Any, tag: str, edges: dict[str, int]) -> None:
     borders = OxmlElement(tag)
     for edge, size in edges.items():
         border = OxmlElement(f"w:{edge}")
@@ -106,11 +144,33 @@ def _border(element_pr: object, tag: str, edges: dict[str, int]) -> None:
             border.set(qn("w:space"), "0")
             border.set(qn("w:color"), "000000")
         borders.append(border)
-    element_pr.append(borders)  # type: ignore[attr-defined]
+    _insert_in_order(element_pr, borders, tag)
 
 
 def _keep_with_next(paragraph: DocxParagraph) -> None:
     paragraph.paragraph_format.keep_with_next = True
+
+
+def column_widths(table: Table) -> list[float]:
+    """Column widths (cm) filling the text width in proportion to each column's longest text.
+
+    A text counts for at most ``MAX_WEIGHT`` characters (long texts wrap) and at least
+    ``MIN_WEIGHT`` (a narrow count column still holds its header); the label column gets its
+    indent too.
+    """
+    weights = [float(MIN_WEIGHT)] * table.n_columns
+    for row in table.rows:
+        column = 0
+        for cell in row:
+            if cell.span == 1:
+                length = len(cell.text) + 3 * cell.indent + PADDING
+                weights[column] = max(weights[column], min(length, MAX_WEIGHT))
+            column += cell.span
+    for cell_index, cell in enumerate(table.header[-1]):
+        words = max((len(word) for word in cell.text.split()), default=0)
+        weights[cell_index] = max(weights[cell_index], min(words + PADDING, MAX_WEIGHT))
+    total = sum(weights)
+    return [TEXT_WIDTH_CM * weight / total for weight in weights]
 
 
 def _table(document: DocxDocument, table: Table) -> DocxTable:
@@ -124,12 +184,7 @@ def _table(document: DocxDocument, table: Table) -> DocxTable:
         "w:tblBorders",
         {"top": 12, "left": 0, "bottom": 12, "right": 0, "insideH": 0, "insideV": 0},
     )
-    first = min(TEXT_WIDTH_CM * 0.42, 7.0) if table.n_columns > 2 else TEXT_WIDTH_CM * 0.6
-    if table.n_columns == 1:
-        widths = [TEXT_WIDTH_CM]
-    else:
-        rest = (TEXT_WIDTH_CM - first) / (table.n_columns - 1)
-        widths = [first] + [rest] * (table.n_columns - 1)
+    widths = column_widths(table)
     for grid_column, width in zip(word_table._tbl.tblGrid.gridCol_lst, widths, strict=True):
         grid_column.w = Cm(width)
     all_rows = (*table.header, *table.rows)
@@ -147,7 +202,7 @@ def _table(document: DocxDocument, table: Table) -> DocxTable:
         is_header = row_index < len(table.header)
         if is_header:
             tr_pr = word_table.rows[row_index]._tr.get_or_add_trPr()
-            tr_pr.append(OxmlElement("w:tblHeader"))
+            _insert_in_order(tr_pr, OxmlElement("w:tblHeader"), "w:tblHeader")
         column = 0
         for cell in row:
             word_cell = grid[row_index * table.n_columns + column]
@@ -162,8 +217,12 @@ def _table(document: DocxDocument, table: Table) -> DocxTable:
             run = paragraph.add_run(cell.text)
             run.font.size = Pt(8.5)
             run.bold = (is_header or cell.bold) or None
+            # tcPr children in schema order: tcW, gridSpan, ..., tcBorders, shd, noWrap
             if is_header and row_index == len(table.header) - 1:
                 _border(word_cell._tc.get_or_add_tcPr(), "w:tcBorders", {"bottom": 6})
+            if column > 0 and len(cell.text) <= NO_WRAP_CHARS:
+                tc_pr = word_cell._tc.get_or_add_tcPr()
+                _insert_in_order(tc_pr, OxmlElement("w:noWrap"), "w:noWrap")
             column += cell.span
     for note in table.notes:
         paragraph = document.add_paragraph()

@@ -171,3 +171,21 @@ def test_two_writes_give_the_same_bytes_except_the_timestamp(
             assert old == new, name
     third = write_report(realistic.results, realistic.derived, tmp_path / "same", "en")
     assert third.docx.read_bytes() == first.docx.read_bytes()
+
+
+def test_word_property_elements_follow_the_schema_order(written: dict[str, ReportFiles]) -> None:
+    """Word refuses out-of-order property elements (tblPr, tcPr, trPr, rPr children)."""
+    from docx.oxml.ns import qn
+
+    from itpcohort.report._docx import SCHEMA_ORDER
+
+    for files in written.values():
+        root = docx.Document(str(files.docx)).element
+        styles = docx.Document(str(files.docx)).styles.element
+        for tag, sequence in SCHEMA_ORDER.items():
+            ranks = {qn(name): rank for rank, name in enumerate(sequence)}
+            parents = [*root.iter(qn(tag)), *styles.iter(qn(tag))]
+            assert parents, tag
+            for parent in parents:
+                seen = [ranks[child.tag] for child in parent if child.tag in ranks]
+                assert seen == sorted(seen), (tag, [child.tag for child in parent])
