@@ -7,16 +7,24 @@ Exit status: 0 success; 1 invalid input (every problem printed as ``file:row: co
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from itpcohort.errors import ItpcohortError, UsageError
+from itpcohort.config import StudyConfig
+from itpcohort.errors import InputError, ItpcohortError, UsageError
+
+if TYPE_CHECKING:
+    from itpcohort.criteria import Criteria
 
 app = typer.Typer(
     name="itpcohort",
@@ -134,6 +142,43 @@ def import_(
     print_import(report, out_dir, out, err)
 
 
+@contextmanager
+def _steps(total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar over the named steps of a command, on standard error (hidden when not a tty)."""
+    with Progress(
+        TextColumn("{task.description:<34}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("starting", total=total)
+        started = False
+
+        def step(name: str) -> None:
+            nonlocal started
+            if started:
+                progress.advance(task)
+            started = True
+            progress.update(task, description=name)
+
+        yield step
+        progress.update(task, completed=total)
+
+
+def _prepare(
+    inputs: list[Path], out_dir: Path, config: Path | None
+) -> tuple[StudyConfig, Criteria]:
+    from itpcohort.criteria import criteria_from_config
+    from itpcohort.io import resolve_config
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: exists and is not a folder")
+    study = resolve_config(inputs, config)
+    return study, criteria_from_config(study)
+
+
 @app.command()
 def derive(
     inputs: InputsArg,
@@ -141,7 +186,23 @@ def derive(
     config: ConfigOpt = None,
 ) -> None:
     """Import, then derive courses, baselines, responses and durations (no analysis)."""
-    _not_built("derive", 4)
+    from itpcohort import pipeline
+    from itpcohort.io.summary import print_import
+
+    study, criteria = _prepare(inputs, out_dir, config)
+    with _steps(2) as step:
+        step("importing and validating")
+        report = pipeline.import_inputs(inputs, study, out_dir, criteria, command="derive")
+        step("deriving courses and responses")
+        derived = pipeline.derive_marts(out_dir / pipeline.DATABASE_NAME, criteria, persist=True)
+        written = pipeline.write_derived_csvs(derived, out_dir)
+    print_import(report, out_dir, out, err)
+    courses = derived.marts["courses"]
+    out.print(
+        f"derived {courses.num_rows:,} course(s) under criteria {criteria.name}; "
+        f"wrote {', '.join(str(p) for p in written)}",
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -155,7 +216,37 @@ def run(
     ] = False,
 ) -> None:
     """Import, derive, analyse and write results.json and the report."""
-    _not_built("run", 5)
+    from itpcohort import pipeline
+    from itpcohort.analysis import analyse
+    from itpcohort.io.summary import print_import
+
+    study, criteria = _prepare(inputs, out_dir, config)
+    language = lang.value if lang is not None else study.lang
+    db_path = out_dir / pipeline.DATABASE_NAME
+    with _steps(5) as step:
+        step("importing and validating")
+        report = pipeline.import_inputs(inputs, study, out_dir, criteria, command="run")
+        if report.rejected and not accept_rejected:
+            print_import(report, out_dir, out, err)
+            raise InputError(
+                f"{len(report.rejected):,} row(s) were rejected (listed in "
+                f"{out_dir / pipeline.REJECTED_ROWS_NAME}); correct them, or analyse without "
+                "them with --accept-rejected"
+            )
+        step("deriving courses and responses")
+        derived = pipeline.derive_marts(db_path, criteria, persist=True)
+        pipeline.write_derived_csvs(derived, out_dir)
+        step("sensitivity re-derivations")
+        sensitivity = pipeline.derive_sensitivity_runs(db_path, criteria)
+        step("analysis plan")
+        results = analyse(derived.analysis_tables(), study, sensitivity)
+        document = results.to_json_dict()
+        document["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        document.update(pipeline.study_extras(study, report, db_path, language))
+        pipeline.write_results(document, out_dir / "results.json")
+        step("report")
+    print_import(report, out_dir, out, err)
+    out.print(f"results: {out_dir / 'results.json'}", soft_wrap=True)
 
 
 @app.command()
