@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -21,7 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from itpcohort.config import StudyConfig
-from itpcohort.errors import InputError, ItpcohortError, UsageError
+from itpcohort.errors import ItpcohortError, UsageError
 
 if TYPE_CHECKING:
     from itpcohort.criteria import Criteria
@@ -35,6 +34,12 @@ app = typer.Typer(
 )
 out = Console(highlight=False, emoji=False)
 err = Console(stderr=True, highlight=False, emoji=False)
+
+
+#: the demo study: big enough for every analysis to have numbers, small enough for 30 s
+DEMO_PATIENTS = 400
+DEMO_CENTERS = 4
+DEMO_SEED = 2026
 
 
 class Lang(StrEnum):
@@ -69,7 +74,24 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("demo-output"),
 ) -> None:
     """Generate a synthetic multicentre cohort and write the full report."""
-    _not_built("demo", 6)
+    from itpcohort.criteria import criteria_from_config
+    from itpcohort.io import resolve_config
+    from itpcohort.synth import generate_study
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: exists and is not a folder")
+    cohort = out_dir / "input"
+    summary = generate_study(cohort, patients=DEMO_PATIENTS, centers=DEMO_CENTERS, seed=DEMO_SEED)
+    out.print(
+        f"synthetic study: {DEMO_PATIENTS} patients in {DEMO_CENTERS} centers, "
+        f"{sum(summary.rows.values()):,} rows, written to {cohort}",
+        soft_wrap=True,
+    )
+    study = resolve_config([cohort], None)
+    html = _run_and_print(
+        [cohort], study, criteria_from_config(study), out_dir, study.lang, accept_rejected=False
+    )
+    out.print(f"[bold]open the report:[/] {escape(str(html.resolve()))}", soft_wrap=True)
 
 
 @app.command()
@@ -216,37 +238,39 @@ def run(
     ] = False,
 ) -> None:
     """Import, derive, analyse and write results.json and the report."""
-    from itpcohort import pipeline
-    from itpcohort.analysis import analyse
-    from itpcohort.io.summary import print_import
-
     study, criteria = _prepare(inputs, out_dir, config)
     language = lang.value if lang is not None else study.lang
-    db_path = out_dir / pipeline.DATABASE_NAME
-    with _steps(5) as step:
-        step("importing and validating")
-        report = pipeline.import_inputs(inputs, study, out_dir, criteria, command="run")
-        if report.rejected and not accept_rejected:
-            print_import(report, out_dir, out, err)
-            raise InputError(
-                f"{len(report.rejected):,} row(s) were rejected (listed in "
-                f"{out_dir / pipeline.REJECTED_ROWS_NAME}); correct them, or analyse without "
-                "them with --accept-rejected"
+    _run_and_print(inputs, study, criteria, out_dir, language, accept_rejected)
+
+
+def _run_and_print(
+    inputs: list[Path],
+    study: StudyConfig,
+    criteria: Criteria,
+    out_dir: Path,
+    language: str,
+    accept_rejected: bool,
+) -> Path:
+    from itpcohort import pipeline
+    from itpcohort.io.summary import print_import
+
+    try:
+        with _steps(5) as step:
+            done = pipeline.run_study(
+                inputs, study, criteria, out_dir, language, accept_rejected, step
             )
-        step("deriving courses and responses")
-        derived = pipeline.derive_marts(db_path, criteria, persist=True)
-        pipeline.write_derived_csvs(derived, out_dir)
-        step("sensitivity re-derivations")
-        sensitivity = pipeline.derive_sensitivity_runs(db_path, criteria)
-        step("analysis plan")
-        results = analyse(derived.analysis_tables(), study, sensitivity)
-        document = results.to_json_dict()
-        document["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        document.update(pipeline.study_extras(study, report, db_path, language))
-        pipeline.write_results(document, out_dir / "results.json")
-        step("report")
-    print_import(report, out_dir, out, err)
-    out.print(f"results: {out_dir / 'results.json'}", soft_wrap=True)
+    except pipeline.RejectedRowsError as refused:
+        print_import(refused.report, out_dir, out, err)
+        raise
+    print_import(done.import_report, out_dir, out, err)
+    flow = done.results["flow"]
+    out.print(
+        f"{flow['included']:,} of {flow['screened']:,} patients included; "
+        f"results: {out_dir / 'results.json'}",
+        soft_wrap=True,
+    )
+    out.print(f"report: {done.report.html} and {done.report.docx}", soft_wrap=True)
+    return done.report.html
 
 
 @app.command()

@@ -10,18 +10,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from itpcohort.analysis import SENSITIVITY_RUNS, DerivedTables
+from itpcohort.analysis import SENSITIVITY_RUNS, DerivedTables, analyse
 from itpcohort.config import StudyConfig
 from itpcohort.criteria import Criteria
 from itpcohort.derive import MARTS, derive_all
 from itpcohort.derive.serialize import derived_csv_bytes
+from itpcohort.errors import InputError
 from itpcohort.io.report import ImportReport
 from itpcohort.io.summary import write_rejected_rows
+from itpcohort.report import ReportFiles, write_report
 from itpcohort.schema import CANONICAL_COLUMNS
 from itpcohort.store import (
     connect_ibis,
@@ -170,3 +173,60 @@ def study_extras(
         "data_quality": data_quality(report, db_path),
         "provenance": study_provenance(db_path),
     }
+
+
+@dataclass(frozen=True)
+class StudyRun:
+    """What ``run`` produced: the import report, the results document and the report files."""
+
+    import_report: ImportReport
+    results: dict[str, Any]
+    report: ReportFiles
+
+
+def run_study(
+    inputs: list[Path],
+    config: StudyConfig,
+    criteria: Criteria,
+    out_dir: Path,
+    lang: str,
+    accept_rejected: bool = False,
+    step: StepCallback = _no_progress,
+) -> StudyRun:
+    """Import, derive, re-derive the sensitivity runs, analyse and write results.json and the report.
+
+    Input with rejected rows is refused (``InputError``, after ``rejected_rows.csv`` is written)
+    unless ``accept_rejected`` (``flagship-study.md``, Command line).
+    """
+    db_path = out_dir / DATABASE_NAME
+    step("importing and validating")
+    report = import_inputs(inputs, config, out_dir, criteria, command="run")
+    if report.rejected and not accept_rejected:
+        raise RejectedRowsError(
+            f"{len(report.rejected):,} row(s) were rejected (listed in "
+            f"{out_dir / REJECTED_ROWS_NAME}); correct them, or analyse without them with "
+            "--accept-rejected",
+            report,
+        )
+    step("deriving courses and responses")
+    derived = derive_marts(db_path, criteria, persist=True)
+    write_derived_csvs(derived, out_dir)
+    step("sensitivity re-derivations")
+    sensitivity = derive_sensitivity_runs(db_path, criteria)
+    step("analysis plan")
+    tables = derived.analysis_tables()
+    document = analyse(tables, config, sensitivity).to_json_dict()
+    document["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    document.update(study_extras(config, report, db_path, lang))
+    write_results(document, out_dir / "results.json")
+    step("report")
+    files = write_report(document, tables, out_dir, lang)
+    return StudyRun(report, document, files)
+
+
+class RejectedRowsError(InputError):
+    """``run`` was given input with rejected rows and no ``--accept-rejected`` (exit 1)."""
+
+    def __init__(self, message: str, report: ImportReport) -> None:
+        super().__init__(message)
+        self.report = report
