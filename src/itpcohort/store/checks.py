@@ -274,7 +274,7 @@ def _cell_layer(table: Table) -> list[str]:
                 month, year = q(n + "__month"), q(n + "__year")
                 value = (
                     f"CASE WHEN {day} IS NOT NULL THEN {day} WHEN {month} IS NOT NULL "
-                    f"THEN {month} + 14 WHEN {year} IS NOT NULL THEN {year} + 181 END"
+                    f"THEN {month} + 14 WHEN {year} IS NOT NULL THEN make_date(year({year}), 7, 1) END"
                 )
                 low = f"coalesce({day}, {month}, {year})"
                 high = (
