@@ -2,27 +2,18 @@
 
 The CSV holds the table as the report prints it (same header, same cells, in the report language),
 so a co-author can paste it into a manuscript; the unformatted numbers are in ``results.json``.
-A header cell spanning several columns is written once followed by empty cells. UTF-8, comma,
-``\\r\\n``, minimal quoting. A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage
-return) gets a leading ``'`` so that a spreadsheet never runs it (``architecture.md``, Privacy).
-``itpcohort.io.safe_csv`` did not exist on main when this was written; this is the same rule as
-``crf``'s private helper.
+A header cell spanning several columns is written once followed by empty cells. Written with
+``itpcohort.io.safe_csv`` (UTF-8, comma, minimal quoting; a cell starting with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return gets a leading ``'``: ``architecture.md``, Privacy).
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from pathlib import Path
 
+from itpcohort.io.safe_csv import write_csv
 from itpcohort.report._blocks import Cell, Table
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: str) -> str:
-    """``value`` with a leading ``'`` when a spreadsheet would read it as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def expand(row: Sequence[Cell]) -> list[str]:
@@ -41,7 +32,5 @@ def table_rows(table: Table) -> list[list[str]]:
 
 def write_table_csv(table: Table, path: Path) -> None:
     """Write ``table`` to ``path`` (header rows, then the body)."""
-    with Path(path).open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\r\n")
-        for row in table_rows(table):
-            writer.writerow([neutralise(text) for text in row])
+    header, *rows = table_rows(table)
+    write_csv(Path(path), header, rows)

@@ -150,54 +150,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "suivantes sont décrites.".replace("{NB}", NB),
     ),
     "methods.criteria_set": ("Criteria set", "Jeu de critères"),
-    "methods.overrides": (
-        ", with the overrides {overrides}",
-        ", avec les modifications {overrides}",
-    ),
-    "methods.no_override": (", with no override", ", sans modification"),
-    "methods.criteria": (
-        "Courses, responses and their durations were derived from the source data by itpcohort "
-        "with the criteria set {name} (version {version}){overrides}, following the International "
-        "Working Group definitions (1). A rituximab course is a run of administrations each given "
-        "at most {course_gap_days} days after the previous one. The baseline platelet count of a "
-        "course is the last count in the {baseline_days} days before its start. A count qualifies "
-        "for a response (R) when it is at least {r_threshold} ×10⁹/L and at least {r_fold} times "
-        "the baseline count, and for a complete response (CR) when it is at least {cr_threshold} "
-        "×10⁹/L. A response is reached when consecutive qualifying counts span more than "
-        "{confirm_days} days, with no bleeding of grade {bleeding_min_grade} or more and no rescue "
-        "treatment in between, within {response_window_days} days of the course start (or before "
-        "the next course or a new ITP treatment). Counts from the start of a rescue treatment to "
-        "{rescue_exclusion_days} days after its end cannot qualify a response. A course with fewer "
-        "than two usable counts is not evaluable (NE). A response is lost at the first of two "
-        "counts below the response level more than {loss_confirm_days} day(s) apart, at a "
-        "bleeding event, at a rescue or new ITP treatment or at the next course; a response not "
-        "lost is censored at the last follow-up. A course-2 response duration is similar or "
-        "longer when it is at least {similar_duration_ratio} of the course-1 duration. Adverse "
-        "events are attributed to the latest course started before their onset if they begin "
-        "within {ae_attribution_days} days of its last infusion.",
-        "Les cures, les réponses et leurs durées ont été dérivées des données sources par "
-        "itpcohort avec le jeu de critères {name} (version {version}){overrides}, selon les "
-        "définitions de l'International Working Group (1). Une cure de rituximab est une suite "
-        "d'administrations séparées chacune de {course_gap_days} jours au plus de la précédente. "
-        "La numération plaquettaire initiale d'une cure est la dernière numération des "
-        "{baseline_days} jours précédant son début. Une numération qualifie une réponse (R) si "
-        "elle est d'au moins {r_threshold} ×10⁹/L et d'au moins {r_fold} fois la numération "
-        "initiale, et une réponse complète (RC) si elle est d'au moins {cr_threshold} ×10⁹/L. Une "
-        "réponse est atteinte lorsque des numérations qualifiantes consécutives couvrent plus de "
-        "{confirm_days} jours, sans saignement de grade {bleeding_min_grade} ou plus ni traitement "
-        "de secours dans l'intervalle, dans les {response_window_days} jours suivant le début de "
-        "la cure (ou avant la cure suivante ou un nouveau traitement du PTI). Les numérations "
-        "comprises entre le début d'un traitement de secours et {rescue_exclusion_days} jours "
-        "après sa fin ne peuvent qualifier une réponse. Une cure avec moins de deux numérations "
-        "utilisables est non évaluable (NE). Une réponse est perdue à la première de deux "
-        "numérations sous le seuil de réponse espacées de plus de {loss_confirm_days} jour(s), à "
-        "un saignement, à un traitement de secours ou un nouveau traitement du PTI, ou à la cure "
-        "suivante{NB}; une réponse non perdue est censurée à la date des dernières nouvelles. La "
-        "durée de réponse à la deuxième cure est similaire ou plus longue si elle atteint au moins "
-        "{similar_duration_ratio} de celle de la première cure. Les événements indésirables sont "
-        "attribués à la dernière cure commencée avant leur survenue s'ils débutent dans les "
-        "{ae_attribution_days} jours suivant sa dernière perfusion.".replace("{NB}", NB),
-    ),
     "methods.statistics": (
         "Proportions are given with exact Clopper–Pearson 95% confidence intervals and medians "
         "with interquartile ranges (type 7 quantiles). The primary outcome is the overall "
@@ -331,6 +283,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "param.course_gap_days": (
         "Maximum gap between infusions of one course (days)",
         "Écart maximal entre perfusions d'une même cure (jours)",
+    ),
+    "param.dose_tolerance_pct": (
+        "Dose tolerance of the named regimens (%)",
+        "Tolérance de dose des schémas nommés (%)",
+    ),
+    "param.persistent_from_months": (
+        "ITP persistent from (months)",
+        "PTI persistant à partir de (mois)",
+    ),
+    "param.chronic_after_months": ("ITP chronic after (months)", "PTI chronique après (mois)"),
+    "param.infusion_reaction_days": (
+        "Infusion reaction: days after an infusion",
+        "Réaction à la perfusion : jours après une perfusion".replace(" :", f"{NB}:"),
     ),
     "param.baseline_days": (
         "Look-back for the baseline count (days)",
@@ -773,7 +738,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         f"pénalisée. Facteurs avec p univarié < {{selection_p}}{NB}: {{selected}}.",
     ),
     "firth.none_selected": ("none", "aucun"),
-    "fig.forest.or_ci": ("Odds ratio ({ci})", "Rapport de cotes ({ci})"),
+    "fig.forest.or_ci": ("Odds ratio\n({ci})", "Rapport de cotes\n({ci})"),
     "fig.forest.xlabel": (
         "Odds ratio of response to course 2 (log scale)",
         "Rapport de cotes de réponse à la deuxième cure (échelle log)",

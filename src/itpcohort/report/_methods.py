@@ -1,18 +1,21 @@
 """Section verb ``add_methods``: design, response criteria, statistics and the IWG reference.
 
-The criteria paragraph is generated from ``results["criteria"]`` (the parameters actually used):
-every threshold, window and gap of ``response-criteria.md`` is printed with its value, and the
-overrides of the named set are listed. ``itpcohort.criteria.methods_prose`` was not on main when
-this was written, so the prose is built here from the dict; the overrides are read from
-``criteria["overrides"]`` when the criteria layer provides it, otherwise they are the parameters
-that differ from the ``iwg2009`` defaults of ``response-criteria.md`` (``IWG2009_DEFAULTS``).
+The criteria paragraph is ``itpcohort.criteria.methods_prose``, generated from the criteria set the
+derivations used: ``results["criteria"]`` (name, version, every parameter) is turned back into a
+checked ``Criteria`` (the named set with the listed values), so the prose states every threshold,
+window and gap with its value and names the overrides. When the set cannot be rebuilt (an unknown
+set name, no criteria in the results), the paragraph says the criteria are not available; the
+parameter values are still listed in the reproducibility section.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from itpcohort.criteria import PARAMETERS, Criteria, apply_overrides, criteria_set, methods_prose
+from itpcohort.errors import InputError
 from itpcohort.report._blocks import Block, Text
 from itpcohort.report._build import heading, paragraph
 from itpcohort.report._i18n import Translator
@@ -20,74 +23,43 @@ from itpcohort.report._i18n import Translator
 if TYPE_CHECKING:
     from itpcohort.report._report import Report
 
-#: the defaults of the ``iwg2009`` criteria set (``response-criteria.md``), to name overrides
-IWG2009_DEFAULTS: dict[str, float] = {
-    "course_gap_days": 60,
-    "baseline_days": 30,
-    "response_window_days": 180,
-    "cr_threshold": 100,
-    "r_threshold": 30,
-    "r_fold": 2,
-    "confirm_days": 7,
-    "bleeding_min_grade": 2,
-    "rescue_exclusion_days": 28,
-    "loss_confirm_days": 1,
-    "similar_duration_ratio": 0.75,
-    "ae_attribution_days": 365,
-}
 IWG_REFERENCE = (
     "Rodeghiero F, Stasi R, Gernsheimer T, et al. Standardization of terminology, definitions and "
     "outcome criteria in immune thrombocytopenic purpura of adults and children: report from an "
     "international working group. Blood 2009;113:2386–2393."
 )
-PARAMETERS = tuple(IWG2009_DEFAULTS)
+PARAMETER_NAMES = tuple(parameter.name for parameter in PARAMETERS)
 
 
-def criteria_overrides(criteria: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The parameters that differ from the named set (None when they cannot be known)."""
+def criteria_from_results(criteria: Mapping[str, Any]) -> Criteria | None:
+    """The ``Criteria`` of ``results["criteria"]``, or None when it cannot be rebuilt."""
+    if not criteria:
+        return None
+    try:
+        base = criteria_set(str(criteria.get("name")), "results.json")
+        values = {name: criteria[name] for name in PARAMETER_NAMES if name in criteria}
+        rebuilt = apply_overrides(base, values, "results.json")
+    except InputError:
+        return None
+    return dataclasses.replace(rebuilt, version=str(criteria.get("version", rebuilt.version)))
+
+
+def criteria_overrides(criteria: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters that differ from the named set (``overrides`` of results, else rebuilt)."""
     if isinstance(criteria.get("overrides"), Mapping):
         return dict(criteria["overrides"])
-    if criteria.get("name") != "iwg2009":
-        return None
-    return {
-        name: criteria[name]
-        for name in PARAMETERS
-        if name in criteria and criteria[name] != IWG2009_DEFAULTS[name]
-    }
-
-
-def _value(t: Translator, value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    return t.fmt.number(value, 0 if float(value).is_integer() else 2)
+    rebuilt = criteria_from_results(criteria)
+    if rebuilt is None:
+        return {}
+    return {name: getattr(rebuilt, name) for name in rebuilt.overrides}
 
 
 def criteria_prose(criteria: Mapping[str, Any], t: Translator) -> str:
     """The methods paragraph of the response criteria, with every parameter's value."""
-    if not criteria:
+    rebuilt = criteria_from_results(criteria)
+    if rebuilt is None:
         return t("na.sentence", what=t("methods.criteria_set"))
-    overrides = criteria_overrides(criteria)
-    if overrides is None:
-        override_text = ""
-    elif overrides:
-        listed = ", ".join(f"{name} = {_value(t, value)}" for name, value in overrides.items())
-        override_text = t("methods.overrides", overrides=listed)
-    else:
-        override_text = t("methods.no_override")
-    values = {name: _value(t, criteria.get(name, "?")) for name in PARAMETERS}
-    ratio = criteria.get("similar_duration_ratio")
-    values["similar_duration_ratio"] = (
-        t.fmt.number(float(ratio) * 100, 0) + t.fmt.percent_sign()
-        if isinstance(ratio, int | float)
-        else "?"
-    )
-    return t(
-        "methods.criteria",
-        name=criteria.get("name", "?"),
-        version=criteria.get("version", "?"),
-        overrides=override_text,
-        **values,
-    )
+    return methods_prose(rebuilt, t.lang)
 
 
 def add_methods(report: Report) -> Report:
@@ -105,7 +77,7 @@ def add_methods(report: Report) -> Report:
     blocks: list[Block] = [
         heading(report, 1, "section.methods"),
         heading(report, 2, "section.methods.design"),
-        paragraph(t("methods.design", min_age=_value(t, settings.get("min_age", 18)))),
+        paragraph(t("methods.design", min_age=f.integer(settings.get("min_age", 18)))),
         heading(report, 2, "section.methods.criteria"),
         paragraph(criteria_prose(criteria, t)),
         heading(report, 2, "section.methods.statistics"),

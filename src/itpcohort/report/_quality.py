@@ -22,7 +22,7 @@ from itpcohort.report._build import (
     paragraph,
 )
 from itpcohort.report._format import MISSING
-from itpcohort.report._methods import PARAMETERS, criteria_overrides
+from itpcohort.report._methods import PARAMETER_NAMES, criteria_overrides
 
 if TYPE_CHECKING:
     from itpcohort.report._report import Report
@@ -290,11 +290,11 @@ def add_reproducibility(report: Report) -> Report:
             Cell(t("repro.overridden") if name in overrides else ""),
         )
         for name in [
-            *PARAMETERS,
+            *PARAMETER_NAMES,
             *(
                 k
                 for k in criteria
-                if k not in PARAMETERS and k not in ("name", "version", "overrides")
+                if k not in PARAMETER_NAMES and k not in ("name", "version", "overrides")
             ),
         ]
         if name in criteria

@@ -85,3 +85,26 @@ def test_report_verbs_never_mutate_and_pipe_adds_a_step(realistic: Cohort) -> No
     assert len(base.pipe(count_tables, 1).document().tables()) == 1
     with pytest.raises(ValueError, match="report language"):
         Report(realistic.results, None, "de")
+
+
+def test_methods_state_the_criteria_overrides(realistic: Cohort) -> None:
+    results = dict(realistic.results)
+    results["criteria"] = {**results["criteria"], "confirm_days": 28}
+    for lang, expected in (
+        ("en", "overridden: confirm_days = 28"),
+        ("fr", "avec les modifications suivantes : confirm_days = 28"),
+    ):
+        report = Report(results, None, lang).add_methods().add_reproducibility()
+        prose = " ".join(block.text for block in report.blocks if hasattr(block, "parts"))
+        assert expected in prose
+        assert "Rodeghiero F, Stasi R, Gernsheimer T, et al." in prose
+        table = report.document().tables()[-1]
+        overridden = [row[0].text for row in table.rows if row[3].text]
+        assert overridden == ["confirm_days"]
+
+
+def test_unknown_criteria_set_is_not_guessed(realistic: Cohort) -> None:
+    results = dict(realistic.results, criteria={"name": "local2030", "confirm_days": 14})
+    report = Report(results, None, "en").add_methods()
+    texts = [block.text for block in report.blocks if hasattr(block, "parts")]
+    assert "Criteria set: not available." in texts

@@ -41,11 +41,11 @@ def forest_figure(
     ]
     low = min([*values, 1.0]) / 1.6
     high = max([*values, 1.0]) * 1.6
-    height_cm = 2.6 + 0.75 * len(rows)
+    height_cm = 3.1 + 0.75 * len(rows)
     with journal_style():
         figure = new_figure(WIDTH_CM, height_cm)
         bottom = 1.2 / height_cm
-        ax = figure.add_axes((0.36, bottom, 0.34, 1 - bottom - 0.7 / height_cm))
+        ax = figure.add_axes((0.36, bottom, 0.34, 1 - bottom - 1.2 / height_cm))
         ax.set_xscale("log")
         ax.set_xlim(low, high)
         ax.set_ylim(len(rows) - 0.5, -0.6)
