@@ -280,7 +280,8 @@ class CsvText:
                 errors.append(
                     None
                     if len(record) == width
-                    else f"row has {len(record)} fields; the header has {width}"
+                    else f"row has {len(record)} field{'' if len(record) == 1 else 's'}; "
+                    f"the header has {width}"
                 )
                 for slot, index in enumerate(keep):
                     columns[slot].append(record[index] if index < len(record) else "")

@@ -1,10 +1,13 @@
-"""Every cast and rule of ``data-model.md`` as set-based SQL over the raw text tables.
+"""Every cast and rule of ``data-model.md`` as set-based SQL over the text of the input rows.
 
-For each table a ``checked_<table>`` is built from ``raw_<table>`` holding, per input column, the
-text as given (``<col>__raw``), the typed value (``<col>__v``) and the reason it is wrong
-(``<col>__err``, NULL when fine), plus a ``rejected`` flag and, for child rows whose patient was
-rejected, a ``held_back`` reason. Problems are then one row per (file, line, column). Nothing here
-guesses: a value is either read exactly by a data-model convention or reported.
+``patients`` are checked first (``checked_patients``, then ``patient_keys`` and
+``patient_source_keys`` for the lookup of child rows). Each child file is then checked in one pass
+straight from its Arrow stream into ``checked_<table>``: cells cast, row rules, patient lookup and
+date coherence together. A checked table holds, per input column, the typed value ``<col>__v``,
+the reason it is wrong ``<col>__err`` (NULL when fine) and the text as given ``<col>__raw``
+(always for free-text columns and platelets, otherwise only where there is a problem), plus
+``rejected`` and, for a child row whose patient was rejected, ``held_back``. Nothing here guesses:
+a value is either read exactly by a data-model convention or reported.
 
 Order of the rules, each giving at most one reason per cell:
 1. cell rules (required, vocabulary, boolean, number, integer and range, date shapes);
@@ -35,7 +38,6 @@ from itpcohort.schema import (
 )
 from itpcohort.store.staging import StagedFile, lit, q
 
-NUMBER_PATTERN = r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
 INTEGER_PATTERN = r"[+-]?[0-9]+"
 ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 ISO_MONTH = r"[0-9]{4}-[0-9]{2}"
@@ -65,6 +67,7 @@ CHILD_DATE_COLUMNS = {
     "investigator_assessments": ("response_date", "loss_of_response_date"),
 }
 CHILD_TABLES = tuple(t.name for t in TABLES if t.name != "patients")
+DATE_TYPES = (ColumnType.DATE, ColumnType.PARTIAL_DATE)
 
 
 def _in_list(values: list[str]) -> str:
@@ -73,6 +76,22 @@ def _in_list(values: list[str]) -> str:
 
 def _fmt_date(expression: str) -> str:
     return f"strftime({expression}, '%Y-%m-%d')"
+
+
+#: SQL over a canonical ``treatments`` row ``t``: an exposure whose empty end_date means a single
+#: day (administrations, procedures, classes ivig and supportive; ``data-model.md``)
+SINGLE_DAY_SQL = (
+    "t.drug IN "
+    + _in_list(list(SINGLE_DAY_DRUGS))
+    + " OR t.drug_class IN "
+    + _in_list(list(RESCUE_CLASSES))
+)
+
+
+def drug_class_sql(expression: str) -> str:
+    """SQL: the class of a drug (``schema.DRUG_CLASSES``)."""
+    cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in DRUG_CLASSES.items())
+    return f"CASE {expression} {cases} END"
 
 
 @dataclass(frozen=True)
@@ -121,72 +140,73 @@ def _allowed(table: Table, column: Column) -> list[str]:
     return list(column.vocabulary)
 
 
+def _iso_day(c: str) -> str:
+    # the shape test is cheap string indexing; TRY_CAST alone would accept 2019-2-3 or 2019/02/03
+    return f"CASE WHEN length({c}) = 10 AND {c}[5] = '-' AND {c}[8] = '-' THEN TRY_CAST({c} AS DATE) END"
+
+
 def _parse_layer(table: Table, formats: DateFormats) -> list[str]:
-    """First layer: the raw text of each column and its parse attempts."""
+    """First layer: the text of each column (``<col>__raw``) and its parse attempts."""
     out = ["file_id", "source_index", "line", "row_error"]
     for column in table.columns:
         c = q(column.name)
-        name = column.name
-        out.append(f"{c} AS {q(name + '__raw')}")
+        n = column.name
+        out.append(f"{c} AS {q(n + '__raw')}")
         kind = column.type
         if kind is ColumnType.VOCAB:
-            if (table.name, name) in UPPER_CASE_COLUMNS:
+            if (table.name, n) in UPPER_CASE_COLUMNS:
                 values = [v.upper() for v in column.vocabulary]
                 out.append(
-                    f"CASE WHEN upper({c}) IN {_in_list(values)} THEN upper({c}) END AS {q(name + '__v')}"
+                    f"CASE WHEN upper({c}) IN {_in_list(values)} THEN upper({c}) END AS {q(n + '__v')}"
                 )
             else:
                 values = [v.lower() for v in column.vocabulary]
                 out.append(
-                    f"CASE WHEN lower({c}) IN {_in_list(values)} THEN lower({c}) END AS {q(name + '__v')}"
+                    f"CASE WHEN lower({c}) IN {_in_list(values)} THEN lower({c}) END AS {q(n + '__v')}"
                 )
         elif kind is ColumnType.BOOLEAN:
             cases = " ".join(
                 f"WHEN {lit(k)} THEN {'TRUE' if v else 'FALSE'}"
                 for k, v in BOOLEAN_SPELLINGS.items()
             )
-            out.append(f"CASE lower({c}) {cases} END AS {q(name + '__v')}")
+            out.append(f"CASE lower({c}) {cases} END AS {q(n + '__v')}")
         elif kind is ColumnType.NUMBER:
+            # DuckDB also reads 1_000, inf and nan as numbers: refused here
             out.append(
-                f"CASE WHEN regexp_full_match({c}, {lit(NUMBER_PATTERN)}) THEN TRY_CAST({c} AS DOUBLE) END "
-                f"AS {q(name + '__v')}"
+                f"CASE WHEN NOT contains({c}, '_') AND isfinite(TRY_CAST({c} AS DOUBLE)) "
+                f"THEN TRY_CAST({c} AS DOUBLE) END AS {q(n + '__v')}"
             )
         elif kind is ColumnType.INTEGER:
             out.append(
-                f"CASE WHEN regexp_full_match({c}, {lit(INTEGER_PATTERN)}) THEN TRY_CAST({c} AS BIGINT) END "
-                f"AS {q(name + '__v')}"
+                f"CASE WHEN regexp_full_match({c}, {lit(INTEGER_PATTERN)}) "
+                f"THEN TRY_CAST({c} AS BIGINT) END AS {q(n + '__v')}"
             )
-        elif kind in (ColumnType.DATE, ColumnType.PARTIAL_DATE):
-            out.append(
-                f"CASE WHEN regexp_full_match({c}, {lit(ISO_DATE)}) THEN TRY_CAST({c} AS DATE) END "
-                f"AS {q(name + '__iso')}"
-            )
-            out.append(f"regexp_full_match({c}, {lit(ISO_DATE)}) AS {q(name + '__isoshape')}")
-            out.append(f"{formats.parse(c)} AS {q(name + '__decl')}")
-            out.append(
-                f"CASE WHEN regexp_full_match({c}, {lit(ISO_MONTH)}) THEN TRY_CAST({c} || '-01' AS DATE) END "
-                f"AS {q(name + '__month')}"
-            )
-            out.append(f"regexp_full_match({c}, {lit(ISO_MONTH)}) AS {q(name + '__monthshape')}")
-            out.append(
-                f"CASE WHEN regexp_full_match({c}, {lit(ISO_YEAR)}) THEN make_date(CAST({c} AS INTEGER), 1, 1) END "
-                f"AS {q(name + '__year')}"
-            )
-    if any(c.type in (ColumnType.DATE, ColumnType.PARTIAL_DATE) for c in table.columns):
+        elif kind in DATE_TYPES:
+            out.append(f"{_iso_day(c)} AS {q(n + '__iso')}")
+            out.append(f"{formats.parse(c)} AS {q(n + '__decl')}")
+            if kind is ColumnType.PARTIAL_DATE:
+                out.append(
+                    f"CASE WHEN length({c}) = 7 AND {c}[5] = '-' THEN TRY_CAST({c} || '-01' AS DATE) END "
+                    f"AS {q(n + '__month')}"
+                )
+                out.append(
+                    f"CASE WHEN regexp_full_match({c}, {lit(ISO_YEAR)}) "
+                    f"THEN make_date(CAST({c} AS INTEGER), 1, 1) END AS {q(n + '__year')}"
+                )
+    if any(c.type in DATE_TYPES for c in table.columns):
         out.append(f"{formats.declared()} AS __declared_format")
     return out
-
-
-def _plausible(expression: str) -> str:
-    return f"CASE WHEN year({expression}) BETWEEN {YEAR_MIN} AND {YEAR_MAX} THEN {expression} END"
 
 
 def _date_error(column: Column) -> str:
     n = column.name
     raw, iso, decl = q(n + "__raw"), q(n + "__iso"), q(n + "__decl")
     partial = column.type is ColumnType.PARTIAL_DATE
-    month, year = q(n + "__month"), q(n + "__year")
-    parsed_partial = f"coalesce({month}, {year})" if partial else "NULL::DATE"
+    parsed = (
+        f"coalesce({decl}, {iso}, {q(n + '__month')}, {q(n + '__year')})"
+        if partial
+        else f"coalesce({decl}, {iso})"
+    )
     slashed = (
         f"regexp_full_match({raw}, {lit(SLASHED_DATE)}) AND "
         f"TRY_CAST(regexp_extract({raw}, {lit(SLASHED_DATE)}, 1) AS INTEGER) BETWEEN 1 AND 12 AND "
@@ -195,26 +215,34 @@ def _date_error(column: Column) -> str:
         f"TRY_CAST(regexp_extract({raw}, {lit(SLASHED_DATE)}, 2) AS INTEGER)"
     )
     allowed = "YYYY-MM-DD, YYYY-MM or YYYY" if partial else "YYYY-MM-DD"
-    invalid_shape = q(n + "__isoshape") + (f" OR {q(n + '__monthshape')}" if partial else "")
     declare = "or declare this source's date_format in study.toml"
+    invalid_shape = f"regexp_full_match({raw}, {lit(ISO_DATE)})"
+    if partial:
+        invalid_shape += f" OR regexp_full_match({raw}, {lit(ISO_MONTH)})"
+    partial_shape = (
+        f"regexp_full_match({raw}, {lit(ISO_MONTH)}) OR regexp_full_match({raw}, {lit(ISO_YEAR)})"
+    )
     missing = "'required value missing'" if column.required else "NULL"
+    not_partial = (
+        ""
+        if partial
+        else f"WHEN {partial_shape} THEN 'partial date not allowed here: give the full date (YYYY-MM-DD)'"
+    )
     return f"""CASE
         WHEN {raw} IS NULL THEN {missing}
         WHEN {decl} IS NOT NULL AND {iso} IS NOT NULL AND {decl} <> {iso}
-            THEN 'ambiguous date: reads as ' || {_fmt_date(iso)} || ' (ISO) and as ' || {_fmt_date(decl)}
-                 || ' (declared format ' || __declared_format || ')'
-        WHEN coalesce({decl}, {iso}, {parsed_partial}) IS NULL THEN CASE
+            THEN 'ambiguous date: reads as ' || {_fmt_date(iso)} || ' (ISO) and as '
+                 || {_fmt_date(decl)} || ' (declared format ' || __declared_format || ')'
+        WHEN {parsed} IS NULL THEN CASE
             WHEN {invalid_shape} THEN 'not a valid date'
-            WHEN NOT {"TRUE" if partial else "FALSE"}
-                 AND (regexp_full_match({raw}, {lit(ISO_MONTH)}) OR regexp_full_match({raw}, {lit(ISO_YEAR)}))
-                THEN 'partial date not allowed here: give the full date (YYYY-MM-DD)'
+            {not_partial}
             WHEN __declared_format IS NOT NULL
-                THEN 'not a date in the declared format ' || __declared_format || ' nor {allowed}'
+                THEN 'not a date in the declared format ' || __declared_format || {lit(" nor " + allowed)}
             WHEN {slashed}
                 THEN {lit(f"ambiguous date (day-first or month-first?): write {allowed} {declare}")}
             ELSE {lit(f"not a date: expected {allowed} {declare}")}
           END
-        WHEN year(coalesce({decl}, {iso}, {parsed_partial})) NOT BETWEEN {YEAR_MIN} AND {YEAR_MAX}
+        WHEN year({parsed}) NOT BETWEEN {YEAR_MIN} AND {YEAR_MAX}
             THEN 'implausible year (outside {YEAR_MIN}..{YEAR_MAX})'
     END"""
 
@@ -242,8 +270,12 @@ def _number_error(table: Table, column: Column) -> str:
     return "CASE " + " ".join(checks) + " END"
 
 
+def _plausible(expression: str) -> str:
+    return f"CASE WHEN year({expression}) BETWEEN {YEAR_MIN} AND {YEAR_MAX} THEN {expression} END"
+
+
 def _cell_layer(table: Table) -> list[str]:
-    """Second layer: typed values (dates at mid-period for partial ones) and cell errors."""
+    """Second layer: cell errors, and dates typed (partial ones at mid-period, with bounds)."""
     out = ["*"]
     for column in table.columns:
         n = column.name
@@ -270,11 +302,12 @@ def _cell_layer(table: Table) -> list[str]:
         else:
             iso, decl = q(n + "__iso"), q(n + "__decl")
             day = f"coalesce({decl}, {iso})"
+            out.append(f"{_date_error(column)} AS {err}")
             if kind is ColumnType.PARTIAL_DATE:
                 month, year = q(n + "__month"), q(n + "__year")
                 value = (
                     f"CASE WHEN {day} IS NOT NULL THEN {day} WHEN {month} IS NOT NULL "
-                    f"THEN {month} + 14 WHEN {year} IS NOT NULL THEN {year} + 181 END"
+                    f"THEN {month} + 14 WHEN {year} IS NOT NULL THEN make_date(year({year}), 7, 1) END"
                 )
                 low = f"coalesce({day}, {month}, {year})"
                 high = (
@@ -286,20 +319,13 @@ def _cell_layer(table: Table) -> list[str]:
                     f"CASE WHEN {day} IS NOT NULL THEN 'day' WHEN {month} IS NOT NULL THEN 'month' "
                     f"WHEN {year} IS NOT NULL THEN 'year' END"
                 )
+                out.append(f"CAST({_plausible(low)} AS DATE) AS {q(n + '__lo')}")
+                out.append(f"CAST({_plausible(high)} AS DATE) AS {q(n + '__hi')}")
+                out.append(f"{precision} AS {q(n + '__p')}")
             else:
-                value = low = high = day
-                precision = f"CASE WHEN {day} IS NOT NULL THEN 'day' END"
-            out.append(f"{_date_error(column)} AS {err}")
+                value = day
             out.append(f"CAST({_plausible(value)} AS DATE) AS {q(n + '__value')}")
-            out.append(f"CAST({_plausible(low)} AS DATE) AS {q(n + '__lo')}")
-            out.append(f"CAST({_plausible(high)} AS DATE) AS {q(n + '__hi')}")
-            out.append(f"{precision} AS {q(n + '__p')}")
     return out
-
-
-def _ok(name: str) -> str:
-    """SQL: the typed value of a date column, NULL when the cell is wrong."""
-    return f"CASE WHEN {q(name + '__cellerr')} IS NULL THEN {q(name + '__value')} END"
 
 
 # --- 2. row rules ------------------------------------------------------------------------------
@@ -347,14 +373,15 @@ def _row_rules(table: Table) -> dict[str, str]:
             "THEN 'before start_date (' || \"start_date__raw\" || ')' END"
         )
     elif table.name == "platelet_counts":
+        per_billion = [k for k, v in PLATELET_UNITS.items() if v == 1.0]
         rules["platelets"] = (
             'CASE WHEN "platelets__cellerr" IS NULL AND "unit__cellerr" IS NULL '
             f'AND "platelets__conv" NOT BETWEEN 0 AND {PLATELET_MAX:g} THEN '
-            "CASE WHEN \"unit__v\" IS NULL OR \"unit__v\" IN ('10^9/l', 'g/l', 'x10^9/l', '10^3/ul', "
-            "'10^3/mm3') THEN 'outside 0..2000 x10^9/L' || CASE WHEN \"platelets__v\" > 2000 "
+            f'CASE WHEN "unit__v" IS NULL OR "unit__v" IN {_in_list(per_billion)} '
+            f"THEN 'outside 0..{PLATELET_MAX:g} x10^9/L' || CASE WHEN \"platelets__v\" > {PLATELET_MAX:g} "
             "THEN ' (a count per mm3 without its unit? then give unit = /mm3)' ELSE '' END "
-            "ELSE 'outside 0..2000 x10^9/L after conversion from ' || \"unit__raw\" "
-            "|| ' (' || \"platelets__conv\" || ')' END END"
+            f"ELSE 'outside 0..{PLATELET_MAX:g} x10^9/L after conversion from ' || \"unit__raw\" "
+            "|| ' (' || \"platelets__conv\" || ' x10^9/L)' END END"
         )
     return rules
 
@@ -368,33 +395,66 @@ def _conversion_column(table: Table) -> list[str]:
     ]
 
 
-def _typed_select(table: Table, formats: DateFormats) -> str:
-    """SQL: raw rows of ``table`` with typed values, cell errors and row-rule errors."""
+def _typed_select(table: Table, formats: DateFormats, source: str) -> str:
+    """SQL: rows of ``source`` with typed values, cell errors and row-rule errors (``__rowerr``)."""
     parse = ",\n  ".join(_parse_layer(table, formats))
     cells = ",\n  ".join(_cell_layer(table) + _conversion_column(table))
     rules = _row_rules(table)
-    errors = []
-    for column in table.columns:
-        n = column.name
-        rule = rules.get(n, "NULL")
-        errors.append(f"coalesce({q(n + '__cellerr')}, {rule}) AS {q(n + '__rowerr')}")
+    errors = [
+        f"coalesce({q(c.name + '__cellerr')}, {rules.get(c.name, 'NULL')}) AS {q(c.name + '__rowerr')}"
+        for c in table.columns
+    ]
     return (
-        f"SELECT *, {', '.join(errors)} FROM (SELECT {cells} FROM (SELECT {parse} "
-        f"FROM raw_{table.name}))"
+        f"SELECT *, {', '.join(errors)} FROM (SELECT {cells} FROM (SELECT {parse} FROM ({source})))"
+    )
+
+
+def source_select(
+    table: Table, present: tuple[str, ...], view: str, file_id: int, source_index: int
+) -> str:
+    """SQL: the rows of one file's Arrow ``view`` with every column of ``table`` (absent ones NULL).
+
+    Cells arrive trimmed (by the reader); an empty cell becomes NULL. The view's columns are
+    named after the table columns present in the file.
+    """
+    columns = [
+        f"nullif({q(c.name)}, '') AS {q(c.name)}"
+        if c.name in present
+        else f"NULL::VARCHAR AS {q(c.name)}"
+        for c in table.columns
+    ]
+    # a row with no content at all (delimiters only, an empty sheet row) is not a row
+    content = " OR ".join(["__row_error IS NOT NULL", *(f"{q(c)} <> ''" for c in present)])
+    return (
+        f"SELECT {file_id}::INTEGER AS file_id, {source_index}::INTEGER AS source_index, "
+        f"__line::INTEGER AS line, __row_error AS row_error, {', '.join(columns)} FROM {view} "
+        f"WHERE {content}"
+    )
+
+
+def empty_source(table: Table) -> str:
+    """SQL: a source with the columns of ``source_select`` and no row."""
+    columns = ", ".join(f"NULL::VARCHAR AS {q(c.name)}" for c in table.columns)
+    return (
+        "SELECT NULL::INTEGER AS file_id, NULL::INTEGER AS source_index, NULL::INTEGER AS line, "
+        f"NULL::VARCHAR AS row_error, {columns} WHERE FALSE"
     )
 
 
 # --- 3. patients: duplicates and the patient index -------------------------------------------------
 
 
-def _patients_sql(formats: DateFormats) -> list[str]:
+def patients_statements(formats: DateFormats) -> list[str]:
+    """SQL building ``checked_patients``, ``patient_keys`` and ``patient_source_keys`` from
+    ``raw_patients`` (the patients' text rows of every source)."""
     table = TABLES_BY_NAME["patients"]
-    typed = _typed_select(table, formats)
+    typed = _typed_select(table, formats, "SELECT * FROM raw_patients")
     errors = [
-        f"CASE WHEN row_error IS NULL THEN {q(c + '__rowerr')} END AS {q(c + '__err')}"
+        f"CASE WHEN t.row_error IS NULL THEN t.{q(c + '__rowerr')} END AS {q(c + '__err')}"
         for c in table.column_names
         if c != "patient_id"
     ]
+    any_error = " OR ".join(f"{q(c + '__err')} IS NOT NULL" for c in table.column_names)
     return [
         f"CREATE OR REPLACE TEMP TABLE typed_patients AS {typed}",
         """CREATE OR REPLACE TEMP TABLE patient_duplicates AS
@@ -406,20 +466,18 @@ def _patients_sql(formats: DateFormats) -> list[str]:
          AND (a.file_id <> b.file_id OR a.line <> b.line)
         JOIN files f ON f.file_id = b.file_id
         GROUP BY a.file_id, a.line""",
-        f"""CREATE OR REPLACE TEMP TABLE checked_patients_0 AS
-        SELECT t.*,
-          CASE WHEN t.row_error IS NULL THEN coalesce(t.patient_id__rowerr,
-               'duplicate patient ' || t.center__raw || '/' || t.patient_id__raw || ': also at '
-               || d.others) END AS patient_id__err,
-          {", ".join(errors)}
-        FROM typed_patients t
-        LEFT JOIN patient_duplicates d ON d.file_id = t.file_id AND d.line = t.line""",
         f"""CREATE OR REPLACE TEMP TABLE checked_patients AS
-        SELECT *, row_error IS NOT NULL OR coalesce({", ".join(q(c + "__err") for c in table.column_names)})
-                  IS NOT NULL AS rejected,
-               NULL::VARCHAR AS held_back
-        FROM checked_patients_0""",
-        "DROP TABLE checked_patients_0",
+        SELECT *, row_error IS NOT NULL OR {any_error} AS rejected, NULL::VARCHAR AS held_back
+        FROM (
+          SELECT t.*,
+            CASE WHEN t.row_error IS NULL THEN coalesce(t.patient_id__rowerr,
+                 'duplicate patient ' || t.center__raw || '/' || t.patient_id__raw || ': also at '
+                 || d.others) END AS patient_id__err,
+            {", ".join(errors)}
+          FROM typed_patients t
+          LEFT JOIN patient_duplicates d ON d.file_id = t.file_id AND d.line = t.line
+        )""",
+        "DROP TABLE typed_patients",
         # one row per (center, patient_id): is it loaded, and where was it rejected
         """CREATE OR REPLACE TEMP TABLE patient_keys AS
         SELECT p.center__raw AS center, p.patient_id__raw AS patient_id,
@@ -451,14 +509,27 @@ def _patients_sql(formats: DateFormats) -> list[str]:
 # --- 4. child tables: patient lookup and coherence ---------------------------------------------------
 
 
-def _child_sql(table: Table, formats: DateFormats) -> list[str]:
-    typed = _typed_select(table, formats)
+def _kept_raw(table: Table, column: Column) -> bool:
+    """Whether ``<col>__raw`` is kept for every row (it is the value) or only for problems."""
+    return column.type is ColumnType.TEXT or (table.name, column.name) == (
+        "platelet_counts",
+        "platelets",
+    )
+
+
+def child_select(table: Table, formats: DateFormats, source: str, with_center: bool) -> str:
+    """SQL: the checked rows of a child table from ``source`` (see ``source_select``).
+
+    ``with_center``: whether the file has a ``center`` column (else only the lookup by source runs).
+    """
+    typed = _typed_select(table, formats, source)
     found = "resolution = 'found' AND patient_ok"
     coherence: dict[str, str] = {}
     for name in CHILD_DATE_COLUMNS[table.name]:
         value = q(name + "__value")
         checks = [
-            f"WHEN {found} AND {value} < birth_lo THEN 'before the patient''s birth_date (' || birth_raw || ')'",
+            f"WHEN {found} AND {value} < birth_lo "
+            "THEN 'before the patient''s birth_date (' || birth_raw || ')'",
             f"WHEN {found} AND {value} > death_date THEN 'after the patient''s death_date (' || "
             f"{_fmt_date('death_date')} || ')'",
         ]
@@ -468,12 +539,10 @@ def _child_sql(table: Table, formats: DateFormats) -> list[str]:
                 f"last_followup_date (' || {_fmt_date('last_followup_date')} || ')'"
             )
         if table.name == "treatments" and name == "end_date":
-            # a planned end after last follow-up is allowed, an end after death is not
-            checks = checks[1:]
+            checks = checks[1:]  # an end before birth is caught as an end before start
         coherence[name] = "CASE " + " ".join(checks) + " END"
     lookup = (
-        "CASE WHEN patient_id__raw IS NULL THEN 'unknown patient: patient_id is empty' "
-        "WHEN resolution = 'unknown' AND center__raw IS NOT NULL THEN 'unknown patient: no row for ' "
+        "CASE WHEN resolution = 'unknown' AND center__raw IS NOT NULL THEN 'unknown patient: no row for ' "
         "|| center__raw || '/' || patient_id__raw || ' in patients' "
         "WHEN resolution = 'unknown' THEN 'unknown patient: no row for ' || patient_id__raw "
         "|| ' in the patients of this source' "
@@ -485,58 +554,80 @@ def _child_sql(table: Table, formats: DateFormats) -> list[str]:
         n = column.name
         parts = [q(n + "__rowerr")]
         if n == "patient_id":
-            parts = [
-                f"CASE WHEN patient_id__raw IS NULL THEN {q(n + '__rowerr')} ELSE {lookup} END"
-            ]
+            parts.append(lookup)
         if n in coherence:
-            parts.append(f"CASE WHEN {q(n + '__rowerr')} IS NULL THEN {coherence[n]} END")
+            parts.append(coherence[n])
         errors.append(
             f"CASE WHEN row_error IS NULL THEN coalesce({', '.join(parts)}) END AS {q(n + '__err')}"
         )
-    any_error = (
-        "row_error IS NOT NULL OR coalesce("
-        + ", ".join(q(c + "__err") for c in table.column_names)
-        + ") IS NOT NULL"
+    any_error = "row_error IS NOT NULL OR " + " OR ".join(
+        f"{q(c + '__err')} IS NOT NULL" for c in table.column_names
     )
-    return [
-        f"""CREATE OR REPLACE TEMP TABLE checked_{table.name} AS
-        SELECT *,
-          {any_error} OR held_back IS NOT NULL AS rejected
-        FROM (
-          SELECT *,
-            CASE WHEN NOT ({any_error}) AND resolution = 'found' AND NOT patient_ok
-                 THEN 'patient ' || patient_center || '/' || patient_id__raw || ' was rejected ('
-                      || patient_first_row || ')' END AS held_back
-          FROM (
-            SELECT *, {", ".join(errors)}
-            FROM (
-              SELECT t.*,
-                CASE WHEN t.center__raw IS NOT NULL THEN bc.center ELSE bs.center END AS patient_center,
-                CASE WHEN t.patient_id__raw IS NULL THEN NULL
+    final = ["file_id", "line", "row_error", "patient_center", "rejected", "held_back"]
+    for column in table.columns:
+        n = column.name
+        if _kept_raw(table, column):
+            final.append(q(n + "__raw"))
+        else:
+            final.append(
+                f"CASE WHEN {q(n + '__err')} IS NOT NULL THEN {q(n + '__raw')} END AS {q(n + '__raw')}"
+            )
+        value = q(n + "__value") if column.type in DATE_TYPES else q(n + "__v")
+        if column.type is not ColumnType.TEXT:
+            final.append(f"{value} AS {q(n + '__v')}")
+        final.append(q(n + "__err"))
+    if table.name == "platelet_counts":
+        final.append("platelets__conv")
+
+    def pick(field: str) -> str:
+        if not with_center:
+            return f"bs.{field}"
+        return f"CASE WHEN t.center__raw IS NOT NULL THEN bc.{field} ELSE bs.{field} END"
+
+    if with_center:
+        resolution = """CASE WHEN t.patient_id__raw IS NULL THEN NULL
                      WHEN t.center__raw IS NOT NULL
                        THEN CASE WHEN bc.center IS NULL THEN 'unknown' ELSE 'found' END
                      WHEN bs.n_centers IS NULL THEN 'unknown'
                      WHEN bs.n_centers > 1 THEN 'ambiguous'
-                     ELSE 'found' END AS resolution,
-                CASE WHEN t.center__raw IS NOT NULL THEN bc.ok ELSE bs.ok END AS patient_ok,
-                CASE WHEN t.center__raw IS NOT NULL THEN bc.first_row ELSE bs.first_row END
-                  AS patient_first_row,
-                CASE WHEN t.center__raw IS NOT NULL THEN bc.birth_lo ELSE bs.birth_lo END AS birth_lo,
-                CASE WHEN t.center__raw IS NOT NULL THEN bc.birth_raw ELSE bs.birth_raw END AS birth_raw,
-                CASE WHEN t.center__raw IS NOT NULL THEN bc.death_date ELSE bs.death_date END
-                  AS death_date,
-                CASE WHEN t.center__raw IS NOT NULL THEN bc.last_followup_date
-                     ELSE bs.last_followup_date END AS last_followup_date,
-                bs.centers
-              FROM ({typed}) t
-              LEFT JOIN patient_keys bc
-                ON bc.center = t.center__raw AND bc.patient_id = t.patient_id__raw
-              LEFT JOIN patient_source_keys bs
-                ON bs.source_index = t.source_index AND bs.patient_id = t.patient_id__raw
-            )
+                     ELSE 'found' END"""
+        by_center = "LEFT JOIN patient_keys bc ON bc.center = t.center__raw AND bc.patient_id = t.patient_id__raw"
+    else:
+        resolution = """CASE WHEN t.patient_id__raw IS NULL THEN NULL
+                     WHEN bs.n_centers IS NULL THEN 'unknown'
+                     WHEN bs.n_centers > 1 THEN 'ambiguous'
+                     ELSE 'found' END"""
+        by_center = ""
+    return f"""
+    SELECT {", ".join(final)}
+    FROM (
+      SELECT *, {any_error} OR held_back IS NOT NULL AS rejected
+      FROM (
+        SELECT *,
+          CASE WHEN NOT ({any_error}) AND resolution = 'found' AND NOT patient_ok
+               THEN 'patient ' || patient_center || '/' || patient_id__raw || ' was rejected ('
+                    || patient_first_row || ')' END AS held_back
+        FROM (
+          SELECT *, {", ".join(errors)}
+          FROM (
+            SELECT t.*,
+              {pick("center")} AS patient_center,
+              {resolution} AS resolution,
+              {pick("ok")} AS patient_ok,
+              {pick("first_row")} AS patient_first_row,
+              {pick("birth_lo")} AS birth_lo,
+              {pick("birth_raw")} AS birth_raw,
+              {pick("death_date")} AS death_date,
+              {pick("last_followup_date")} AS last_followup_date,
+              bs.centers
+            FROM ({typed}) t
+            {by_center}
+            LEFT JOIN patient_source_keys bs
+              ON bs.source_index = t.source_index AND bs.patient_id = t.patient_id__raw
           )
-        )"""
-    ]
+        )
+      )
+    )"""
 
 
 def create_files_table(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) -> None:
@@ -563,26 +654,20 @@ def create_files_table(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) 
         )
 
 
-def run_checks(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) -> None:
-    """Build ``checked_<table>`` for every table and the ``problems`` table (one row per problem).
+def create_problems_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Build ``problems`` from the checked tables (``checked_patients`` and the rejected rows of
+    the child tables): one row per (file, line, column) problem.
 
-    ``problems`` has kind ``problem`` (an input error) or ``held_back`` (a row rejected because its
-    patient's row was), and ``column_order`` to sort problems of a row in data-model order.
+    ``kind`` is ``problem`` (an input error) or ``held_back`` (a row rejected because its
+    patient's row was); ``column_order`` sorts the problems of a row in data-model order.
     """
-    create_files_table(con, files)
-    formats = DateFormats.of(files)
-    for statement in _patients_sql(formats):
-        con.execute(statement)
-    for name in CHILD_TABLES:
-        for statement in _child_sql(TABLES_BY_NAME[name], formats):
-            con.execute(statement)
     parts = []
     for table in TABLES:
         source = f"checked_{table.name}"
         parts.append(
-            f"SELECT file_id, line, -1 AS column_order, NULL::VARCHAR AS column_name, NULL::VARCHAR AS value, "
-            f"row_error AS reason, {lit(table.name)} AS table_name, 'problem' AS kind "
-            f"FROM {source} WHERE row_error IS NOT NULL"
+            "SELECT file_id, line, -1 AS column_order, NULL::VARCHAR AS column_name, "
+            f"NULL::VARCHAR AS value, row_error AS reason, {lit(table.name)} AS table_name, "
+            f"'problem' AS kind FROM {source} WHERE row_error IS NOT NULL"
         )
         for order, column in enumerate(table.columns):
             n = column.name
@@ -595,19 +680,3 @@ def run_checks(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) -> None:
             f"'held_back' FROM {source} WHERE held_back IS NOT NULL"
         )
     con.execute("CREATE OR REPLACE TEMP TABLE problems AS " + " UNION ALL ".join(parts))
-
-
-def drug_class_sql(expression: str) -> str:
-    """SQL: the class of a drug (``schema.DRUG_CLASSES``)."""
-    cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in DRUG_CLASSES.items())
-    return f"CASE {expression} {cases} END"
-
-
-#: SQL over a canonical ``treatments`` row ``t``: an exposure whose empty end_date means a single
-#: day (administrations, procedures, classes ivig and supportive; ``data-model.md``)
-SINGLE_DAY_SQL = (
-    "t.drug IN "
-    + _in_list(list(SINGLE_DAY_DRUGS))
-    + " OR t.drug_class IN "
-    + _in_list(list(RESCUE_CLASSES))
-)

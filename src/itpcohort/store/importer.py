@@ -26,10 +26,10 @@ from itpcohort.errors import InputError, ItpcohortError
 from itpcohort.io.report import ImportReport, TableCounts, ValidationReport
 from itpcohort.io.sources import discover_sources
 from itpcohort.schema import TABLES
-from itpcohort.store.canonical import find_warnings, rejected_problems, write_canonical
-from itpcohort.store.checks import run_checks
+from itpcohort.store.canonical import find_warnings, rejected_problems, write_rejected_rows
 from itpcohort.store.connection import connect
-from itpcohort.store.staging import StagedFile, stage_sources
+from itpcohort.store.pipeline import check_and_load
+from itpcohort.store.staging import OpenedFile, StagedFile, open_sources, scalar
 
 DEFAULT_COURSE_GAP_DAYS = 60
 DEFAULT_BASELINE_DAYS = 30
@@ -65,26 +65,25 @@ def _criteria_days(
     return default
 
 
-def _check(
-    con: duckdb.DuckDBPyConnection, inputs: list[Path], config: StudyConfig
-) -> tuple[list[StagedFile], list[str]]:
+def _open_inputs(inputs: list[Path], config: StudyConfig) -> tuple[list[OpenedFile], list[str]]:
+    """Find and open every file; raise InputError with every file-level problem."""
     discovery = discover_sources(inputs, config)
     if discovery.problems:
         raise InputError("the input cannot be imported", discovery.problems)
-    files, notes = stage_sources(con, discovery.sources)
-    run_checks(con, files)
-    return files, list(discovery.notes) + notes
+    opened, notes = open_sources(discovery.sources)
+    return opened, list(discovery.notes) + notes
 
 
-def _counts(con: duckdb.DuckDBPyConnection) -> tuple[TableCounts, ...]:
+def _counts(con: duckdb.DuckDBPyConnection, rows_read: dict[str, int]) -> tuple[TableCounts, ...]:
     counts = []
     for table in TABLES:
         name = table.name
-        read, rejected, held_back = con.execute(
-            f"SELECT count(*), count(*) FILTER (rejected), count(held_back) FROM checked_{name}"
-        ).fetchone() or (0, 0, 0)
-        (loaded,) = con.execute(f'SELECT count(*) FROM main."{name}"').fetchone() or (0,)
-        if loaded + rejected != read:  # pragma: no cover - an invariant, checked by the tests
+        rejected, held_back = con.execute(
+            f"SELECT count(*) FILTER (rejected), count(held_back) FROM checked_{name}"
+        ).fetchall()[0]
+        loaded = scalar(con, f'SELECT count(*) FROM main."{name}"')
+        read = rows_read[name]
+        if loaded + rejected != read:  # an invariant of the pipeline, checked by the tests
             raise AssertionError(f"{name}: {loaded} loaded + {rejected} rejected != {read} read")
         counts.append(TableCounts(name, read, loaded, rejected, held_back))
     return tuple(counts)
@@ -93,6 +92,7 @@ def _counts(con: duckdb.DuckDBPyConnection) -> tuple[TableCounts, ...]:
 def _report_parts(
     con: duckdb.DuckDBPyConnection,
     files: list[StagedFile],
+    rows_read: dict[str, int],
     config: StudyConfig,
     criteria: dict[str, Any] | None,
 ) -> dict[str, Any]:
@@ -104,7 +104,7 @@ def _report_parts(
         "held_back": tuple(rejected_problems(con, "held_back", relative_of)),
         "rejected": tuple(rejected_problems(con, None, relative_of)),
         "warnings": tuple(find_warnings(con, relative_of, gap, baseline)),
-        "counts": _counts(con),
+        "counts": _counts(con, rows_read),
     }
 
 
@@ -116,9 +116,11 @@ def validate_study(inputs: list[Path], config: StudyConfig) -> ValidationReport:
     spill = Path(tempfile.mkdtemp(prefix="itpcohort-validate-"))
     con = connect(None, spill)
     try:
-        files, notes = _check(con, inputs, config)
-        write_canonical(con)
-        parts = _report_parts(con, files, config, None)
+        opened, notes = _open_inputs(inputs, config)
+        files = [o.staged for o in opened]
+        rows_read = check_and_load(con, opened)
+        write_rejected_rows(con)
+        parts = _report_parts(con, files, rows_read, config, None)
         return ValidationReport(notes=tuple(notes), **parts)
     finally:
         con.close()
@@ -147,7 +149,7 @@ def _register_run(
 ) -> int:
     definition = ", ".join(f'"{c}" {t}' for c, t in RUNS_COLUMNS)
     con.execute(f"CREATE TABLE IF NOT EXISTS main.runs ({definition})")
-    (run_id,) = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM main.runs").fetchone() or (1,)
+    run_id = scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM main.runs")
     inputs = [
         {"file": f.display, "relative": f.relative, "sha256": f.sha256, "bytes": f.size}
         for f in files
@@ -192,11 +194,13 @@ def import_study(
     con = _open_database(db_path, spill)
     in_transaction = False
     try:
-        files, notes = _check(con, inputs, config)
+        opened, notes = _open_inputs(inputs, config)
+        files = [o.staged for o in opened]
         con.execute("BEGIN TRANSACTION")
         in_transaction = True
-        write_canonical(con)
-        parts = _report_parts(con, files, config, criteria)
+        rows_read = check_and_load(con, opened)
+        write_rejected_rows(con)
+        parts = _report_parts(con, files, rows_read, config, criteria)
         run_id = _register_run(con, command, started_at, files, config, criteria, parts["counts"])
         con.execute("COMMIT")
         in_transaction = False

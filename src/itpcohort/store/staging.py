@@ -1,30 +1,28 @@
-"""Load every source file into DuckDB as text: one ``raw_<table>`` per table, with provenance.
+"""Open every source file, check its header, and stream its rows into DuckDB as text.
 
-Each raw row keeps its file id, source index, line number (header = 1) and trimmed cell texts
-(empty cells as NULL); rows with no content at all (blank lines, delimiters only, empty sheet rows)
-are not rows. Nothing is cast here: ``checks`` does every cast in SQL. Every file is opened and its
-header checked before any row is loaded, so that a file-level problem (missing table or column,
-identifier column, empty file, unreadable encoding) stops the import with every such problem listed.
+Rows arrive as Arrow batches holding the line number (header = 1) and the cells trimmed of
+surrounding white space; nothing is cast here: ``checks`` does every cast in SQL. Every file is
+opened and its header checked before any row is loaded, so that a file-level problem (missing table
+or column, identifier column, empty file, unreadable encoding) stops the import with every such
+problem listed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from itpcohort.errors import InputError, Problem
-from itpcohort.io.csv_reader import LINE, ROW_ERROR, column_key, open_csv_text
+from itpcohort.io.csv_reader import LINE, ROW_ERROR, open_csv_text
 from itpcohort.io.headers import HeaderMap, map_header
 from itpcohort.io.sources import Source, TableFile
 from itpcohort.io.xlsx_reader import open_sheet_text
-from itpcohort.schema import TABLES, TABLES_BY_NAME
-
-#: characters trimmed from every cell (spaces, tabs, line ends, no-break space)
-TRIM_CHARS = " \t\r\n\u00a0"
+from itpcohort.schema import TABLES_BY_NAME
 
 
 def q(name: str) -> str:
@@ -32,14 +30,20 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    """The single value of a one-row, one-column query (the result is fully fetched, as duckdb 2
+    requires before the connection runs anything else)."""
+    rows = con.execute(sql).fetchall()
+    return rows[0][0]
+
+
 def lit(text: str) -> str:
     """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 
-def clean(expression: str) -> str:
-    """SQL: the trimmed text of ``expression``, NULL when empty."""
-    return f"nullif(trim({expression}, {lit(TRIM_CHARS)}), '')"
+#: rows handed to DuckDB at a time (about 100 MB of text for a platelet_counts file)
+CHUNK_ROWS = 2_000_000
 
 
 class TextFile(Protocol):
@@ -68,14 +72,14 @@ class StagedFile:
     size: int
 
 
-def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create an empty temporary ``raw_<table>`` for every table of the data model."""
-    for table in TABLES:
-        columns = ", ".join(f"{q(c)} VARCHAR" for c in table.column_names)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE raw_{table.name} (file_id INTEGER, source_index INTEGER, "
-            f"line INTEGER, row_error VARCHAR, {columns})"
-        )
+def create_raw_patients(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the temporary ``raw_patients``: the text rows of every patients file."""
+    table = TABLES_BY_NAME["patients"]
+    columns = ", ".join(f"{q(c)} VARCHAR" for c in table.column_names)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE raw_patients (file_id INTEGER, source_index INTEGER, "
+        f"line INTEGER, row_error VARCHAR, {columns})"
+    )
 
 
 def _open(source: Source, file: TableFile) -> TextFile:
@@ -90,64 +94,94 @@ def _open(source: Source, file: TableFile) -> TextFile:
     )
 
 
-def _guarded(
-    batches: Iterator[pa.RecordBatch], failures: list[InputError]
+def _trimmed(
+    batches: Iterator[pa.RecordBatch],
+    schema: pa.Schema,
+    failures: list[InputError],
 ) -> Iterator[pa.RecordBatch]:
-    """Pass batches on; keep a reader's InputError aside (DuckDB would wrap it) and stop."""
+    """Batches with their cells trimmed and renamed after the table's columns.
+
+    A reader's InputError is kept aside (DuckDB would wrap it) and ends the stream.
+    """
     try:
-        yield from batches
+        for batch in batches:
+            arrays = [batch.column(0), batch.column(1)]
+            arrays += [
+                pc.utf8_trim_whitespace(batch.column(i)) for i in range(2, batch.num_columns)
+            ]
+            yield pa.RecordBatch.from_arrays(arrays, schema=schema)
     except InputError as error:
         failures.append(error)
 
 
-def _insert(
-    con: duckdb.DuckDBPyConnection,
-    text: TextFile,
-    header: HeaderMap,
-    staged: StagedFile,
-    slow: bool,
-) -> None:
-    keep = list(header.keep)
-    schema = pa.schema(
-        [pa.field(LINE, pa.int64()), pa.field(ROW_ERROR, pa.string())]
-        + [pa.field(column_key(i), pa.string()) for i in keep]
-    )
-    failures: list[InputError] = []
-    reader = pa.RecordBatchReader.from_batches(schema, _guarded(text.batches(keep, slow), failures))
-    cleaned = [clean(q(column_key(i))) for i in keep]
-    targets = ", ".join(q(c) for c in header.columns)
-    values = ", ".join(f"{expr} AS {q(c)}" for expr, c in zip(cleaned, header.columns, strict=True))
-    content = " OR ".join(
-        ["row_error IS NOT NULL", *(f"{q(c)} IS NOT NULL" for c in header.columns)]
-    )
-    view = f"__batches_{staged.file_id}"
-    con.register(view, reader)
-    try:
-        con.execute(
-            f"INSERT INTO raw_{staged.table} (file_id, source_index, line, row_error"
-            f"{', ' + targets if targets else ''}) "
-            f"SELECT {staged.file_id}, {staged.source_index}, line, row_error"
-            f"{', ' + targets if targets else ''} FROM ("
-            f"SELECT {LINE} AS line, {ROW_ERROR} AS row_error{', ' + values if values else ''} "
-            f"FROM {view}) WHERE {content}"
+@dataclass
+class OpenedFile:
+    """A file whose header has been checked, ready to be streamed."""
+
+    staged: StagedFile
+    text: TextFile
+    header: HeaderMap
+
+    def stream(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        on_chunk: Callable[[str], None],
+        discard: Callable[[], None],
+    ) -> None:
+        """Call ``on_chunk(view)`` for each chunk of the file's rows, registered as ``view``.
+
+        The view has ``__line``, ``__row_error`` and one trimmed text column per table column
+        present in the file. When the fast CSV reader gives up midway, ``discard()`` undoes what
+        the chunks did and the file is read again by the exact reader.
+        """
+        self._run(con, on_chunk, slow=False)
+        if self.text.fast_failed:
+            discard()
+            self._run(con, on_chunk, slow=True)
+
+    def _run(
+        self, con: duckdb.DuckDBPyConnection, on_chunk: Callable[[str], None], slow: bool
+    ) -> None:
+        keep = list(self.header.keep)
+        schema = pa.schema(
+            [pa.field(LINE, pa.int64()), pa.field(ROW_ERROR, pa.string())]
+            + [pa.field(c, pa.string()) for c in self.header.columns]
         )
-    finally:
-        con.unregister(view)
-    if failures:
-        raise failures[0]
+        failures: list[InputError] = []
+        view = f"__batches_{self.staged.file_id}"
+        # Rows go to DuckDB in chunks held as Arrow tables: DuckDB scans a table with every
+        # thread, where a stream of batches would be scanned by one; a chunk bounds the memory.
+        chunk: list[pa.RecordBatch] = []
+        rows = 0
+
+        def flush() -> None:
+            con.register(view, pa.Table.from_batches(chunk, schema=schema))
+            try:
+                on_chunk(view)
+            finally:
+                con.unregister(view)
+
+        for batch in _trimmed(self.text.batches(keep, slow), schema, failures):
+            chunk.append(batch)
+            rows += batch.num_rows
+            if rows >= CHUNK_ROWS:
+                flush()
+                chunk, rows = [], 0
+        if chunk:
+            flush()
+        if failures:
+            raise failures[0]
 
 
-def stage_sources(
-    con: duckdb.DuckDBPyConnection, sources: tuple[Source, ...]
-) -> tuple[list[StagedFile], list[str]]:
-    """Open, check and load every file of ``sources``; return the files loaded and notes.
+def open_sources(sources: tuple[Source, ...]) -> tuple[list[OpenedFile], list[str]]:
+    """Open every file of ``sources`` and check its header; return the files and notes.
 
-    Raises InputError with every file-level problem found (before loading any row when the
-    problem is in a header or an encoding).
+    Raises InputError with every file-level problem (missing column, identifier column, empty
+    file, unreadable encoding) before any row is loaded.
     """
     problems: list[Problem] = []
     notes: list[str] = []
-    opened: list[tuple[StagedFile, TextFile, HeaderMap]] = []
+    opened: list[OpenedFile] = []
     for source in sources:
         for file in source.files:
             table = TABLES_BY_NAME[file.table]
@@ -172,18 +206,7 @@ def stage_sources(
                 text.sha256,
                 text.size,
             )
-            opened.append((staged, text, header))
+            opened.append(OpenedFile(staged, text, header))
     if problems:
         raise InputError("the input cannot be imported", tuple(problems))
-    create_raw_tables(con)
-    for staged, text, header in opened:
-        try:
-            _insert(con, text, header, staged, slow=False)
-            if text.fast_failed:
-                con.execute(f"DELETE FROM raw_{staged.table} WHERE file_id = {staged.file_id}")
-                _insert(con, text, header, staged, slow=True)
-        except InputError as error:
-            problems.extend(error.problems)
-    if problems:
-        raise InputError("the input cannot be imported", tuple(problems))
-    return [staged for staged, _, _ in opened], notes
+    return opened, notes

@@ -1,0 +1,129 @@
+"""One pass over the input: check every row and load the accepted ones (``architecture.md``).
+
+``patients`` first: their text rows are gathered in ``raw_patients``, checked as a whole
+(duplicates need every row) into ``checked_patients``, loaded, and indexed for the lookup of child
+rows. Then each child file, chunk by chunk straight from its reader: the chunk is checked
+(``checks.child_select``), its accepted rows go to the canonical table in line order and its
+rejected rows to ``checked_<table>``. Nothing of 50 million counts is copied twice.
+
+The caller owns the transaction: everything written to ``main`` here lands or not with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+from itpcohort.errors import InputError, Problem
+from itpcohort.schema import TABLES_BY_NAME, Table
+from itpcohort.store.canonical import create_canonical_tables, insert_canonical
+from itpcohort.store.checks import (
+    CHILD_TABLES,
+    DateFormats,
+    child_select,
+    create_files_table,
+    create_problems_table,
+    empty_source,
+    patients_statements,
+    source_select,
+)
+from itpcohort.store.staging import OpenedFile, create_raw_patients, lit, scalar
+
+
+def check_and_load(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) -> dict[str, int]:
+    """Check and load every file of ``opened``; return the rows read per table.
+
+    Builds ``files``, ``checked_patients``, ``checked_<child>`` (rejected rows only), the
+    canonical tables in ``main`` and ``problems``. Raises InputError when a file turns out to be
+    unreadable midway (the caller rolls back).
+    """
+    files = [o.staged for o in opened]
+    create_files_table(con, files)
+    formats = DateFormats.of(files)
+    create_canonical_tables(con)
+    problems: list[Problem] = []
+    rows_read = dict.fromkeys(TABLES_BY_NAME, 0)
+
+    def stream(o: OpenedFile, on_chunk: Callable[[str], None], discard: Callable[[], None]) -> None:
+        try:
+            o.stream(con, on_chunk, discard)
+        except InputError as error:
+            problems.extend(error.problems)
+
+    create_raw_patients(con)
+    for o in opened:
+        if o.staged.table == "patients":
+            raw = _RawPatients(con, o)
+            stream(o, raw.on_chunk, raw.discard)
+    for statement in patients_statements(formats):
+        con.execute(statement)
+    rows_read["patients"] = int(scalar(con, "SELECT count(*) FROM checked_patients"))
+    for o in opened:
+        if o.staged.table == "patients":
+            insert_canonical(con, "patients", "checked_patients", o.staged)
+
+    for name in CHILD_TABLES:
+        table = TABLES_BY_NAME[name]
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE checked_{name} AS "
+            + child_select(table, formats, empty_source(table), with_center=False)
+        )
+        for o in opened:
+            if o.staged.table == name:
+                counted = _ChildFile(con, table, formats, o)
+                stream(o, counted.on_chunk, counted.discard)
+                rows_read[name] += counted.rows
+    if problems:
+        raise InputError("the input cannot be imported", tuple(problems))
+    con.execute("DROP TABLE IF EXISTS chunk_checked")
+    create_problems_table(con)
+    return rows_read
+
+
+class _ChildFile:
+    """Checks and loads the chunks of one child file, counting its rows."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, table: Table, formats: DateFormats, o: OpenedFile
+    ) -> None:
+        self.con, self.table, self.formats, self.o = con, table, formats, o
+        self.rows = 0
+
+    def on_chunk(self, view: str) -> None:
+        o, name = self.o, self.table.name
+        source = source_select(
+            self.table, o.header.columns, view, o.staged.file_id, o.staged.source_index
+        )
+        checked = child_select(self.table, self.formats, source, "center" in o.header.columns)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE chunk_checked AS {checked}")
+        insert_canonical(self.con, name, "chunk_checked", o.staged)
+        self.con.execute(f"INSERT INTO checked_{name} SELECT * FROM chunk_checked WHERE rejected")
+        self.rows += int(scalar(self.con, "SELECT count(*) FROM chunk_checked"))
+
+    def discard(self) -> None:
+        o, name = self.o, self.table.name
+        self.con.execute(f"DELETE FROM checked_{name} WHERE file_id = {o.staged.file_id}")
+        self.con.execute(f'DELETE FROM main."{name}" WHERE source_file = {lit(o.staged.display)}')
+        self.rows = 0
+
+
+class _RawPatients:
+    """Gathers the text rows of one patients file into ``raw_patients``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, o: OpenedFile) -> None:
+        self.con, self.o = con, o
+
+    def on_chunk(self, view: str) -> None:
+        o = self.o
+        source = source_select(
+            TABLES_BY_NAME["patients"],
+            o.header.columns,
+            view,
+            o.staged.file_id,
+            o.staged.source_index,
+        )
+        self.con.execute(f"INSERT INTO raw_patients BY NAME {source}")
+
+    def discard(self) -> None:
+        self.con.execute(f"DELETE FROM raw_patients WHERE file_id = {self.o.staged.file_id}")
