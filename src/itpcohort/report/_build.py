@@ -87,8 +87,8 @@ def p_text(t: Translator, p: float | None) -> str:
     """``p = 0.006`` / ``p < 0.001`` for prose (``p not computed`` when missing)."""
     if p is None:
         return t("p.not_computed")
-    formatted = t.fmt.p_value(p)
-    return f"p {formatted}" if formatted.startswith("<") else f"p = {formatted}"
+    formatted = t.fmt.p_value(p)  # "<\u00a00.001" or "0.006"; no line break inside "p = 0.006"
+    return f"p\u00a0{formatted}" if formatted.startswith("<") else f"p\u00a0=\u00a0{formatted}"
 
 
 def get(mapping: Mapping[str, Any] | None, *path: str | int) -> Any:

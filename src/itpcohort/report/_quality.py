@@ -133,7 +133,7 @@ def add_agreement(report: Report) -> Report:
     rows = [
         (
             Cell(str(d.get("center")), verbatim=True),
-            Cell(str(d.get("patient_id")), verbatim=True, align="left"),
+            Cell(str(d.get("patient_id")), verbatim=True),
             Cell(f.integer(d.get("course"))),
             Cell(t.label("response.short", str(d.get("investigator_response")))),
             Cell(t.label("response.short", str(d.get("derived_response")))),
@@ -192,7 +192,11 @@ def add_data_quality(report: Report) -> Report:
         for r in tables
     ]
     header = [
-        header_row(t("dq.center"), t("dq.table"), t("dq.read"), t("dq.loaded"), t("dq.rejected"))
+        (
+            Cell(t("dq.center")),
+            Cell(t("dq.table"), align="left"),
+            *header_row(t("dq.read"), t("dq.loaded"), t("dq.rejected")),
+        )
     ]
     report = report.append(make_table(report, "data_quality", t("dq.caption"), header, rows))
     rejections: Sequence[Mapping[str, Any]] = quality.get("first_rejections") or []
@@ -209,7 +213,13 @@ def add_data_quality(report: Report) -> Report:
         )
         for r in rejections
     ]
-    header = [header_row(t("dq.file"), t("dq.row"), t("dq.column"), t("dq.value"), t("dq.reason"))]
+    header = [
+        (
+            Cell(t("dq.file")),
+            Cell(t("dq.row")),
+            *(Cell(t(key), align="left") for key in ("dq.column", "dq.value", "dq.reason")),
+        )
+    ]
     return report.append(
         make_table(
             report,
@@ -272,7 +282,7 @@ def add_reproducibility(report: Report) -> Report:
                     report,
                     "inputs",
                     t("repro.inputs_caption"),
-                    [header_row(t("dq.file"), t("repro.sha256"))],
+                    [(Cell(t("dq.file")), Cell(t("repro.sha256"), align="left"))],
                     rows,
                 )
             )
@@ -300,7 +310,11 @@ def add_reproducibility(report: Report) -> Report:
         if name in criteria
     ]
     header = [
-        header_row(t("repro.parameter"), t("repro.meaning"), t("repro.value"), t("repro.override"))
+        (
+            Cell(t("repro.parameter")),
+            Cell(t("repro.meaning"), align="left"),
+            *header_row(t("repro.value"), t("repro.override")),
+        )
     ]
     settings: Mapping[str, Any] = results.get("analysis") or {}
     for name, value in settings.items():

@@ -170,7 +170,11 @@ def test_retreatment(case: tuple[dict[str, Grid], Translator, dict[str, Any]]) -
         interval(row[2], retreatment[key], t.lang)
     mcnemar = row_of(grid, t("retr.mcnemar"))
     close(mcnemar[1], [retreatment["mcnemar_b"], retreatment["mcnemar_c"]], [0, 0], t.lang)
-    p_value(mcnemar[2].replace("p = ", "").replace("p ", ""), retreatment["mcnemar_p"], t.lang)
+    p_value(
+        mcnemar[2].replace("p\u00a0=\u00a0", "").replace("p\u00a0", ""),
+        retreatment["mcnemar_p"],
+        t.lang,
+    )
 
 
 def test_duration(case: tuple[dict[str, Grid], Translator, dict[str, Any]]) -> None:

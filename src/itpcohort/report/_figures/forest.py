@@ -7,6 +7,7 @@ A bound that the solver did not find is drawn as an arrow to the edge of the axi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -22,7 +23,27 @@ from itpcohort.report._figures._style import (
 from itpcohort.report._i18n import Translator
 
 WIDTH_CM = 16.0
-NICE_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+#: candidate tick series, the densest first; the first with at most MAX_TICKS in range is used
+TICK_SERIES = (
+    (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+    (0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000),
+    (0.001, 0.01, 0.1, 1, 10, 100, 1000, 10000),
+)
+MAX_TICKS = 7
+
+
+def tick_decimals(value: float) -> int:
+    """Decimals that print a round tick exactly: 0 from 1 up, 1 for 0.5, 2 for 0.05..."""
+    return 0 if value >= 1 else int(-math.floor(math.log10(value) + 1e-9))
+
+
+def axis_ticks(low: float, high: float) -> list[float]:
+    """Round odds-ratio ticks inside [low, high], never more than ``MAX_TICKS`` (legible labels)."""
+    for series in TICK_SERIES:
+        ticks = [float(v) for v in series if low <= v <= high]
+        if len(ticks) <= MAX_TICKS:
+            return ticks
+    return [float(v) for v in TICK_SERIES[-1] if low <= v <= high] or [1.0]
 
 
 def forest_figure(
@@ -111,10 +132,10 @@ def forest_figure(
             fontweight="bold",
             style="italic",
         )
-        ticks = [v for v in NICE_TICKS if low <= v <= high]
+        ticks = axis_ticks(low, high)
         ax.xaxis.set_major_locator(FixedLocator(ticks))
         ax.xaxis.set_minor_locator(NullLocator())
-        ax.set_xticklabels([f.number(v, 2 if v < 0.1 else 1 if v < 1 else 0) for v in ticks])
+        ax.set_xticklabels([f.number(v, tick_decimals(v)) for v in ticks])
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
         ax.set_xlabel(t("fig.forest.xlabel"))
