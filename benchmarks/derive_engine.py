@@ -192,6 +192,13 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process (all DuckDB threads): steadier than wall time on a
+    shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     """Generate the cohort, run one mode, print timings, row counts and peak RSS."""
     parser = argparse.ArgumentParser()
@@ -212,6 +219,7 @@ def main() -> None:
     )
 
     started = time.perf_counter()
+    cpu_started = _cpu_seconds()
     if args.mode == "bare":
         sql = (
             "SELECT count(*), sum(gap) FROM (SELECT date - lag(date) OVER "
@@ -233,7 +241,10 @@ def main() -> None:
             t0 = time.perf_counter()
             result = con.to_pyarrow(expr)
             print(f"  mart {name:40s} {time.perf_counter() - t0:6.2f} s  {result.num_rows} rows")
-    print(f"{args.mode}: {time.perf_counter() - started:.1f} s, peak rss {_peak_rss_mib():.0f} MiB")
+    print(
+        f"{args.mode}: {time.perf_counter() - started:.1f} s wall, "
+        f"{_cpu_seconds() - cpu_started:.1f} s cpu, peak rss {_peak_rss_mib():.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

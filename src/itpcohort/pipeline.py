@@ -91,9 +91,15 @@ def derive_marts(db_path: Path, criteria: Criteria, persist: bool = False) -> De
     sensitivity re-derivations are not stored).
     """
     backend = connect_ibis(db_path)
+
+    def as_temp_table(name: str, expression: Any) -> Any:
+        # the models read twice or more are computed once (derive.TABLE_MODELS), as temp tables
+        # that vanish with the connection
+        return backend.create_table(f"_derive_{name}", expression, temp=True, overwrite=True)
+
     try:
         canonical = {name: backend.table(name) for name in CANONICAL_COLUMNS}
-        expressions = derive_all(canonical, criteria)
+        expressions = derive_all(canonical, criteria, as_temp_table)
         marts = {name: execute_to_arrow(expressions[name]) for name in MARTS}
         if persist:
             for name, table in marts.items():
