@@ -107,6 +107,19 @@ case(
     ),
     course("same_day_doses", end_date=d(14)),
 )
+# Only a same-day pair, of different doses (found by the property test: a ROWS-framed running sum
+# split such a pair into a course 0 and a course 1 depending on row order): one course of 2.
+case(
+    "same_day_pair",
+    merge(
+        patient("same_day_pair"),
+        rtx("same_day_pair", 0, dose=900.0, unit="mg"),
+        rtx("same_day_pair", 0, dose=375.0, unit=None),
+        rtx("same_day_pair", 0, dose=100.0, unit="mg"),
+        counts("same_day_pair", {-3: 10.0}),
+    ),
+    course("same_day_pair", end_date=d(0), n_infusions=3, regimen="other"),
+)
 
 
 def doses(pid: str, values: list[float | None], unit: str | None, days: list[int]) -> Rows:
