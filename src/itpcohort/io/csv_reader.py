@@ -45,7 +45,7 @@ def column_key(index: int) -> str:
 class _Scan:
     sha256: str
     size: int
-    has_blank_line: bool
+    last_content_line: int  # the last line holding content (trailing blank lines excluded)
     has_lone_cr: bool
     has_quote: bool
     decoded: bytes | None  # UTF-8 bytes when the file had another declared encoding
@@ -64,15 +64,6 @@ def _line_of_offset(path: Path, offset: int) -> int:
     return line
 
 
-def _only_newlines_from(path: Path, offset: int) -> bool:
-    with path.open("rb") as handle:
-        handle.seek(offset)
-        while chunk := handle.read(1 << 16):
-            if chunk.strip(b"\r\n"):
-                return False
-    return True
-
-
 def _encoding_problem(
     display: str, relative: str, encoding: str, line: int, byte: int
 ) -> InputError:
@@ -88,48 +79,54 @@ def _encoding_problem(
     return InputError(str(problem), (problem,))
 
 
+def _line_counts(newlines: int, tail: bytes, carriage_returns: int, crlf: int) -> tuple[int, bool]:
+    """The last line holding content (trailing blank lines excluded), and whether a lone CR exists."""
+    run = len(tail) - len(tail.rstrip(b"\r\n"))
+    trailing_newlines = tail[len(tail) - run :].count(b"\n") if run else 0
+    last = newlines + 1 if trailing_newlines == 0 else newlines - trailing_newlines + 1
+    return last, carriage_returns != crlf
+
+
 def _scan(path: Path, display: str, relative: str, encoding: str) -> _Scan:
-    """Hash the file and check its encoding, blank lines, lone CRs and quotes in one pass."""
+    """Hash the file and check its encoding, line ends and quotes in one pass.
+
+    Blank lines are not searched here (it would cost a pass): the fast reader skips them, so a
+    file holding some ends on a line before ``last_content_line`` and is read again exactly.
+    """
     digest = hashlib.sha256()
     size = 0
     utf8 = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
     decoder = codecs.getincrementaldecoder("utf-8")() if utf8 else None
-    first_blank: int | None = None
-    carriage_returns = 0
-    crlf = 0
+    newlines = carriage_returns = crlf = 0
     has_quote = False
+    previous = b""
     tail = b""
     raw_parts: list[bytes] = []
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
             if decoder is not None:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as error:
-                    offset = size + error.start
-                    raise _encoding_problem(
-                        display,
-                        relative,
-                        "UTF-8",
-                        _line_of_offset(path, offset),
-                        chunk[error.start],
-                    ) from None
+                if not chunk.isascii() or decoder.getstate()[0]:
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError as error:
+                        offset = size + error.start
+                        raise _encoding_problem(
+                            display,
+                            relative,
+                            "UTF-8",
+                            _line_of_offset(path, offset),
+                            chunk[error.start],
+                        ) from None
             else:
                 raw_parts.append(chunk)
-            window = tail + chunk
-            if first_blank is None:
-                found = [i for i in (window.find(b"\n\n"), window.find(b"\n\r\n")) if i >= 0]
-                if size == 0 and (chunk.startswith(b"\n") or chunk.startswith(b"\r\n")):
-                    found.append(0)
-                if found:
-                    first_blank = size - len(tail) + min(found)
+            newlines += chunk.count(b"\n")
             carriage_returns += chunk.count(b"\r")
-            crlf += window[-len(chunk) - 1 :].count(b"\r\n")
+            crlf += chunk.count(b"\r\n") + (previous.endswith(b"\r") and chunk.startswith(b"\n"))
             has_quote = has_quote or b'"' in chunk
             size += len(chunk)
-            tail = window[-2:]
-    has_lone_cr = carriage_returns != crlf
+            previous = chunk
+            tail = (tail + chunk)[-4096:]
     if decoder is not None:
         try:
             decoder.decode(b"", final=True)
@@ -137,7 +134,6 @@ def _scan(path: Path, display: str, relative: str, encoding: str) -> _Scan:
             raise _encoding_problem(
                 display, relative, "UTF-8", _line_of_offset(path, size - 1), tail[-1]
             ) from None
-    has_blank = first_blank is not None and not _only_newlines_from(path, first_blank)
     decoded = None
     if not utf8:
         data = b"".join(raw_parts)
@@ -147,8 +143,15 @@ def _scan(path: Path, display: str, relative: str, encoding: str) -> _Scan:
             line = data.count(b"\n", 0, error.start) + 1
             raise _encoding_problem(display, relative, encoding, line, data[error.start]) from None
         decoded = text.lstrip("\ufeff").encode("utf-8")
-        has_lone_cr = text.count("\r") != text.count("\r\n")
-    return _Scan(digest.hexdigest(), size, has_blank, has_lone_cr, has_quote, decoded)
+        newlines, carriage_returns, crlf = (
+            decoded.count(b"\n"),
+            decoded.count(b"\r"),
+            decoded.count(b"\r\n"),
+        )
+        tail = decoded[-4096:]
+        has_quote = b'"' in decoded
+    last_content_line, has_lone_cr = _line_counts(newlines, tail, carriage_returns, crlf)
+    return _Scan(digest.hexdigest(), size, last_content_line, has_lone_cr, has_quote, decoded)
 
 
 @dataclass
@@ -173,6 +176,7 @@ class CsvText:
     fast_possible: bool
     has_quote: bool
     decoded: bytes | None
+    last_content_line: int
     fast_failed: bool = field(default=False)
 
     def _open_binary(self) -> Any:
@@ -254,7 +258,8 @@ class CsvText:
             arrays = [pa.array(lines, pa.int64()), pa.nulls(n, pa.string())]
             arrays += [batch.column(column_key(i)) for i in keep]
             yield pa.RecordBatch.from_arrays(arrays, schema=schema)
-        if invalid:
+        # blank lines inside the file were skipped: the records then end before the last line
+        if invalid or next_line - 1 != self.last_content_line:
             self.fast_failed = True
 
     def _slow_batches(self, keep: list[int]) -> Iterator[pa.RecordBatch]:
@@ -347,7 +352,7 @@ def open_csv_text(
     header, header_line, single_line = _read_header(
         path, scan.decoded, delimiter, display, relative
     )
-    fast = single_line and not scan.has_blank_line and not scan.has_lone_cr
+    fast = single_line and not scan.has_lone_cr
     return CsvText(
         path=path,
         display=display,
@@ -361,4 +366,5 @@ def open_csv_text(
         fast_possible=fast,
         has_quote=scan.has_quote,
         decoded=scan.decoded,
+        last_content_line=scan.last_content_line,
     )

@@ -17,8 +17,10 @@ from itpcohort.io.safe_csv import write_csv
 
 #: how many held-back rows ``validate`` shows (they are all in rejected_rows on import)
 HELD_BACK_SHOWN = 5
-#: how many problems ``import`` prints (every one is in rejected_rows.csv)
+#: how many problems and warnings ``import`` prints (every problem is in rejected_rows.csv;
+#: ``validate`` lists every warning)
 IMPORT_PROBLEMS_SHOWN = 50
+IMPORT_WARNINGS_SHOWN = 20
 REJECTED_ROWS_HEADER = ("file", "row", "column", "value", "reason")
 
 
@@ -67,9 +69,18 @@ def _print_held_back(report: ValidationReport, out: Console) -> None:
         )
 
 
-def _print_warnings_and_notes(report: ValidationReport, out: Console) -> None:
-    for warning in report.warnings:
+def _print_warnings_and_notes(
+    report: ValidationReport, out: Console, limit: int | None = None
+) -> None:
+    shown = report.warnings if limit is None else report.warnings[:limit]
+    for warning in shown:
         out.print(f"warning: {warning}", soft_wrap=True, markup=False)
+    if len(shown) < len(report.warnings):
+        out.print(
+            f"warning: ... and {len(report.warnings) - len(shown):,} more "
+            "(`itpcohort validate` lists them all)",
+            markup=False,
+        )
     for note in report.notes:
         out.print(f"note: {note}", soft_wrap=True, markup=False)
 
@@ -105,7 +116,7 @@ def print_import(report: ImportReport, out_dir: Path, out: Console, err: Console
         )
     out.print(_summary_table(report, "rows per table"))
     _print_held_back(report, out)
-    _print_warnings_and_notes(report, out)
+    _print_warnings_and_notes(report, out, IMPORT_WARNINGS_SHOWN)
     rejected = sum(c.rows_rejected for c in report.counts)
     out.print(
         f"imported into {out_dir / 'study.duckdb'} (run {report.run_id}); "

@@ -141,8 +141,8 @@ def _allowed(table: Table, column: Column) -> list[str]:
 
 
 def _iso_day(c: str) -> str:
-    # the shape test is cheap string indexing; TRY_CAST alone would accept 2019-2-3 or 2019/02/03
-    return f"CASE WHEN length({c}) = 10 AND {c}[5] = '-' AND {c}[8] = '-' THEN TRY_CAST({c} AS DATE) END"
+    # the shape test is a cheap LIKE; TRY_CAST alone would accept 2019-2-3 or 2019/02/03
+    return f"CASE WHEN {c} LIKE '____-__-__' THEN TRY_CAST({c} AS DATE) END"
 
 
 def _parse_layer(table: Table, formats: DateFormats) -> list[str]:
@@ -186,7 +186,7 @@ def _parse_layer(table: Table, formats: DateFormats) -> list[str]:
             out.append(f"{formats.parse(c)} AS {q(n + '__decl')}")
             if kind is ColumnType.PARTIAL_DATE:
                 out.append(
-                    f"CASE WHEN length({c}) = 7 AND {c}[5] = '-' THEN TRY_CAST({c} || '-01' AS DATE) END "
+                    f"CASE WHEN {c} LIKE '____-__' THEN TRY_CAST({c} || '-01' AS DATE) END "
                     f"AS {q(n + '__month')}"
                 )
                 out.append(

@@ -55,14 +55,18 @@ def test_bom_crlf_and_quoted_newlines(tmp_path: Path) -> None:
 
 def test_blank_lines_take_the_exact_path_and_keep_line_numbers(tmp_path: Path) -> None:
     text = _open(_write(tmp_path, b"a,b\n1,2\n\n\r\n3,4\n,\n5,6\n"))
-    assert not text.fast_possible
-    assert _rows(text) == [(2, None, ["1", "2"]), (5, None, ["3", "4"]), (7, None, ["5", "6"])]
+    _rows(text)
+    assert text.fast_failed  # the fast reader skipped blank lines: its records end too early
+    exact = [(2, None, ["1", "2"]), (5, None, ["3", "4"]), (7, None, ["5", "6"])]
+    assert _rows(text, slow=True) == exact
 
 
 def test_trailing_blank_lines_do_not_leave_the_fast_path(tmp_path: Path) -> None:
-    text = _open(_write(tmp_path, b"a,b\n1,2\n\n\n"))
-    assert text.fast_possible
-    assert _rows(text) == [(2, None, ["1", "2"])]
+    for data in (b"a,b\n1,2\n\n\n", b"a,b\r\n1,2\r\n\r\n", b"a,b\n1,2", b"a,b\n"):
+        text = _open(_write(tmp_path, data))
+        rows = _rows(text)
+        assert not text.fast_failed, data
+        assert rows == ([(2, None, ["1", "2"])] if b"1,2" in data else [])
 
 
 def test_rows_with_the_wrong_number_of_fields_are_kept_and_marked(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The import is one transaction, repeatable, registered; the Ibis access other layers use."""
+"""The import lands whole or not at all, is repeatable and registered; the Ibis access other layers use."""
 
 from __future__ import annotations
 
