@@ -65,12 +65,14 @@ from itpcohort.io.csv_reader import (
     column_key,
     open_csv_text,
 )
-from itpcohort.io.headers import normalise_column_name
+from itpcohort.io.headers import identifier_problem, normalise_column_name
 from itpcohort.schema import TABLES, TABLES_BY_NAME
 
 RECORD, INSTRUMENT, INSTANCE = REDCAP_RECORD_COLUMNS
 DAG = "redcap_data_access_group"
 COMPLETE_SUFFIX = "_complete"
+#: REDCap's own columns start with this (never a field of the dictionary)
+REDCAP_PREFIX = "redcap_"
 #: every repeating instrument of the dictionary, in data-model order
 REPEATING = tuple(t.name for t in TABLES if t.name != PATIENTS_INSTRUMENT)
 #: REDCap field name -> (table, column), from the dictionary
@@ -111,6 +113,7 @@ class ExportLayout:
     position: dict[str, int]  # normalised name -> its first position
     tables: tuple[str, ...]  # tables with at least one field in the header, data-model order
     ignored: tuple[str, ...]  # unknown columns, as written
+    system: tuple[str, ...]  # REDCap's own columns that are not read (redcap_event_name ...)
     twice: tuple[str, ...]  # names found twice
 
     def field_positions(self, table: str) -> list[int]:
@@ -127,9 +130,11 @@ class ExportLayout:
 def export_layout(header: list[str]) -> ExportLayout:
     """Match ``header`` to the dictionary: which tables it holds, which columns it ignores."""
     names = tuple(normalise_column_name(cell) for cell in header)
+    written = tuple(cell.replace("\ufeff", "").strip() for cell in header)
     position: dict[str, int] = {}
     twice: list[str] = []
     ignored: list[str] = []
+    system: list[str] = []
     instruments = {PATIENTS_INSTRUMENT, *REPEATING}
     for index, name in enumerate(names):
         if not name:
@@ -138,14 +143,16 @@ def export_layout(header: list[str]) -> ExportLayout:
             twice.append(name)
             continue
         position[name] = index
-        system = name in (*REDCAP_RECORD_COLUMNS, DAG)
+        read = name in (*REDCAP_RECORD_COLUMNS, DAG) or name in FIELDS
         complete = name.endswith(COMPLETE_SUFFIX) and name[: -len(COMPLETE_SUFFIX)] in instruments
-        if not (system or complete or name in FIELDS):
-            ignored.append(header[index].replace("\ufeff", "").strip())
+        if read or complete:
+            continue
+        (system if name.startswith(REDCAP_PREFIX) else ignored).append(written[index])
     present = {FIELDS[name][0] for name in position if name in FIELDS}
     tables = tuple(t.name for t in TABLES if t.name in present)
-    written = tuple(cell.replace("\ufeff", "").strip() for cell in header)
-    return ExportLayout(names, written, position, tables, tuple(ignored), tuple(twice))
+    return ExportLayout(
+        names, written, position, tables, tuple(ignored), tuple(system), tuple(twice)
+    )
 
 
 def redcap_export_tables(
@@ -164,8 +171,7 @@ class RedcapTableText:
     """The rows of one table of a REDCap export, read like a CSV file (``store.staging.TextFile``).
 
     ``header`` holds the table's columns present (``patient_id`` and ``center`` always, from the
-    record), then, for ``patients``, the export's unknown columns so that the header check refuses
-    those that look like direct identifiers and notes the others, as for a CSV file.
+    record).
     """
 
     header: list[str]
@@ -189,9 +195,10 @@ class RedcapTableText:
 
 @dataclass
 class RedcapExport:
-    """A REDCap export split into the text rows of each table it holds."""
+    """A REDCap export split into the text rows of each table it holds, and what it ignored."""
 
     tables: dict[str, RedcapTableText]
+    notes: tuple[str, ...] = ()
 
     def table_text(self, table: str) -> RedcapTableText:
         """The rows of ``table``."""
@@ -209,6 +216,10 @@ def _header_problems(text: CsvText, layout: ExportLayout) -> list[Problem]:
         _problem(text, name, f"column '{name}' appears twice in the header")
         for name in layout.twice
     ]
+    for cell in layout.ignored:
+        refused = identifier_problem(cell, text.display, text.relative)
+        if refused is not None:
+            problems.append(refused)
     for table in TABLES:
         if table.required and table.name not in layout.tables:
             fields = ", ".join(field_name(table.name, c.name) for c in redcap_columns(table))
@@ -552,8 +563,6 @@ def _table_text(
             continue
         header.append(column.name)
         arrays.append(array)
-    if patients:
-        header += list(layout.ignored)  # for the header check only: never kept
     errors = rows.errors
     fixed = [
         data.column(LINE).take(indexes),
@@ -577,9 +586,10 @@ def open_redcap_export(
 ) -> RedcapExport:
     """Read the REDCap export ``path`` and split it into the text rows of each table it holds.
 
-    Raises InputError for problems of the whole file (unreadable, a column twice, a required
-    field or the instance column missing); a row breaking the record structure is rejected with
-    its line and the export's column (module docstring).
+    Raises InputError for problems of the whole file (unreadable, a column twice, a column that
+    looks like a direct identifier, a required instrument, field or the instance column missing);
+    a row breaking the record structure is rejected with its line and the export's column (module
+    docstring). Unknown columns and REDCap's own columns not read are listed in ``notes``.
     """
     text = open_csv_text(path, display, relative, encoding=encoding, delimiter=delimiter)
     layout = export_layout(text.header)
@@ -588,6 +598,9 @@ def open_redcap_export(
         raise InputError(f"{display}: the REDCap export is refused", tuple(problems))
     data = _read_all(text)
     split = _Split(text, layout, data).split()
+    ignored = layout.ignored + layout.system
+    notes = (f"{display}: column(s) ignored: {', '.join(ignored)}",) if ignored else ()
     return RedcapExport(
-        {name: _table_text(text, layout, data, name, split[name]) for name in layout.tables}
+        {name: _table_text(text, layout, data, name, split[name]) for name in layout.tables},
+        notes,
     )

@@ -682,7 +682,8 @@ def create_problems_table(con: duckdb.DuckDBPyConnection) -> None:
 
     ``kind`` is ``problem`` (an input error) or ``held_back`` (a row rejected because its
     patient's row was); ``column_order`` sorts the problems of a row in data-model order.
-    ``column_name`` is the name the file gives the column (``file_columns``), else the table's.
+    ``column_name`` is the name the file gives the column (``file_columns``), else the table's;
+    a row error names the file's column itself (or none).
     """
     parts = []
     for table in TABLES:
@@ -706,5 +707,6 @@ def create_problems_table(con: duckdb.DuckDBPyConnection) -> None:
         "CREATE OR REPLACE TEMP TABLE problems AS SELECT p.file_id, p.line, p.column_order, "
         "coalesce(c.shown_name, p.column_name) AS column_name, p.value, p.reason, p.table_name, "
         f"p.kind FROM ({' UNION ALL '.join(parts)}) p "
-        "LEFT JOIN file_columns c ON c.file_id = p.file_id AND c.column_name = p.column_name"
+        "LEFT JOIN file_columns c ON c.file_id = p.file_id AND c.column_name = p.column_name "
+        "AND p.column_order >= 0"  # a row error already names the file's column
     )

@@ -102,8 +102,9 @@ def create_raw_patients(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _openers(source: Source) -> Callable[[TableFile], TextFile]:
-    """How to open the files of ``source``: a REDCap export is read once for all its tables."""
+def _openers(source: Source) -> tuple[Callable[[TableFile], TextFile], list[str]]:
+    """How to open the files of ``source`` and the notes reading it gave: a REDCap export is read
+    once for all its tables."""
     if source.kind == "redcap":
         from itpcohort.io.redcap_reader import open_redcap_export
 
@@ -114,8 +115,8 @@ def _openers(source: Source) -> Callable[[TableFile], TextFile]:
             encoding=source.encoding,
             delimiter=source.delimiter,
         )
-        return lambda file: export.table_text(file.table)
-    return lambda file: _open(source, file)
+        return (lambda file: export.table_text(file.table)), list(export.notes)
+    return (lambda file: _open(source, file)), []
 
 
 def _open(source: Source, file: TableFile) -> TextFile:
@@ -228,7 +229,8 @@ def open_sources(sources: tuple[Source, ...]) -> tuple[list[OpenedFile], list[st
     opened: list[OpenedFile] = []
     for source in sources:
         try:
-            open_file = _openers(source)
+            open_file, source_notes = _openers(source)
+            notes.extend(source_notes)
         except InputError as error:
             problems.extend(
                 error.problems or (Problem(source.display, None, None, None, str(error)),)
