@@ -312,7 +312,8 @@ class _Split:
         self.lines: list[int] = data.column(LINE).to_pylist()
         self.ragged: list[str | None] = data.column(ROW_ERROR).to_pylist()
         self.record = _stripped(data, layout, RECORD)
-        self.instrument = [v.lower() for v in _stripped(data, layout, INSTRUMENT)]
+        self.instrument_given = _stripped(data, layout, INSTRUMENT)
+        self.instrument = [v.lower() for v in self.instrument_given]
         self.instance = _stripped(data, layout, INSTANCE)
         self.dag = _stripped(data, layout, DAG)
         self.patient_id = _stripped(data, layout, "patient_id")
@@ -494,8 +495,8 @@ class _Split:
         return self._duplicate(i) or self._stray(i, table) or self._group(i)
 
     def _unknown_instrument(self, i: int) -> _RowError:
-        instrument = self.instrument[i]
-        if instrument in REPEATING:
+        instrument = self.instrument_given[i]
+        if instrument.lower() in REPEATING:
             reason = f"instrument '{instrument}' has none of its fields in the header"
         else:
             allowed = ", ".join(self.repeating)
