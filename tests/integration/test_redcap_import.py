@@ -424,3 +424,15 @@ def test_a_bad_export_stops_run_with_exit_1_and_no_traceback(tmp_path: Path) -> 
     rejected = (tmp_path / "run" / "rejected_rows.csv").read_text(encoding="utf-8").splitlines()
     assert rejected[1].startswith(f"{export},5,{DAG},nte,")
     assert rejected[2].startswith(f"{export},7,platelet_counts_platelets,abc,")
+
+
+def test_unknown_and_redcap_own_columns_are_noted_not_read(tmp_path: Path) -> None:
+    rows = valid_rows()
+    rows[0]["comments"] = "=HYPERLINK()"
+    header = [*HEADER, "redcap_event_name", "redcap_survey_identifier", "comments"]
+    export = write_export(tmp_path / "redcap_export.csv", rows, header)
+    report = validate_inputs([export], StudyConfig())
+    assert report.ok
+    assert report.notes == (
+        f"{export}: column(s) ignored: comments, redcap_event_name, redcap_survey_identifier",
+    )

@@ -285,6 +285,11 @@ def _first_filled(data: pa.Table, positions: list[int]) -> list[int | None]:
     return first.to_pylist()
 
 
+def _instance_number(value: str) -> int | None:
+    """A repeat instance as a whole number >= 1 (None for anything else)."""
+    return int(value) if value.isdigit() and value.isascii() and int(value) >= 1 else None
+
+
 @dataclass
 class _RowError:
     column: str | None
@@ -312,7 +317,8 @@ class _Split:
         self.lines: list[int] = data.column(LINE).to_pylist()
         self.ragged: list[str | None] = data.column(ROW_ERROR).to_pylist()
         self.record = _stripped(data, layout, RECORD)
-        self.instrument = [v.lower() for v in _stripped(data, layout, INSTRUMENT)]
+        self.instrument_given = _stripped(data, layout, INSTRUMENT)
+        self.instrument = [v.lower() for v in self.instrument_given]
         self.instance = _stripped(data, layout, INSTANCE)
         self.dag = _stripped(data, layout, DAG)
         self.patient_id = _stripped(data, layout, "patient_id")
@@ -329,17 +335,14 @@ class _Split:
         self.codes = {self.patient_id[i] for rows in self.patients_of.values() for i in rows}
         self.groups = {record: self._find_group(record) for record in self.rows_of}
         self.patients: dict[str, tuple[str, str]] = {}
+        self.numbers = [_instance_number(value) for value in self.instance]
+        self.row_keys = [self._key(i) for i in range(n)]
         self.keys: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-        for i in range(n):
-            key = self._key(i)
+        for i, key in enumerate(self.row_keys):
             if key is not None:
                 self.keys[key].append(i)
 
     # --- what a record says about itself ---------------------------------------------------------
-
-    def _instance_number(self, i: int) -> int | None:
-        value = self.instance[i]
-        return int(value) if value.isdigit() and value.isascii() and int(value) >= 1 else None
 
     def _key(self, i: int) -> tuple[str, str, str] | None:
         """(record, instrument, instance) of a well-formed row, for the duplicate check."""
@@ -348,7 +351,7 @@ class _Split:
             return None
         if not instrument:
             return (record, "", "") if not self.instance[i] else None
-        number = self._instance_number(i)
+        number = self.numbers[i]
         if instrument not in self.repeating or number is None:
             return None
         return (record, instrument, str(number))
@@ -424,7 +427,7 @@ class _Split:
         return _RowError(self._shown(index), self._cell(i, index), reason)
 
     def _duplicate(self, i: int) -> _RowError | None:
-        key = self._key(i)
+        key = self.row_keys[i]
         if key is None or len(self.keys[key]) < 2:
             return None
         others = ", ".join(f"{self.text.display}:{self.lines[j]}" for j in self.keys[key] if j != i)
@@ -487,15 +490,15 @@ class _Split:
                 f"required value missing: a row of the repeating instrument '{instrument}' "
                 "needs its instance number",
             )
-        if table != PATIENTS_INSTRUMENT and self._instance_number(i) is None:
+        if table != PATIENTS_INSTRUMENT and self.numbers[i] is None:
             return _RowError(
                 INSTANCE, self.instance[i], "not a whole number >= 1 (the instance number)"
             )
         return self._duplicate(i) or self._stray(i, table) or self._group(i)
 
     def _unknown_instrument(self, i: int) -> _RowError:
-        instrument = self.instrument[i]
-        if instrument in REPEATING:
+        instrument = self.instrument_given[i]
+        if instrument.lower() in REPEATING:
             reason = f"instrument '{instrument}' has none of its fields in the header"
         else:
             allowed = ", ".join(self.repeating)
