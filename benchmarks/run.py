@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-BENCHMARKS = ("benchmarks.bench_synth", "benchmarks.import_bench")
+BENCHMARKS = ("benchmarks.bench_synth", "benchmarks.import_bench", "benchmarks.bench_derive")
 
 
 def main() -> None:

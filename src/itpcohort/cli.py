@@ -7,16 +7,23 @@ Exit status: 0 success; 1 invalid input (every problem printed as ``file:row: co
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from itpcohort.config import StudyConfig
 from itpcohort.errors import ItpcohortError, UsageError
+
+if TYPE_CHECKING:
+    from itpcohort.criteria import Criteria
 
 app = typer.Typer(
     name="itpcohort",
@@ -27,6 +34,12 @@ app = typer.Typer(
 )
 out = Console(highlight=False, emoji=False)
 err = Console(stderr=True, highlight=False, emoji=False)
+
+
+#: the demo study: big enough for every analysis to have numbers, small enough for 30 s
+DEMO_PATIENTS = 400
+DEMO_CENTERS = 4
+DEMO_SEED = 2026
 
 
 class Lang(StrEnum):
@@ -61,7 +74,24 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("demo-output"),
 ) -> None:
     """Generate a synthetic multicentre cohort and write the full report."""
-    _not_built("demo", 6)
+    from itpcohort.criteria import criteria_from_config
+    from itpcohort.io import resolve_config
+    from itpcohort.synth import generate_study
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: exists and is not a folder")
+    cohort = out_dir / "input"
+    summary = generate_study(cohort, patients=DEMO_PATIENTS, centers=DEMO_CENTERS, seed=DEMO_SEED)
+    out.print(
+        f"synthetic study: {DEMO_PATIENTS} patients in {DEMO_CENTERS} centers, "
+        f"{sum(summary.rows.values()):,} rows, written to {cohort}",
+        soft_wrap=True,
+    )
+    study = resolve_config([cohort], None)
+    html = _run_and_print(
+        [cohort], study, criteria_from_config(study), out_dir, study.lang, accept_rejected=False
+    )
+    out.print(f"[bold]open the report:[/] {escape(str(html.resolve()))}", soft_wrap=True)
 
 
 @app.command()
@@ -134,6 +164,43 @@ def import_(
     print_import(report, out_dir, out, err)
 
 
+@contextmanager
+def _steps(total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar over the named steps of a command, on standard error (hidden when not a tty)."""
+    with Progress(
+        TextColumn("{task.description:<34}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("starting", total=total)
+        started = False
+
+        def step(name: str) -> None:
+            nonlocal started
+            if started:
+                progress.advance(task)
+            started = True
+            progress.update(task, description=name)
+
+        yield step
+        progress.update(task, completed=total)
+
+
+def _prepare(
+    inputs: list[Path], out_dir: Path, config: Path | None
+) -> tuple[StudyConfig, Criteria]:
+    from itpcohort.criteria import criteria_from_config
+    from itpcohort.io import resolve_config
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: exists and is not a folder")
+    study = resolve_config(inputs, config)
+    return study, criteria_from_config(study)
+
+
 @app.command()
 def derive(
     inputs: InputsArg,
@@ -141,7 +208,23 @@ def derive(
     config: ConfigOpt = None,
 ) -> None:
     """Import, then derive courses, baselines, responses and durations (no analysis)."""
-    _not_built("derive", 4)
+    from itpcohort import pipeline
+    from itpcohort.io.summary import print_import
+
+    study, criteria = _prepare(inputs, out_dir, config)
+    with _steps(2) as step:
+        step("importing and validating")
+        report = pipeline.import_inputs(inputs, study, out_dir, criteria, command="derive")
+        step("deriving courses and responses")
+        derived = pipeline.derive_marts(out_dir / pipeline.DATABASE_NAME, criteria, persist=True)
+        written = pipeline.write_derived_csvs(derived, out_dir)
+    print_import(report, out_dir, out, err)
+    courses = derived.marts["courses"]
+    out.print(
+        f"derived {courses.num_rows:,} course(s) under criteria {criteria.name}; "
+        f"wrote {', '.join(str(p) for p in written)}",
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -155,7 +238,39 @@ def run(
     ] = False,
 ) -> None:
     """Import, derive, analyse and write results.json and the report."""
-    _not_built("run", 5)
+    study, criteria = _prepare(inputs, out_dir, config)
+    language = lang.value if lang is not None else study.lang
+    _run_and_print(inputs, study, criteria, out_dir, language, accept_rejected)
+
+
+def _run_and_print(
+    inputs: list[Path],
+    study: StudyConfig,
+    criteria: Criteria,
+    out_dir: Path,
+    language: str,
+    accept_rejected: bool,
+) -> Path:
+    from itpcohort import pipeline
+    from itpcohort.io.summary import print_import
+
+    try:
+        with _steps(5) as step:
+            done = pipeline.run_study(
+                inputs, study, criteria, out_dir, language, accept_rejected, step
+            )
+    except pipeline.RejectedRowsError as refused:
+        print_import(refused.report, out_dir, out, err)
+        raise
+    print_import(done.import_report, out_dir, out, err)
+    flow = done.results["flow"]
+    out.print(
+        f"{flow['included']:,} of {flow['screened']:,} patients included; "
+        f"results: {out_dir / 'results.json'}",
+        soft_wrap=True,
+    )
+    out.print(f"report: {done.report.html} and {done.report.docx}", soft_wrap=True)
+    return done.report.html
 
 
 @app.command()

@@ -73,11 +73,21 @@ def arrow_tables(rows: Mapping[str, Iterable[Mapping[str, Any]]]) -> dict[str, p
 
 
 def run_engine(
-    rows: Mapping[str, Iterable[Mapping[str, Any]]], criteria: Criteria | None = None
+    rows: Mapping[str, Iterable[Mapping[str, Any]]],
+    criteria: Criteria | None = None,
+    materialize: bool = True,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Derive every mart with the Ibis engine on DuckDB and return them as lists of dicts."""
+    """Derive every mart with the Ibis engine on DuckDB and return them as lists of dicts.
+
+    With ``materialize`` the reused models are created as temp tables (as a store would); without,
+    each mart runs as one self-contained query.
+    """
     arrow = arrow_tables(rows)
-    con = ibis.duckdb.connect()
+    con = ibis.duckdb.connect(threads=1)
     tables = {name: con.create_table(name, table) for name, table in arrow.items()}
-    marts = derive_all(tables, criteria or Criteria())
+
+    def as_temp_table(name: str, expr: ibis.Table) -> ibis.Table:
+        return con.create_table(name, expr, temp=True)
+
+    marts = derive_all(tables, criteria or Criteria(), as_temp_table if materialize else None)
     return {name: con.to_pyarrow(expr).to_pylist() for name, expr in marts.items()}

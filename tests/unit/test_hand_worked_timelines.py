@@ -107,6 +107,19 @@ case(
     ),
     course("same_day_doses", end_date=d(14)),
 )
+# Only a same-day pair, of different doses (found by the property test: a ROWS-framed running sum
+# split such a pair into a course 0 and a course 1 depending on row order): one course of 2.
+case(
+    "same_day_pair",
+    merge(
+        patient("same_day_pair"),
+        rtx("same_day_pair", 0, dose=900.0, unit="mg"),
+        rtx("same_day_pair", 0, dose=375.0, unit=None),
+        rtx("same_day_pair", 0, dose=100.0, unit="mg"),
+        counts("same_day_pair", {-3: 10.0}),
+    ),
+    course("same_day_pair", end_date=d(0), n_infusions=3, regimen="other"),
+)
 
 
 def doses(pid: str, values: list[float | None], unit: str | None, days: list[int]) -> Rows:
@@ -188,6 +201,17 @@ for pid, before, phase in (
     ("phase_366", 366, "chronic"),
 ):
     case(pid, standard(pid, diagnosis_date=d(-before)), course(pid, itp_phase=phase))
+# Diagnosis given as "2019" is stored at 2019-07-01: 184 days before 2020-01-01, between 91.3125
+# and 365.25 -> persistent.
+case(
+    "phase_partial_diagnosis",
+    standard(
+        "phase_partial_diagnosis",
+        diagnosis_date=date("2019-07-01"),
+        diagnosis_date_precision="year",
+    ),
+    course("phase_partial_diagnosis", itp_phase="persistent"),
+)
 # Lines before day 0: prednisone + dexamethasone (one agent), eltrombopag, romiplostim, two `other`
 # rows (one agent), splenectomy -> 5. Never lines: ivig, platelet transfusion, a rescue
 # azathioprine (days −60..−50), and danazol started on day 0 (not before). Rescue exclusions
@@ -993,6 +1017,20 @@ case(
     course("investigator", **CR_FROM_10),
 )
 
+# Staging robustness: a lower-case response (the import folds case already) is still compared.
+case(
+    "investigator_lower_case",
+    merge(
+        standard("investigator_lower_case", CR_10_20),
+        {
+            "investigator_assessments": [
+                {"patient_id": "investigator_lower_case", "course_number": 1, "response": "cr"}
+            ]
+        },
+    ),
+    course("investigator_lower_case", **CR_FROM_10),
+)
+
 # --- a patient without rituximab appears in no derived table --------------------------------------
 case("no_rituximab", merge(patient("no_rituximab"), counts("no_rituximab", {10: 100.0})))
 
@@ -1124,6 +1162,15 @@ def test_adverse_event_columns_are_carried(derived: dict[str, Any]) -> None:
         "course_number": 1,
         "days_from_last_infusion": 1,
     }
+
+
+def test_investigator_response_case_is_folded(derived: dict[str, Any]) -> None:
+    (row,) = _rows_of(derived["default"]["investigator_comparison"], "investigator_lower_case")
+    assert (row["investigator_response"], row["derived_response"], row["agrees"]) == (
+        "CR",
+        "CR",
+        True,
+    )
 
 
 def test_investigator_comparison(derived: dict[str, Any]) -> None:

@@ -61,8 +61,8 @@ def _english(c: Criteria) -> str:
             "ITP treatment, last follow-up or death; counts from the start of a rescue treatment "
             "(intravenous immunoglobulin, anti-D, platelet transfusion, tranexamic acid, or any "
             f"treatment given as rescue) to {d(c.rescue_exclusion_days)} after its end were not used.",
-            f"Complete response (CR) was a platelet count of at least {n(c.cr_threshold)} ×10^9/L; "
-            f"response (R) a count of at least {n(c.r_threshold)} ×10^9/L and at least "
+            f"Complete response (CR) was a platelet count of at least {n(c.cr_threshold)} ×10⁹/L; "
+            f"response (R) a count of at least {n(c.r_threshold)} ×10⁹/L and at least "
             f"{n(c.r_fold)} times the baseline count (the fold condition was dropped when no "
             "baseline count was available), or a CR count.",
             "A level was reached when consecutive counts qualifying for it spanned more than "
@@ -108,8 +108,8 @@ def _french(c: Criteria) -> str:
             "anti-D, transfusion plaquettaire, acide tranexamique ou tout traitement donné en "
             f"urgence) et {d(c.rescue_exclusion_days)} après sa fin n'ont pas été utilisées.",
             "La réponse complète (RC) était une numération d'au moins "
-            f"{n(c.cr_threshold)} ×10^9/L ; la réponse (R) une numération d'au moins "
-            f"{n(c.r_threshold)} ×10^9/L et au moins {n(c.r_fold)} fois la numération de référence "
+            f"{n(c.cr_threshold)} ×10⁹/L ; la réponse (R) une numération d'au moins "
+            f"{n(c.r_threshold)} ×10⁹/L et au moins {n(c.r_fold)} fois la numération de référence "
             "(condition abandonnée en l'absence de numération de référence), ou une numération de RC.",
             "Un niveau était atteint lorsque des numérations consécutives le satisfaisant "
             f"couvraient plus de {d(c.confirm_days)}, sans saignement de grade OMS "

@@ -1,10 +1,12 @@
 """Derivations as Ibis expressions: staging -> intermediate -> marts (``response-criteria.md``).
 
 ``derive_all`` builds every model of ``_models.MODELS`` from the canonical tables and returns the
-marts as unexecuted Ibis expressions; nothing here executes or imports a backend. A caller that
-wants some models computed once and reused (a ``CREATE TABLE`` in the store, say) passes
-``materialize``: it receives each model's name and expression and returns the table to use
-downstream (by default the expression itself).
+marts as unexecuted Ibis expressions; nothing here executes or imports a backend.
+
+A caller that wants the reused models computed once (a ``CREATE TABLE`` in the store, say) passes
+``materialize``: it is called with the name and expression of every model of ``TABLE_MODELS`` (the
+marts and every model read by two models or more) and returns the table to use downstream. Without
+it every mart is one self-contained expression, and shared models are recomputed per mart.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import ibis.expr.types as ir
 
 from itpcohort.criteria import Criteria
 from itpcohort.derive._common import canonical_schema
-from itpcohort.derive._models import MARTS, MODELS, Model
+from itpcohort.derive._models import MARTS, MODELS, TABLE_MODELS, Model
 from itpcohort.schema import CANONICAL_COLUMNS, TABLES_BY_NAME
 
-__all__ = ["MARTS", "MODELS", "Model", "derive_all", "derive_models"]
+__all__ = ["MARTS", "MODELS", "TABLE_MODELS", "Model", "derive_all", "derive_models"]
 
 Materialize = Callable[[str, ir.Table], ir.Table]
 
@@ -30,7 +32,7 @@ def _canonical(tables: Mapping[str, ir.Table], name: str) -> ir.Table:
     if name not in tables:
         if TABLES_BY_NAME[name].required:
             raise KeyError(f"canonical table '{name}' is required to derive")
-        return ibis.memtable({column: [] for column in schema.names}, schema=schema)
+        return ibis.memtable(schema.to_pyarrow().empty_table())
     table = tables[name]
     missing = [column for column in schema.names if column not in table.columns]
     if missing:
@@ -52,7 +54,10 @@ def derive_models(
         args: list[object] = [built[name] for name in model.inputs]
         if model.needs_criteria:
             args.append(criteria)
-        built[model.name] = keep(model.name, model.function(*args))
+        expression = model.function(*args)
+        built[model.name] = (
+            keep(model.name, expression) if model.name in TABLE_MODELS else expression
+        )
     return built
 
 

@@ -10,10 +10,14 @@ import ibis.expr.types as ir
 
 from itpcohort.schema import CANONICAL_COLUMNS
 
-#: the patient key of every table (``data-model.md``: ``(center, patient_id)`` is unique in a study)
-PATIENT_KEY: tuple[str, str] = ("center", "patient_id")
+#: the patient's identity in the data (``data-model.md``: ``(center, patient_id)`` is unique)
+PATIENT_ID: tuple[str, str] = ("center", "patient_id")
+#: the key every derivation partitions and joins on: an integer given to each patient by
+#: ``stg_patients`` (sorting and hashing one integer is about twice as fast as two strings);
+#: the marts carry ``center`` and ``patient_id`` again
+PATIENT_KEY: tuple[str] = ("patient_key",)
 #: the course key of every per-course table
-COURSE_KEY: tuple[str, str, str] = ("center", "patient_id", "course_number")
+COURSE_KEY: tuple[str, str] = ("patient_key", "course_number")
 #: days per year and per month for ages and ITP phase (``response-criteria.md`` section 2)
 DAYS_PER_YEAR = 365.25
 #: tolerance of comparisons whose right side is a product of decimals (``r_fold`` × baseline,
@@ -38,6 +42,11 @@ def canonical_schema(table: str) -> ibis.Schema:
 def days_between(later: ir.DateValue, earlier: ir.DateValue) -> ir.IntegerValue:
     """Whole days from ``earlier`` to ``later`` (negative when ``later`` comes first)."""
     return later.delta(earlier, unit="day")
+
+
+def day_number(date: ir.DateValue) -> ir.IntegerValue:
+    """Days since 1970-01-01: an integer order key, so that RANGE frames can say "1 PRECEDING"."""
+    return date.delta(ibis.date(1970, 1, 1), unit="day")
 
 
 def plus_days(date: ir.DateValue, days: int) -> ir.DateValue:

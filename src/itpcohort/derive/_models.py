@@ -6,6 +6,7 @@ the criteria when ``needs_criteria``). Reading the list top to bottom reads the 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,8 +34,8 @@ from itpcohort.derive.intermediate.int_patient_timelines_ordered import (
 from itpcohort.derive.intermediate.int_platelet_counts_assigned_to_courses import (
     int_platelet_counts_assigned_to_courses,
 )
-from itpcohort.derive.intermediate.int_platelet_counts_paired_with_next import (
-    int_platelet_counts_paired_with_next,
+from itpcohort.derive.intermediate.int_platelet_counts_paired_for_losses import (
+    int_platelet_counts_paired_for_losses,
 )
 from itpcohort.derive.intermediate.int_treatments_new_for_courses import (
     int_treatments_new_for_courses,
@@ -56,6 +57,7 @@ from itpcohort.derive.staging.stg_investigator_assessments import stg_investigat
 from itpcohort.derive.staging.stg_patients import stg_patients
 from itpcohort.derive.staging.stg_platelet_counts import stg_platelet_counts
 from itpcohort.derive.staging.stg_treatments import stg_treatments
+from itpcohort.schema import CANONICAL_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -80,10 +82,10 @@ def _m(name: str, function: Callable[..., Any], *inputs: str, criteria: bool = F
 MODELS: tuple[Model, ...] = (
     # staging: canonical tables typed, renamed, same-day counts collapsed
     _m("stg_patients", stg_patients, "patients"),
-    _m("stg_treatments", stg_treatments, "treatments"),
-    _m("stg_platelet_counts", stg_platelet_counts, "platelet_counts"),
-    _m("stg_bleeding_events", stg_bleeding_events, "bleeding_events"),
-    _m("stg_adverse_events", stg_adverse_events, "adverse_events"),
+    _m("stg_treatments", stg_treatments, "treatments", "stg_patients"),
+    _m("stg_platelet_counts", stg_platelet_counts, "platelet_counts", "stg_patients"),
+    _m("stg_bleeding_events", stg_bleeding_events, "bleeding_events", "stg_patients"),
+    _m("stg_adverse_events", stg_adverse_events, "adverse_events", "stg_patients"),
     _m("stg_investigator_assessments", stg_investigator_assessments, "investigator_assessments"),
     # intermediate: section 1 (courses)
     _m("int_infusions_grouped_to_courses", int_infusions_grouped_to_courses, "stg_treatments", criteria=True),
@@ -94,20 +96,20 @@ MODELS: tuple[Model, ...] = (
     _m("int_treatments_new_for_courses", int_treatments_new_for_courses, "int_infusions_summarised_to_courses", "int_treatments_resolved_to_exposures"),
     # sections 3-6 on one ordered timeline per patient
     _m("int_events_collected_to_days", int_events_collected_to_days, "stg_bleeding_events", "int_treatments_resolved_to_exposures", criteria=True),
-    _m("int_platelet_counts_paired_with_next", int_platelet_counts_paired_with_next, "stg_platelet_counts"),
-    _m("int_patient_timelines_ordered", int_patient_timelines_ordered, "int_platelet_counts_paired_with_next", "int_events_collected_to_days", "int_infusions_summarised_to_courses"),
+    _m("int_patient_timelines_ordered", int_patient_timelines_ordered, "stg_platelet_counts", "int_events_collected_to_days", "int_infusions_summarised_to_courses", criteria=True),
     _m("int_courses_baselined", int_courses_baselined, "int_infusions_summarised_to_courses", "int_patient_timelines_ordered", "stg_platelet_counts", criteria=True),
     _m("int_courses_windowed", int_courses_windowed, "int_infusions_summarised_to_courses", "int_treatments_new_for_courses", "stg_patients", criteria=True),
     _m("int_courses_rescue_overlaps", int_courses_rescue_overlaps, "int_courses_windowed", "int_treatments_resolved_to_exposures", criteria=True),
     _m("int_platelet_counts_assigned_to_courses", int_platelet_counts_assigned_to_courses, "int_patient_timelines_ordered", "int_courses_windowed", "int_courses_baselined", criteria=True),
     _m("int_usable_counts_grouped_to_runs", int_usable_counts_grouped_to_runs, "int_platelet_counts_assigned_to_courses", criteria=True),
     _m("int_courses_responses", int_courses_responses, "int_infusions_summarised_to_courses", "int_usable_counts_grouped_to_runs"),
-    _m("int_courses_losses", int_courses_losses, "int_courses_responses", "int_courses_windowed", "int_platelet_counts_assigned_to_courses", "int_events_collected_to_days"),
+    _m("int_platelet_counts_paired_for_losses", int_platelet_counts_paired_for_losses, "int_platelet_counts_assigned_to_courses", "stg_platelet_counts", "int_courses_responses", criteria=True),
+    _m("int_courses_losses", int_courses_losses, "int_courses_responses", "int_courses_windowed", "int_platelet_counts_paired_for_losses", "int_events_collected_to_days"),
     # marts
     _m("courses", courses, "int_infusions_summarised_to_courses", "int_courses_windowed", "int_courses_baselined", "int_line_agents_counted_before_courses", "int_courses_responses", "int_courses_losses", "int_courses_rescue_overlaps", "stg_patients", criteria=True),
-    _m("patient_baseline", patient_baseline, "stg_patients", "int_infusions_summarised_to_courses", "stg_platelet_counts"),
+    _m("patient_baseline", patient_baseline, "stg_patients", "int_infusions_summarised_to_courses", "int_courses_baselined"),
     _m("retreatment", retreatment, "courses", criteria=True),
-    _m("ae_by_course", ae_by_course, "stg_adverse_events", "int_infusions_grouped_to_courses", "int_infusions_summarised_to_courses", criteria=True),
+    _m("ae_by_course", ae_by_course, "stg_adverse_events", "int_infusions_grouped_to_courses", "int_infusions_summarised_to_courses", "stg_patients", criteria=True),
     _m("investigator_comparison", investigator_comparison, "stg_investigator_assessments", "courses"),
 )  # fmt: skip
 
@@ -119,3 +121,10 @@ MARTS: tuple[str, ...] = (
     "ae_by_course",
     "investigator_comparison",
 )
+
+#: models worth computing once and storing (dbt's ``materialized: table``): every mart and every
+#: model read by two models or more; the others are inlined where they are read (views)
+TABLE_MODELS: frozenset[str] = frozenset(
+    {name for name, uses in Counter(i for m in MODELS for i in m.inputs).items() if uses >= 2}
+    - set(CANONICAL_COLUMNS)
+) | frozenset(MARTS)

@@ -32,6 +32,10 @@ from itpcohort.errors import InputError, Problem
 
 LINE = "__line"
 ROW_ERROR = "__row_error"
+#: optional batch columns: the column a row error is about and its value, for readers that know
+#: them (a REDCap export names the export column of a misplaced field); absent means NULL
+ROW_ERROR_COLUMN = "__row_error_column"
+ROW_ERROR_VALUE = "__row_error_value"
 _CHUNK = 1 << 24
 _SLOW_BATCH_ROWS = 65_536
 
@@ -178,6 +182,8 @@ class CsvText:
     decoded: bytes | None
     last_content_line: int
     fast_failed: bool = field(default=False)
+    #: table column -> the name problems show for it (empty: the table column's own name)
+    shown_columns: dict[str, str] = field(default_factory=dict)
 
     def _open_binary(self) -> Any:
         if self.decoded is not None:

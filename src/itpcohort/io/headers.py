@@ -42,6 +42,22 @@ def identifier_word(name: str) -> str | None:
     return None
 
 
+def identifier_problem(cell: str, display: str, relative: str) -> Problem | None:
+    """The problem of a header cell whose name says it holds a direct identifier (or None)."""
+    word = identifier_word(normalise_column_name(cell))
+    if word is None:
+        return None
+    return Problem(
+        display,
+        None,
+        cell.strip(),
+        cell.strip(),
+        f"column looks like a direct identifier ('{word}'): only pseudonymous codes "
+        "may be imported; remove this column (the whole file is refused)",
+        relative_file=relative,
+    )
+
+
 @dataclass(frozen=True)
 class HeaderMap:
     """Which header positions hold which table columns, and which columns are ignored."""
@@ -90,19 +106,9 @@ def map_header(
         name = normalise_column_name(cell)
         if not name:
             continue
-        word = identifier_word(name)
-        if word is not None and name not in table.column_names:
-            problems.append(
-                Problem(
-                    display,
-                    None,
-                    cell.strip(),
-                    cell.strip(),
-                    f"column looks like a direct identifier ('{word}'): only pseudonymous codes "
-                    "may be imported; remove this column (the whole file is refused)",
-                    relative_file=relative,
-                )
-            )
+        refused = identifier_problem(cell, display, relative)
+        if refused is not None and name not in table.column_names:
+            problems.append(refused)
             continue
         if name in positions:
             problems.append(

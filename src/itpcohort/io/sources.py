@@ -1,8 +1,10 @@
 """Find the sources of a study among the inputs given on the command line (``data-model.md``).
 
-An input is a folder of table CSVs (one center or a whole study), a folder of such center folders
-and/or ``.xlsx`` workbooks, or one ``.xlsx`` workbook. Each center folder and each workbook is one
-*source*: child rows without a ``center`` find their patient among the patients of their own source.
+An input is a folder of table CSVs (one center or a whole study), a folder of such center folders,
+``.xlsx`` workbooks and/or REDCap exports, one ``.xlsx`` workbook, or one REDCap raw records export
+(a ``.csv`` file whose header starts with ``record_id`` and has ``redcap_repeat_instrument``; read by
+:mod:`itpcohort.io.redcap_reader`). Each center folder, workbook and export is one *source*: child
+rows without a ``center`` find their patient among the patients of their own source.
 
 Reading options come from ``study.toml`` (``[sources.KEY]``): KEY is matched against the source's
 folder name or workbook name without extension (centers name their folder after their code, e.g.
@@ -41,7 +43,7 @@ class Source:
 
     index: int
     name: str  # folder name, or workbook name without extension
-    kind: str  # "folder" or "workbook"
+    kind: str  # "folder", "workbook" or "redcap"
     path: Path
     display: str
     files: tuple[TableFile, ...]
@@ -189,11 +191,37 @@ def _workbook_source(
     )
 
 
+def _redcap_tables(path: Path, config: StudyConfig) -> tuple[str, ...] | None:
+    """The tables of ``path`` when it is a REDCap export (read with its source's options)."""
+    from itpcohort.io.redcap_reader import redcap_export_tables
+
+    fields = _option_fields(config.source_options(path.stem, path))
+    return redcap_export_tables(path, fields.get("encoding", "utf-8"), fields.get("delimiter", ","))
+
+
+def _redcap_source(
+    index: int,
+    export: Path,
+    display: str,
+    relative: PurePosixPath,
+    config: StudyConfig,
+    notes: list[str],
+    problems: list[Problem],
+) -> Source:
+    """One REDCap export: a file per table it holds, all the same file (the reader checks that
+    the required instruments are there)."""
+    tables = _redcap_tables(export, config) or ()
+    files = tuple(TableFile(table, export, display, str(relative)) for table in tables)
+    options = config.source_options(export.stem, export)
+    return Source(index, export.stem, "redcap", export, display, files, **_option_fields(options))
+
+
 def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
-    """Find every source (center folder or workbook) of ``inputs``.
+    """Find every source (center folder, workbook or REDCap export) of ``inputs``.
 
     A folder holding at least one table CSV (``patients.csv`` ...) is one source; otherwise each of
-    its sub-folders holding table CSVs and each of its ``.xlsx`` workbooks is a source. A missing
+    its sub-folders holding table CSVs, each of its ``.xlsx`` workbooks and each of its REDCap
+    exports is a source. A missing
     input, an input given twice or a file that is not a workbook is wrong usage (exit 2); a missing
     required table or a folder with no table at all is a file-level problem (exit 1).
     """
@@ -207,7 +235,11 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
         if resolved in seen:
             raise UsageError(f"{display}: given twice (also as {seen[resolved]})")
         seen[resolved] = display
-        builder = _folder_source if kind == "folder" else _workbook_source
+        builder = {
+            "folder": _folder_source,
+            "workbook": _workbook_source,
+            "redcap": _redcap_source,
+        }[kind]
         sources.append(builder(len(sources), path, display, relative, config, notes, problems))
 
     for given in inputs:
@@ -229,9 +261,13 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
                         relative_file=given.name,
                     )
                 )
+            elif suffix == ".csv" and _redcap_tables(given, config) is not None:
+                add("redcap", given, display, PurePosixPath(given.name))
             elif suffix == ".csv":
                 raise UsageError(
-                    f"{display}: give the folder holding the table files, not one CSV file"
+                    f"{display}: give the folder holding the table files, not one CSV file "
+                    "(a REDCap export is recognised by its header: record_id first and a "
+                    "redcap_repeat_instrument column)"
                 )
             else:
                 raise UsageError(
@@ -263,6 +299,18 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
                     PurePosixPath(entry.name),
                 )
                 found = True
+            elif (
+                entry.is_file()
+                and entry.suffix.lower() == ".csv"
+                and _redcap_tables(entry, config) is not None
+            ):
+                add(
+                    "redcap",
+                    entry,
+                    _join(display, PurePosixPath(entry.name)),
+                    PurePosixPath(entry.name),
+                )
+                found = True
         if not found:
             problems.append(
                 Problem(
@@ -271,7 +319,7 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
                     None,
                     None,
                     "no table found: expected patients.csv, treatments.csv, platelet_counts.csv "
-                    "(or center folders holding them, or .xlsx workbooks)",
+                    "(or center folders holding them, .xlsx workbooks or REDCap exports)",
                     relative_file=".",
                 )
             )

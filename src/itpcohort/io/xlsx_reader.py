@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,8 @@ class SheetText:
     sha256: str
     size: int
     fast_failed: bool = False
+    #: table column -> the name problems show for it (empty: the table column's own name)
+    shown_columns: dict[str, str] = field(default_factory=dict)
 
     def batches(self, keep: list[int], slow: bool = False) -> Iterator[pa.RecordBatch]:
         """Rows after the header as batches holding the columns of index ``keep``."""

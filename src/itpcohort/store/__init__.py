@@ -11,6 +11,7 @@ Public surface:
 
 from itpcohort.store.connection import connect_ibis, execute_to_arrow, write_table
 from itpcohort.store.importer import RUNS_COLUMNS, DatabaseError, import_study, validate_study
+from itpcohort.store.registry import rows_by_file, study_provenance
 
 __all__ = [
     "RUNS_COLUMNS",
@@ -18,6 +19,8 @@ __all__ = [
     "connect_ibis",
     "execute_to_arrow",
     "import_study",
+    "rows_by_file",
+    "study_provenance",
     "validate_study",
     "write_table",
 ]

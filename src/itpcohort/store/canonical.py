@@ -115,7 +115,7 @@ def write_rejected_rows(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "INSERT INTO main.rejected_rows SELECT f.display, p.line, p.column_name, p.value, p.reason, "
         "p.table_name FROM problems p JOIN files f ON f.file_id = p.file_id "
-        "ORDER BY p.file_id, p.line, p.column_order, p.kind"
+        "ORDER BY f.file_order, p.line, p.file_id, p.column_order, p.kind"
     )
 
 
@@ -148,7 +148,8 @@ def find_warnings(
         SELECT * FROM rtx WHERE previous IS NULL OR start_date - previous > {int(course_gap_days)}
     ),
     ongoing AS (
-        SELECT t.source_file, t.source_row, 'end_date' AS column_name, NULL::VARCHAR AS value,
+        SELECT 'treatments' AS table_name, t.source_file, t.source_row,
+               'end_date' AS column_name, NULL::VARCHAR AS value,
                'empty end_date: ' || t.drug || ' started ' || strftime(t.start_date, '%Y-%m-%d')
                || ' is taken as ongoing at the rituximab course of '
                || strftime(min(s.start_date), '%Y-%m-%d')
@@ -162,7 +163,7 @@ def find_warnings(
         GROUP BY t.source_file, t.source_row, t.drug, t.start_date
     ),
     no_baseline AS (
-        SELECT s.source_file, s.source_row, 'start_date', strftime(s.start_date, '%Y-%m-%d'),
+        SELECT 'treatments', s.source_file, s.source_row, 'start_date', strftime(s.start_date, '%Y-%m-%d'),
                'no platelet count in the {int(baseline_days)} days before this rituximab course '
                || '(baseline missing)'
         FROM course_starts s
@@ -172,18 +173,25 @@ def find_warnings(
               AND c.date BETWEEN s.start_date - {int(baseline_days)} AND s.start_date)
     ),
     cause_of_primary AS (
-        SELECT source_file, source_row, 'secondary_cause', secondary_cause,
+        SELECT 'patients', source_file, source_row, 'secondary_cause', secondary_cause,
                'secondary_cause given for a primary ITP (kept as given)'
         FROM main.patients WHERE itp_type = 'primary' AND secondary_cause IS NOT NULL
     ),
     followup_after_death AS (
-        SELECT source_file, source_row, 'last_followup_date',
+        SELECT 'patients', source_file, source_row, 'last_followup_date',
                strftime(last_followup_date, '%Y-%m-%d'),
                'after death_date (' || strftime(death_date, '%Y-%m-%d') || ')'
         FROM main.patients WHERE last_followup_date > death_date
+    ),
+    warned AS (
+        SELECT * FROM ongoing UNION ALL SELECT * FROM no_baseline
+        UNION ALL SELECT * FROM cause_of_primary UNION ALL SELECT * FROM followup_after_death
     )
-    SELECT * FROM ongoing UNION ALL SELECT * FROM no_baseline
-    UNION ALL SELECT * FROM cause_of_primary UNION ALL SELECT * FROM followup_after_death
+    -- a column is named as its file names it (the fields of a REDCap export: file_columns)
+    SELECT w.source_file, w.source_row, coalesce(c.shown_name, w.column_name), w.value, w.reason
+    FROM warned w
+    LEFT JOIN files f ON f.display = w.source_file AND f.table_name = w.table_name
+    LEFT JOIN file_columns c ON c.file_id = f.file_id AND c.column_name = w.column_name
     ORDER BY 1, 2, 3
     """
     return [
@@ -201,7 +209,7 @@ def rejected_problems(
     rows = con.execute(
         "SELECT f.display, p.line, p.column_name, p.value, p.reason FROM problems p "
         f"JOIN files f ON f.file_id = p.file_id {where} "
-        "ORDER BY p.file_id, p.line, p.column_order, p.kind"
+        "ORDER BY f.file_order, p.line, p.file_id, p.column_order, p.kind"
     ).fetchall()
     return [
         Problem(file, line, column, value, reason, relative_file=relative_of.get(file))

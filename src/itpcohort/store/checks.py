@@ -147,7 +147,7 @@ def _iso_day(c: str) -> str:
 
 def _parse_layer(table: Table, formats: DateFormats) -> list[str]:
     """First layer: the text of each column (``<col>__raw``) and its parse attempts."""
-    out = ["file_id", "source_index", "line", "row_error"]
+    out = ["file_id", "source_index", "line", "row_error", "row_error_column", "row_error_value"]
     for column in table.columns:
         c = q(column.name)
         n = column.name
@@ -427,7 +427,9 @@ def source_select(
     content = " OR ".join(["__row_error IS NOT NULL", *(f"{q(c)} <> ''" for c in present)])
     return (
         f"SELECT {file_id}::INTEGER AS file_id, {source_index}::INTEGER AS source_index, "
-        f"__line::INTEGER AS line, __row_error AS row_error, {', '.join(columns)} FROM {view} "
+        f"__line::INTEGER AS line, __row_error AS row_error, "
+        f"__row_error_column AS row_error_column, __row_error_value AS row_error_value, "
+        f"{', '.join(columns)} FROM {view} "
         f"WHERE {content}"
     )
 
@@ -437,7 +439,8 @@ def empty_source(table: Table) -> str:
     columns = ", ".join(f"NULL::VARCHAR AS {q(c.name)}" for c in table.columns)
     return (
         "SELECT NULL::INTEGER AS file_id, NULL::INTEGER AS source_index, NULL::INTEGER AS line, "
-        f"NULL::VARCHAR AS row_error, {columns} WHERE FALSE"
+        "NULL::VARCHAR AS row_error, NULL::VARCHAR AS row_error_column, "
+        f"NULL::VARCHAR AS row_error_value, {columns} WHERE FALSE"
     )
 
 
@@ -571,7 +574,8 @@ def child_select(
     any_error = "row_error IS NOT NULL OR " + " OR ".join(
         f"{q(c + '__err')} IS NOT NULL" for c in table.column_names
     )
-    final = ["file_id", "line", "row_error", "patient_center", "rejected", "held_back"]
+    final = ["file_id", "line", "row_error", "row_error_column", "row_error_value"]
+    final += ["patient_center", "rejected", "held_back"]
     for column in table.columns:
         n = column.name
         if _kept_raw(table, column):
@@ -644,14 +648,28 @@ def child_select(
 
 
 def create_files_table(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) -> None:
-    """The temporary ``files`` table: id, table, printed path, relative path, source of each file."""
+    """The temporary ``files`` table: id, table, printed path, relative path, source of each file,
+    and ``file_order``: the id of the first file with the same printed path (the tables of one
+    REDCap export share its path, so that its problems are listed in the export's line order).
+
+    Also ``file_columns``: the name problems show for a table column of a file, where the file
+    names it otherwise (the fields of a REDCap export).
+    """
     con.execute(
         "CREATE OR REPLACE TEMP TABLE files (file_id INTEGER, table_name VARCHAR, display VARCHAR, "
-        "relative VARCHAR, source_index INTEGER, source_name VARCHAR, date_format VARCHAR)"
+        "relative VARCHAR, source_index INTEGER, source_name VARCHAR, date_format VARCHAR, "
+        "file_order INTEGER)"
     )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE file_columns (file_id INTEGER, column_name VARCHAR, "
+        "shown_name VARCHAR)"
+    )
+    first_of: dict[str, int] = {}
+    for f in files:
+        first_of.setdefault(f.display, f.file_id)
     if files:
         con.executemany(
-            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     f.file_id,
@@ -661,10 +679,14 @@ def create_files_table(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) 
                     f.source_index,
                     f.source_name,
                     f.date_format,
+                    first_of[f.display],
                 )
                 for f in files
             ],
         )
+    shown = [(f.file_id, column, name) for f in files for column, name in f.shown_columns]
+    if shown:
+        con.executemany("INSERT INTO file_columns VALUES (?, ?, ?)", shown)
 
 
 def create_problems_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -673,13 +695,15 @@ def create_problems_table(con: duckdb.DuckDBPyConnection) -> None:
 
     ``kind`` is ``problem`` (an input error) or ``held_back`` (a row rejected because its
     patient's row was); ``column_order`` sorts the problems of a row in data-model order.
+    ``column_name`` is the name the file gives the column (``file_columns``), else the table's;
+    a row error names the file's column itself (or none).
     """
     parts = []
     for table in TABLES:
         source = f"checked_{table.name}"
         parts.append(
-            "SELECT file_id, line, -1 AS column_order, NULL::VARCHAR AS column_name, "
-            f"NULL::VARCHAR AS value, row_error AS reason, {lit(table.name)} AS table_name, "
+            "SELECT file_id, line, -1 AS column_order, row_error_column AS column_name, "
+            f"row_error_value AS value, row_error AS reason, {lit(table.name)} AS table_name, "
             f"'problem' AS kind FROM {source} WHERE row_error IS NOT NULL"
         )
         for order, column in enumerate(table.columns):
@@ -692,4 +716,10 @@ def create_problems_table(con: duckdb.DuckDBPyConnection) -> None:
             f"SELECT file_id, line, 0, 'patient_id', patient_id__raw, held_back, {lit(table.name)}, "
             f"'held_back' FROM {source} WHERE held_back IS NOT NULL"
         )
-    con.execute("CREATE OR REPLACE TEMP TABLE problems AS " + " UNION ALL ".join(parts))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE problems AS SELECT p.file_id, p.line, p.column_order, "
+        "coalesce(c.shown_name, p.column_name) AS column_name, p.value, p.reason, p.table_name, "
+        f"p.kind FROM ({' UNION ALL '.join(parts)}) p "
+        "LEFT JOIN file_columns c ON c.file_id = p.file_id AND c.column_name = p.column_name "
+        "AND p.column_order >= 0"  # a row error already names the file's column
+    )

@@ -49,15 +49,24 @@ def _install_ibis_compat() -> None:
         connection.fetch_record_batch = fetch_record_batch  # type: ignore[attr-defined]
 
 
-def configure(con: duckdb.DuckDBPyConnection, temp_directory: Path) -> None:
-    """Set the memory limit, thread count and spill directory of ``con``."""
+def configure(
+    con: duckdb.DuckDBPyConnection, temp_directory: Path, create_temp_directory: bool = True
+) -> None:
+    """Set the memory limit, thread count and spill directory of ``con``.
+
+    Without ``create_temp_directory``, DuckDB creates the spill folder only if it spills, and
+    removes what it created when the connection closes.
+    """
     memory_limit = os.environ.get("ITPCOHORT_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
     con.execute(f"SET memory_limit = '{memory_limit}'")
     threads = os.environ.get("ITPCOHORT_THREADS")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    temp_directory.mkdir(parents=True, exist_ok=True)
+    if create_temp_directory:
+        temp_directory.mkdir(parents=True, exist_ok=True)
     con.execute(f"SET temp_directory = '{temp_directory.as_posix()}'")
+    # our own progress display is rich's; DuckDB's would print over it
+    con.execute("SET enable_progress_bar = false")
 
 
 def connect(db_path: Path | None, temp_directory: Path) -> duckdb.DuckDBPyConnection:
@@ -72,7 +81,10 @@ def connect_ibis(db_path: Path, *, read_only: bool = False) -> Any:
     import ibis
 
     _install_ibis_compat()
-    return ibis.duckdb.connect(str(db_path), read_only=read_only)
+    backend = ibis.duckdb.connect(str(db_path), read_only=read_only)
+    # the same memory limit and spill folder as the import, so that derivation spills too
+    configure(backend.con, db_path.parent / ".itpcohort-spill", create_temp_directory=False)
+    return backend
 
 
 def execute_to_arrow(expr: Any) -> pa.Table:

@@ -152,10 +152,18 @@ def _register_run(
     counts: tuple[TableCounts, ...],
 ) -> int:
     run_id = scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM main.runs")
-    inputs = [
-        {"file": f.display, "relative": f.relative, "sha256": f.sha256, "bytes": f.size}
-        for f in files
-    ]
+    # one entry per file read: the tables of a REDCap export are one file
+    inputs = list(
+        {
+            (f.display, f.sha256): {
+                "file": f.display,
+                "relative": f.relative,
+                "sha256": f.sha256,
+                "bytes": f.size,
+            }
+            for f in files
+        }.values()
+    )
     con.execute(
         "INSERT INTO main.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [

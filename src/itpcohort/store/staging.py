@@ -1,7 +1,8 @@
 """Open every source file, check its header, and stream its rows into DuckDB as text.
 
-Rows arrive as Arrow batches holding the line number (header = 1) and the cells trimmed of
-surrounding white space; nothing is cast here: ``checks`` does every cast in SQL. Every file is
+Rows arrive as Arrow batches holding the line number (header = 1), the row's own error if any
+(with the column it is about, when the reader knows it) and the cells trimmed of surrounding
+white space; nothing is cast here: ``checks`` does every cast in SQL. Every file is
 opened and its header checked before any row is loaded, so that a file-level problem (missing table
 or column, identifier column, empty file, unreadable encoding) stops the import with every such
 problem listed.
@@ -18,7 +19,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from itpcohort.errors import InputError, Problem
-from itpcohort.io.csv_reader import LINE, ROW_ERROR, open_csv_text
+from itpcohort.io.csv_reader import (
+    LINE,
+    ROW_ERROR,
+    ROW_ERROR_COLUMN,
+    ROW_ERROR_VALUE,
+    open_csv_text,
+)
 from itpcohort.io.headers import HeaderMap, map_header
 from itpcohort.io.sources import Source, TableFile
 from itpcohort.io.xlsx_reader import open_sheet_text
@@ -47,12 +54,18 @@ CHUNK_ROWS = 4_000_000
 
 
 class TextFile(Protocol):
-    """What the CSV and sheet readers share."""
+    """What the CSV, sheet and REDCap export readers share.
+
+    ``batches`` yields ``__line``, ``__row_error``, optionally ``__row_error_column`` and
+    ``__row_error_value``, then ``c<i>`` for each kept header position ``i``. ``shown_columns``
+    maps a table column to the name problems show for it (a REDCap field name, for example).
+    """
 
     header: list[str]
     sha256: str
     size: int
     fast_failed: bool
+    shown_columns: dict[str, str]
 
     def batches(self, keep: list[int], slow: bool = False) -> Iterator[pa.RecordBatch]: ...
 
@@ -70,6 +83,13 @@ class StagedFile:
     date_format: str | None
     sha256: str
     size: int
+    #: (table column, name shown in problems) where the file names it otherwise (REDCap fields)
+    shown_columns: tuple[tuple[str, str], ...] = ()
+
+
+#: the columns every row carries before the table's own: where it is and what is wrong with it
+ROW_COLUMNS = "line INTEGER, row_error VARCHAR, row_error_column VARCHAR, row_error_value VARCHAR"
+_FIXED_FIELDS = (LINE, ROW_ERROR, ROW_ERROR_COLUMN, ROW_ERROR_VALUE)
 
 
 def create_raw_patients(con: duckdb.DuckDBPyConnection) -> None:
@@ -78,8 +98,25 @@ def create_raw_patients(con: duckdb.DuckDBPyConnection) -> None:
     columns = ", ".join(f"{q(c)} VARCHAR" for c in table.column_names)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE raw_patients (file_id INTEGER, source_index INTEGER, "
-        f"line INTEGER, row_error VARCHAR, {columns})"
+        f"{ROW_COLUMNS}, {columns})"
     )
+
+
+def _openers(source: Source) -> tuple[Callable[[TableFile], TextFile], list[str]]:
+    """How to open the files of ``source`` and the notes reading it gave: a REDCap export is read
+    once for all its tables."""
+    if source.kind == "redcap":
+        from itpcohort.io.redcap_reader import open_redcap_export
+
+        export = open_redcap_export(
+            source.path,
+            source.display,
+            source.files[0].relative if source.files else source.path.name,
+            encoding=source.encoding,
+            delimiter=source.delimiter,
+        )
+        return (lambda file: export.table_text(file.table)), list(export.notes)
+    return (lambda file: _open(source, file)), []
 
 
 def _open(source: Source, file: TableFile) -> TextFile:
@@ -101,13 +138,20 @@ def _trimmed(
 ) -> Iterator[pa.RecordBatch]:
     """Batches with their cells trimmed and renamed after the table's columns.
 
-    A reader's InputError is kept aside (DuckDB would wrap it) and ends the stream.
+    The optional row-error columns a reader does not give are NULL. A reader's InputError is
+    kept aside (DuckDB would wrap it) and ends the stream.
     """
     try:
         for batch in batches:
-            arrays = [batch.column(0), batch.column(1)]
+            names = batch.schema.names
+            arrays = [
+                batch.column(name) if name in names else pa.nulls(batch.num_rows, pa.string())
+                for name in _FIXED_FIELDS
+            ]
             arrays += [
-                pc.utf8_trim_whitespace(batch.column(i)) for i in range(2, batch.num_columns)
+                pc.utf8_trim_whitespace(batch.column(i))
+                for i, name in enumerate(names)
+                if name not in _FIXED_FIELDS
             ]
             yield pa.RecordBatch.from_arrays(arrays, schema=schema)
     except InputError as error:
@@ -130,8 +174,8 @@ class OpenedFile:
     ) -> None:
         """Call ``on_chunk(view)`` for each chunk of the file's rows, registered as ``view``.
 
-        The view has ``__line``, ``__row_error`` and one trimmed text column per table column
-        present in the file. When the fast CSV reader gives up midway, ``discard()`` undoes what
+        The view has ``__line``, ``__row_error``, ``__row_error_column``, ``__row_error_value``
+        and one trimmed text column per table column present in the file. When the fast CSV reader gives up midway, ``discard()`` undoes what
         the chunks did and the file is read again by the exact reader.
         """
         self._run(con, on_chunk, slow=False)
@@ -144,7 +188,8 @@ class OpenedFile:
     ) -> None:
         keep = list(self.header.keep)
         schema = pa.schema(
-            [pa.field(LINE, pa.int64()), pa.field(ROW_ERROR, pa.string())]
+            [pa.field(LINE, pa.int64())]
+            + [pa.field(name, pa.string()) for name in _FIXED_FIELDS[1:]]
             + [pa.field(c, pa.string()) for c in self.header.columns]
         )
         failures: list[InputError] = []
@@ -183,10 +228,18 @@ def open_sources(sources: tuple[Source, ...]) -> tuple[list[OpenedFile], list[st
     notes: list[str] = []
     opened: list[OpenedFile] = []
     for source in sources:
+        try:
+            open_file, source_notes = _openers(source)
+            notes.extend(source_notes)
+        except InputError as error:
+            problems.extend(
+                error.problems or (Problem(source.display, None, None, None, str(error)),)
+            )
+            continue
         for file in source.files:
             table = TABLES_BY_NAME[file.table]
             try:
-                text = _open(source, file)
+                text = open_file(file)
                 header = map_header(
                     table, text.header, file.display, file.relative, source.delimiter
                 )
@@ -211,6 +264,7 @@ def open_sources(sources: tuple[Source, ...]) -> tuple[list[OpenedFile], list[st
                 source.date_format,
                 text.sha256,
                 text.size,
+                tuple(sorted(text.shown_columns.items())),
             )
             opened.append(OpenedFile(staged, text, header))
     if problems:

@@ -145,3 +145,38 @@ def test_a_quote_declared_as_delimiter_is_refused(tmp_path: Path) -> None:
     assert [p.reason for p in found.problems] == [
         "declared delimiter '\"' cannot separate CSV fields"
     ]
+
+
+def test_a_redcap_export_is_a_source_of_the_tables_it_holds(tmp_path: Path) -> None:
+    from tests.fixtures.redcap_export import write_export
+
+    export = write_export(tmp_path / "study" / "records.csv")
+    write_workbook(tmp_path / "study" / "BDX.xlsx")
+    alone = discover_sources([export], StudyConfig())
+    in_folder = discover_sources([tmp_path / "study"], StudyConfig())
+    assert [(s.name, s.kind) for s in alone.sources] == [("records", "redcap")]
+    assert [(s.name, s.kind) for s in in_folder.sources] == [
+        ("BDX", "workbook"),
+        ("records", "redcap"),
+    ]
+    files = alone.sources[0].files
+    # only the instruments with fields in the header; every table is the export itself
+    assert [f.table for f in files] == [
+        "patients",
+        "treatments",
+        "platelet_counts",
+        "bleeding_events",
+    ]
+    assert {(f.display, f.relative, f.sheet) for f in files} == {(str(export), "records.csv", None)}
+
+
+def test_a_redcap_export_is_read_with_its_declared_delimiter(tmp_path: Path) -> None:
+    from tests.fixtures.redcap_export import write_export
+
+    export = write_export(tmp_path / "records.csv")
+    export.write_text(export.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
+    with pytest.raises(UsageError, match="record_id first"):
+        discover_sources([export], StudyConfig())
+    (tmp_path / "study.toml").write_text('[sources.records]\ndelimiter = ";"\n', encoding="utf-8")
+    found = discover_sources([export], load_config(tmp_path / "study.toml"))
+    assert [(s.kind, s.delimiter) for s in found.sources] == [("redcap", ";")]

@@ -11,8 +11,8 @@ before ``censor_date`` (earliest of last follow-up and death), otherwise the dur
 there (a loss after the censoring date is ignored). ``censored_at_death``: the duration is censored
 and the censoring date is the death date.
 
-Joins: responding courses with the loss-pair starts of their own segment and with the patient's
-few event days, both on keys plus a date range.
+Joins: responding courses with their loss-pair starts (``int_platelet_counts_paired_for_losses``,
+already after the response) and with the patient's few event days, on keys plus a date range.
 """
 
 from __future__ import annotations
@@ -24,17 +24,13 @@ from itpcohort.derive._common import COURSE_KEY, PATIENT_KEY, days_between, earl
 
 
 def int_courses_losses(
-    responses: ir.Table, windows: ir.Table, counts: ir.Table, event_days: ir.Table
+    responses: ir.Table, windows: ir.Table, pair_starts: ir.Table, event_days: ir.Table
 ) -> ir.Table:
     """Per responding course: loss dates, durations and censoring (section 6)."""
     responders = responses.filter(responses.response.isin(("CR", "R"))).select(
         *COURSE_KEY, "response", "response_date"
     )
-    pair_starts = counts.filter(counts.starts_r_loss | counts.starts_cr_loss).select(
-        *COURSE_KEY, "count_date", "starts_r_loss", "starts_cr_loss"
-    )
-    after = join_on(responders, pair_starts, COURSE_KEY, how="inner")
-    after = after.filter(after.count_date > after.response_date)
+    after = pair_starts
     count_losses = after.group_by(*COURSE_KEY).aggregate(
         r_count_loss=after.count_date.min(where=after.starts_r_loss),
         cr_count_loss=after.count_date.min(where=after.starts_cr_loss),

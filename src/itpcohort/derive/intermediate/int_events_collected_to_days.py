@@ -45,6 +45,5 @@ def int_events_collected_to_days(
     events = bleed_days.union(rescue_days)
     return events.group_by(*PATIENT_KEY, "event_date").aggregate(
         n_events=(events.is_bleed + events.is_rescue_start).sum().cast("int64"),
-        n_rescue_starts=events.is_rescue_start.sum().cast("int64"),
         exclusion_end=events.exclusion_end.max(),
     )

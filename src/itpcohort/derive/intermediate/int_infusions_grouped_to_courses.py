@@ -29,7 +29,9 @@ def int_infusions_grouped_to_courses(treatments: ir.Table, criteria: Criteria) -
         starts_course=previous_date.isnull()
         | (days_between(infusions.infusion_date, previous_date) > criteria.course_gap_days)
     )
-    running = ibis.cumulative_window(group_by=list(PATIENT_KEY), order_by="infusion_date")
+    # RANGE frame: administrations on one date are peers and get the same running sum, whichever
+    # of them the lag above happened to see first (a ROWS frame would split a same-day pair).
+    running = ibis.window(group_by=list(PATIENT_KEY), order_by="infusion_date", range=(None, 0))
     return with_gaps.select(
         *PATIENT_KEY,
         "infusion_date",

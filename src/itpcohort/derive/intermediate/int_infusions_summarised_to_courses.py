@@ -1,6 +1,6 @@
 """Intermediate model ``int_infusions_summarised_to_courses`` (``response-criteria.md`` section 1).
 
-Grain: one row per rituximab course (``center``, ``patient_id``, ``course_number``).
+Grain: one row per rituximab course (``patient_key``, ``course_number``).
 
 ``start_date``/``end_date`` are the first and last administration, ``n_infusions`` the number of
 rituximab rows, ``next_course_start`` the start of course k+1 (NULL for the last course).

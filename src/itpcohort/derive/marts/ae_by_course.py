@@ -21,7 +21,7 @@ import ibis
 import ibis.expr.types as ir
 
 from itpcohort.criteria import Criteria
-from itpcohort.derive._common import PATIENT_KEY, days_between, join_on, plus_days
+from itpcohort.derive._common import PATIENT_ID, PATIENT_KEY, days_between, join_on, plus_days
 
 AE_BY_COURSE_COLUMNS: tuple[str, ...] = (
     "center",
@@ -36,7 +36,11 @@ AE_BY_COURSE_COLUMNS: tuple[str, ...] = (
 
 
 def ae_by_course(
-    adverse_events: ir.Table, infusions: ir.Table, summary: ir.Table, criteria: Criteria
+    adverse_events: ir.Table,
+    infusions: ir.Table,
+    summary: ir.Table,
+    patients: ir.Table,
+    criteria: Criteria,
 ) -> ir.Table:
     """Adverse events with the course they are attributed to (section 8)."""
     nulls = {
@@ -75,16 +79,17 @@ def ae_by_course(
         summary.select(*PATIENT_KEY, latest_course="course_number", course_end="end_date"),
         (*PATIENT_KEY, "latest_course"),
     )
+    t = join_on(t, patients.select(*PATIENT_KEY, *PATIENT_ID), PATIENT_KEY)
     since_infusion = days_between(t.onset_date, t.latest_infusion)
     attributed = (t.onset_date <= plus_days(t.course_end, criteria.ae_attribution_days)) & (
         (t.event != "infusion_reaction") | (since_infusion <= criteria.infusion_reaction_days)
     )
     return t.select(
-        *PATIENT_KEY,
+        *PATIENT_ID,
         "onset_date",
         "event",
         "ctcae_grade",
         "serious",
         course_number=ibis.ifelse(attributed.fill_null(False), t.latest_course, ibis.null("int64")),
         days_from_last_infusion=since_infusion,
-    ).order_by([*PATIENT_KEY, "onset_date", "event", "course_number"])
+    ).order_by(list(AE_BY_COURSE_COLUMNS))

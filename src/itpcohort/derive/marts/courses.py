@@ -26,6 +26,7 @@ from itpcohort.criteria import Criteria
 from itpcohort.derive._common import (
     COURSE_KEY,
     DAYS_PER_YEAR,
+    PATIENT_ID,
     PATIENT_KEY,
     completed_years,
     join_on,
@@ -96,19 +97,22 @@ def courses(
     criteria: Criteria,
 ) -> ir.Table:
     """The ``courses`` table: one row per patient and course, spec column order (sections 1–6)."""
-    keys = list(COURSE_KEY)
     flagged = rescue_overlaps.mutate(has_rescue_overlap=ibis.literal(True))
     t = summary.drop("next_course_start")
     for right in (
         windows.drop("start_date", "end_date", "next_course_start", "death_date"),
-        baselines,
+        baselines.drop("first_count_after_start"),
         lines,
         responses,
         losses.drop("loss_date", "cr_loss_date"),
         flagged,
     ):
         t = join_on(t, right, COURSE_KEY)
-    t = join_on(t, patients.select(*PATIENT_KEY, "birth_date", "diagnosis_date"), PATIENT_KEY)
+    t = join_on(
+        t,
+        patients.select(*PATIENT_KEY, *PATIENT_ID, "birth_date", "diagnosis_date"),
+        PATIENT_KEY,
+    )
     flags = _flags(
         {
             "no_baseline": t.baseline_platelets.isnull(),
@@ -121,7 +125,8 @@ def courses(
         }
     )
     return t.select(
-        *keys,
+        *PATIENT_ID,
+        "course_number",
         "start_date",
         "end_date",
         "n_infusions",
@@ -139,4 +144,4 @@ def courses(
         cr_duration_days=t.cr_duration_days,
         cr_duration_censored=t.cr_duration_censored,
         flags=flags,
-    ).order_by(keys)
+    ).order_by([*PATIENT_ID, "course_number"])

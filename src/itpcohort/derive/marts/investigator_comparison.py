@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from itpcohort.derive._common import COURSE_KEY, join_on
+from itpcohort.derive._common import PATIENT_ID, join_on
 
 INVESTIGATOR_COMPARISON_COLUMNS: tuple[str, ...] = (
     "center",
@@ -25,11 +25,12 @@ INVESTIGATOR_COMPARISON_COLUMNS: tuple[str, ...] = (
 
 def investigator_comparison(assessments: ir.Table, courses: ir.Table) -> ir.Table:
     """Each investigator assessment beside the derived response of the same course (section 9)."""
-    derived = courses.select(*COURSE_KEY, derived_response=courses.response)
-    t = join_on(assessments, derived, COURSE_KEY)
+    keys = (*PATIENT_ID, "course_number")
+    derived = courses.select(*keys, derived_response=courses.response)
+    t = join_on(assessments, derived, keys)
     return t.select(
-        *COURSE_KEY,
+        *keys,
         "investigator_response",
         "derived_response",
         agrees=(t.investigator_response == t.derived_response).fill_null(False),
-    ).order_by([*COURSE_KEY, "investigator_response"])
+    ).order_by(list(INVESTIGATOR_COMPARISON_COLUMNS))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from itpcohort.derive._common import PATIENT_KEY, completed_years, days_between, join_on
+from itpcohort.derive._common import PATIENT_ID, PATIENT_KEY, completed_years, days_between, join_on
 
 PATIENT_BASELINE_COLUMNS: tuple[str, ...] = (
     "center",
@@ -35,16 +35,18 @@ PATIENT_BASELINE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def patient_baseline(patients: ir.Table, summary: ir.Table, counts: ir.Table) -> ir.Table:
+def patient_baseline(patients: ir.Table, summary: ir.Table, baselines: ir.Table) -> ir.Table:
     """One row per patient with a rituximab course: characteristics at diagnosis and course 1."""
     per_patient = summary.group_by(*PATIENT_KEY).aggregate(
         n_courses=summary.count(), first_rtx_date=summary.start_date.min()
     )
-    last_counts = counts.group_by(*PATIENT_KEY).aggregate(last_count_date=counts.count_date.max())
-    t = join_on(join_on(per_patient, patients, PATIENT_KEY), last_counts, PATIENT_KEY)
+    first_course = baselines.filter(baselines.course_number == 1).select(
+        *PATIENT_KEY, "first_count_after_start"
+    )
+    t = join_on(join_on(per_patient, patients, PATIENT_KEY), first_course, PATIENT_KEY)
     end = t.death_date.fill_null(t.last_followup_date)
     return t.select(
-        *PATIENT_KEY,
+        *PATIENT_ID,
         "sex",
         "itp_type",
         "secondary_cause",
@@ -54,8 +56,8 @@ def patient_baseline(patients: ir.Table, summary: ir.Table, counts: ir.Table) ->
         first_rtx_date=t.first_rtx_date,
         age_at_first_rtx=completed_years(t.first_rtx_date, t.birth_date),
         n_courses=t.n_courses.cast("int64"),
-        has_count_after_course1=(t.last_count_date > t.first_rtx_date).fill_null(False),
+        has_count_after_course1=t.first_count_after_start.notnull(),
         last_followup_date=t.last_followup_date,
         death_date=t.death_date,
         followup_days=days_between(end, t.first_rtx_date),
-    ).order_by(list(PATIENT_KEY))
+    ).order_by(list(PATIENT_ID))

@@ -20,7 +20,7 @@ import ibis
 import ibis.expr.types as ir
 
 from itpcohort.criteria import Criteria
-from itpcohort.derive._common import PATIENT_KEY, PRODUCT_TOLERANCE, join_on
+from itpcohort.derive._common import PATIENT_ID, PRODUCT_TOLERANCE, join_on
 
 RETREATMENT_COLUMNS: tuple[str, ...] = (
     "center",
@@ -46,7 +46,7 @@ def retreatment(courses: ir.Table, criteria: Criteria) -> ir.Table:
     def course(number: int) -> ir.Table:
         c = courses.filter(courses.course_number == number)
         return c.select(
-            *PATIENT_KEY,
+            *PATIENT_ID,
             **{
                 f"response_course{number}": c.response,
                 f"duration_course{number}_days": c.duration_days,
@@ -54,7 +54,7 @@ def retreatment(courses: ir.Table, criteria: Criteria) -> ir.Table:
             },
         )
 
-    t = join_on(course(1), course(2), PATIENT_KEY, how="inner")
+    t = join_on(course(1), course(2), PATIENT_ID, how="inner")
     r1, r2 = t.response_course1, t.response_course2
     evaluable_types = (r1 != "NE") & (r2 != "NE")
     d1, d2 = t.duration_course1_days, t.duration_course2_days
@@ -67,7 +67,7 @@ def retreatment(courses: ir.Table, criteria: Criteria) -> ir.Table:
         else_=ibis.literal(False),
     )
     return t.select(
-        *PATIENT_KEY,
+        *PATIENT_ID,
         "response_course1",
         "response_course2",
         response_similar_or_better=ibis.ifelse(
@@ -78,4 +78,4 @@ def retreatment(courses: ir.Table, criteria: Criteria) -> ir.Table:
         duration_course2_days=d2,
         duration_course2_censored=t.duration_course2_censored,
         duration_similar_or_longer=duration_similar,
-    ).order_by(list(PATIENT_KEY))
+    ).order_by(list(PATIENT_ID))

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
+from itpcohort.derive.staging._keyed import with_patient_key
 
-def stg_bleeding_events(bleeding_events: ir.Table) -> ir.Table:
+
+def stg_bleeding_events(bleeding_events: ir.Table, patients: ir.Table) -> ir.Table:
     """Bleeding events with ``is_severe`` resolved (data-model default when not recorded)."""
-    b = bleeding_events
+    b = with_patient_key(bleeding_events, patients)
     default_severe = (b.who_grade >= 3).fill_null(False) | (b.site == "intracranial")
     return b.select(
-        "center",
-        "patient_id",
+        "patient_key",
         "site",
         "who_grade",
         bleed_date=b.date,

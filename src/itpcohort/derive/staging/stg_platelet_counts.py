@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
+from itpcohort.derive.staging._keyed import with_patient_key
 
-def stg_platelet_counts(platelet_counts: ir.Table) -> ir.Table:
+
+def stg_platelet_counts(platelet_counts: ir.Table, patients: ir.Table) -> ir.Table:
     """Counts collapsed to one row per patient-day, ``platelets`` = the day's minimum (section 4)."""
-    return platelet_counts.group_by(
-        "center", "patient_id", count_date=platelet_counts.date
-    ).aggregate(platelets=platelet_counts.platelets.min())
+    keyed = with_patient_key(
+        platelet_counts.select("center", "patient_id", "date", "platelets"), patients
+    )
+    return keyed.group_by("patient_key", count_date=keyed.date).aggregate(
+        platelets=keyed.platelets.min()
+    )

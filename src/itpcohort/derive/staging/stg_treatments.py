@@ -1,6 +1,7 @@
 """Staging model ``stg_treatments`` (``data-model.md``, treatments; ``response-criteria.md`` section 2).
 
-Grain: one row per treatment row (one exposure, or one administration for infusions).
+Grain: one row per treatment row (one exposure, or one administration for infusions), keyed by
+``patient_key``.
 
 Applies the rules of the data model that the canonical table leaves to derivation:
 
@@ -19,12 +20,13 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from itpcohort.derive.staging._keyed import with_patient_key
 from itpcohort.schema import LINE_AGENT_CLASSES, RESCUE_CLASSES, SINGLE_DAY_DRUGS
 
 
-def stg_treatments(treatments: ir.Table) -> ir.Table:
+def stg_treatments(treatments: ir.Table, patients: ir.Table) -> ir.Table:
     """Treatment rows with ``is_rescue``, ``is_single_day`` and ``line_agent`` (section 2)."""
-    t = treatments
+    t = with_patient_key(treatments, patients)
     is_rescue = t.rescue.fill_null(False) | t.drug_class.isin(RESCUE_CLASSES)
     line_agent = ibis.cases(
         (is_rescue, ibis.null("string")),
@@ -35,8 +37,7 @@ def stg_treatments(treatments: ir.Table) -> ir.Table:
     )
     return t.select(
         # ids
-        "center",
-        "patient_id",
+        "patient_key",
         # what was given
         "drug",
         "drug_class",

@@ -1,0 +1,238 @@
+"""The layers wired together for ``derive``, ``run`` and ``demo`` (``architecture.md``).
+
+io/store import the center files into ``study.duckdb``; derive/ builds the marts as Ibis expressions,
+executed here, at the edge; analysis/ turns the executed tables into results; report/ writes the
+documents. Each step reads only what the step before it wrote.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from itpcohort.analysis import SENSITIVITY_RUNS, DerivedTables, analyse
+from itpcohort.config import StudyConfig
+from itpcohort.criteria import Criteria
+from itpcohort.derive import MARTS, derive_all
+from itpcohort.derive.serialize import derived_csv_bytes
+from itpcohort.errors import InputError
+from itpcohort.io.report import ImportReport
+from itpcohort.io.summary import write_rejected_rows
+from itpcohort.report import ReportFiles, write_report
+from itpcohort.schema import CANONICAL_COLUMNS
+from itpcohort.store import (
+    connect_ibis,
+    execute_to_arrow,
+    import_study,
+    rows_by_file,
+    study_provenance,
+    write_table,
+)
+
+DATABASE_NAME = "study.duckdb"
+DERIVED_DIR = "derived"
+REJECTED_ROWS_NAME = "rejected_rows.csv"
+
+#: a step callback: called with the name of each step as it starts (for a progress display)
+StepCallback = Callable[[str], None]
+
+
+def _no_progress(_step: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class DerivedRun:
+    """The executed marts of one derivation (one criteria set), as Arrow tables by mart name."""
+
+    criteria: Criteria
+    marts: dict[str, pa.Table]
+
+    def analysis_tables(self) -> DerivedTables:
+        """The marts as the pandas frames the analysis layer reads."""
+        frames = {name: table.to_pandas() for name, table in self.marts.items()}
+        investigator = frames["investigator_comparison"]
+        return DerivedTables(
+            courses=frames["courses"],
+            patient_baseline=frames["patient_baseline"],
+            retreatment=frames["retreatment"],
+            ae_by_course=frames["ae_by_course"],
+            investigator_comparison=investigator if len(investigator) else None,
+            criteria=self.criteria.as_dict(),
+        )
+
+
+def import_inputs(
+    inputs: list[Path],
+    config: StudyConfig,
+    out_dir: Path,
+    criteria: Criteria,
+    command: str,
+) -> ImportReport:
+    """Import ``inputs`` into ``out_dir/study.duckdb`` and write ``rejected_rows.csv`` beside it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = import_study(
+        inputs, config, out_dir / DATABASE_NAME, command=command, criteria=criteria.as_dict()
+    )
+    write_rejected_rows(out_dir / REJECTED_ROWS_NAME, report)
+    return report
+
+
+def derive_marts(db_path: Path, criteria: Criteria, persist: bool = False) -> DerivedRun:
+    """Build every mart from the canonical tables of ``db_path`` under ``criteria`` and execute it.
+
+    With ``persist``, the marts are also written into the study database (the primary derivation;
+    sensitivity re-derivations are not stored).
+    """
+    backend = connect_ibis(db_path)
+
+    def as_temp_table(name: str, expression: Any) -> Any:
+        # the models read twice or more are computed once (derive.TABLE_MODELS), as temp tables
+        # that vanish with the connection
+        return backend.create_table(f"_derive_{name}", expression, temp=True, overwrite=True)
+
+    try:
+        canonical = {name: backend.table(name) for name in CANONICAL_COLUMNS}
+        expressions = derive_all(canonical, criteria, as_temp_table)
+        marts = {name: execute_to_arrow(expressions[name]) for name in MARTS}
+        if persist:
+            for name, table in marts.items():
+                write_table(backend, name, table)
+    finally:
+        backend.disconnect()
+    return DerivedRun(criteria, marts)
+
+
+def write_derived_csvs(run: DerivedRun, out_dir: Path) -> list[Path]:
+    """Write each mart as ``out_dir/derived/<mart>.csv`` (spec formats); return the paths written.
+
+    ``investigator_comparison.csv`` is written only when the study has investigator assessments.
+    """
+    folder = out_dir / DERIVED_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in MARTS:
+        table = run.marts[name]
+        if name == "investigator_comparison" and table.num_rows == 0:
+            (folder / f"{name}.csv").unlink(missing_ok=True)
+            continue
+        path = folder / f"{name}.csv"
+        path.write_bytes(derived_csv_bytes(name, table))
+        written.append(path)
+    return written
+
+
+def derive_sensitivity_runs(db_path: Path, criteria: Criteria) -> dict[str, DerivedTables]:
+    """Re-derive under each sensitivity run's criteria overrides (``flagship-study.md``, 7)."""
+    tables = {}
+    for run in SENSITIVITY_RUNS:
+        if run.needs_rederivation:
+            varied = criteria.with_overrides(**dict(run.criteria_overrides))
+            tables[run.name] = derive_marts(db_path, varied).analysis_tables()
+    return tables
+
+
+def data_quality(report: ImportReport, db_path: Path, first: int = 20) -> dict[str, Any]:
+    """Rows read, loaded and rejected per source file (with its center) and table, and the first rejections."""
+    return {
+        "tables": rows_by_file(db_path),
+        "totals": [
+            {
+                "table": c.table,
+                "rows_read": c.rows_read,
+                "rows_loaded": c.rows_loaded,
+                "rows_rejected": c.rows_rejected,
+                "rows_held_back": c.rows_held_back,
+            }
+            for c in report.counts
+        ],
+        "first_rejections": [
+            {"file": p.file, "row": p.row, "column": p.column, "value": p.value, "reason": p.reason}
+            for p in report.rejected[:first]
+        ],
+        "n_rejected": len(report.rejected),
+        "n_warnings": len(report.warnings),
+    }
+
+
+def write_results(
+    document: Mapping[str, Any],
+    path: Path,
+) -> None:
+    """Write a results document as JSON: UTF-8, 2-space indentation, key order kept, no NaN."""
+    text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def study_extras(
+    config: StudyConfig, report: ImportReport, db_path: Path, lang: str
+) -> dict[str, Any]:
+    """The keys ``run`` adds to results.json: study, data quality and provenance."""
+    return {
+        "study": {"title": config.title, "lang": lang},
+        "data_quality": data_quality(report, db_path),
+        "provenance": study_provenance(db_path),
+    }
+
+
+@dataclass(frozen=True)
+class StudyRun:
+    """What ``run`` produced: the import report, the results document and the report files."""
+
+    import_report: ImportReport
+    results: dict[str, Any]
+    report: ReportFiles
+
+
+def run_study(
+    inputs: list[Path],
+    config: StudyConfig,
+    criteria: Criteria,
+    out_dir: Path,
+    lang: str,
+    accept_rejected: bool = False,
+    step: StepCallback = _no_progress,
+) -> StudyRun:
+    """Import, derive, re-derive the sensitivity runs, analyse and write results.json and the report.
+
+    Input with rejected rows is refused (``InputError``, after ``rejected_rows.csv`` is written)
+    unless ``accept_rejected`` (``flagship-study.md``, Command line).
+    """
+    db_path = out_dir / DATABASE_NAME
+    step("importing and validating")
+    report = import_inputs(inputs, config, out_dir, criteria, command="run")
+    if report.rejected and not accept_rejected:
+        raise RejectedRowsError(
+            f"{len(report.rejected):,} row(s) were rejected (listed in "
+            f"{out_dir / REJECTED_ROWS_NAME}); correct them, or analyse without them with "
+            "--accept-rejected",
+            report,
+        )
+    step("deriving courses and responses")
+    derived = derive_marts(db_path, criteria, persist=True)
+    write_derived_csvs(derived, out_dir)
+    step("sensitivity re-derivations")
+    sensitivity = derive_sensitivity_runs(db_path, criteria)
+    step("analysis plan")
+    tables = derived.analysis_tables()
+    document = analyse(tables, config, sensitivity).to_json_dict()
+    document["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    document.update(study_extras(config, report, db_path, lang))
+    write_results(document, out_dir / "results.json")
+    step("report")
+    files = write_report(document, tables, out_dir, lang)
+    return StudyRun(report, document, files)
+
+
+class RejectedRowsError(InputError):
+    """``run`` was given input with rejected rows and no ``--accept-rejected`` (exit 1)."""
+
+    def __init__(self, message: str, report: ImportReport) -> None:
+        super().__init__(message)
+        self.report = report

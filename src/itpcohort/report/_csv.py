@@ -1,0 +1,36 @@
+"""``tables/*.csv``: each report table as a CSV file, safe against formula injection.
+
+The CSV holds the table as the report prints it (same header, same cells, in the report language),
+so a co-author can paste it into a manuscript; the unformatted numbers are in ``results.json``.
+A header cell spanning several columns is written once followed by empty cells. Written with
+``itpcohort.io.safe_csv`` (UTF-8, comma, minimal quoting; a cell starting with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return gets a leading ``'``: ``architecture.md``, Privacy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from itpcohort.io.safe_csv import write_csv
+from itpcohort.report._blocks import Cell, Table
+
+
+def expand(row: Sequence[Cell]) -> list[str]:
+    """The texts of a row, a spanning cell followed by empty cells."""
+    texts: list[str] = []
+    for cell in row:
+        texts.append(cell.text)
+        texts.extend([""] * (cell.span - 1))
+    return texts
+
+
+def table_rows(table: Table) -> list[list[str]]:
+    """Header rows then body rows, as plain texts (what the CSV holds, before neutralising)."""
+    return [expand(row) for row in (*table.header, *table.rows)]
+
+
+def write_table_csv(table: Table, path: Path) -> None:
+    """Write ``table`` to ``path`` (header rows, then the body)."""
+    header, *rows = table_rows(table)
+    write_csv(Path(path), header, rows)

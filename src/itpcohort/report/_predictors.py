@@ -1,0 +1,186 @@
+"""Section verb ``add_predictors``: factors of response to course 2 (``flagship-study.md`` Analysis 5).
+
+Univariable table: for a binary or categorical factor, the number of responders and non-responders
+to course 2 in each level (``detail`` of ``predictors.univariable[]``: ``[non-responders,
+responders]``); for a continuous factor, the median in each group with its n; then the test and its
+p-value. Firth table: the model of course-2 response on course-1 response alone, and the
+multivariable model on the selected factors (odds ratios, profile 95% CIs, penalized LR p-values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from itpcohort.report._blocks import Cell, Table, Text
+from itpcohort.report._build import (
+    analysis_note,
+    get,
+    group_row,
+    header_row,
+    heading,
+    label_row,
+    make_figure,
+    make_table,
+    not_available,
+    p_text,
+    paragraph,
+)
+from itpcohort.report._figures import forest_figure
+from itpcohort.report._i18n import Translator
+
+if TYPE_CHECKING:
+    from itpcohort.report._report import Report
+
+#: factor -> vocabulary prefix of its levels in the catalogue
+LEVEL_PREFIX = {
+    "response_course1": "resp1",
+    "sex": "sex",
+    "itp_type": "itptype",
+    "splenectomy_before_course2": "yesno",
+    "regimen_course2": "regimen",
+}
+
+
+#: display order of the levels of the categorical factors (others keep the analysis order)
+LEVEL_ORDER = {"regimen_course2": ("375x4", "1000x2", "low_dose", "other", "unknown")}
+
+
+def _level_rank(factor: str, level: str) -> int:
+    order = LEVEL_ORDER.get(factor, ())
+    return order.index(level) if level in order else len(order)
+
+
+def term_label(t: Translator, term: str) -> str:
+    """The label of a model term: a factor, or ``factor=level`` for a categorical level."""
+    factor, _, level = term.partition("=")
+    label = t.label("factor", factor)
+    if level:
+        return label + t("colon") + t.label(LEVEL_PREFIX.get(factor, factor), level)
+    return label
+
+
+def univariable_table(report: Report) -> Table:
+    """One block of rows per factor of the plan, in the plan's order."""
+    t, f = report.t, report.t.fmt
+    tests: list[Mapping[str, Any]] = get(report.results, "predictors", "univariable") or []
+    rows: list[tuple[Cell, ...]] = []
+    notes: list[tuple[Text, ...]] = []
+    for test in tests:
+        factor = str(test.get("factor"))
+        detail: Mapping[str, Any] = test.get("detail") or {}
+        test_name = t.label("test", str(test.get("test")))
+        p = f.p_value(test.get("p"))
+        label = term_label(t, factor)
+        if test.get("note"):
+            notes.append((Text(label + t("colon")), *analysis_note(t, str(test["note"]))))
+        if test.get("test") == "wilcoxon":
+            rows.append(
+                label_row(
+                    label,
+                    t(
+                        "uni.median_n",
+                        median=f.number(detail.get("median_responders"), 1),
+                        n=f.integer(detail.get("n_responders")),
+                    ),
+                    t(
+                        "uni.median_n",
+                        median=f.number(detail.get("median_nonresponders"), 1),
+                        n=f.integer(detail.get("n_nonresponders")),
+                    ),
+                    test_name,
+                    p,
+                    bold=True,
+                )
+            )
+            continue
+        rows.append(label_row(label, "", "", test_name, p, bold=True))
+        for level, pair in sorted(detail.items(), key=lambda item: _level_rank(factor, item[0])):
+            counts = list(pair) if isinstance(pair, list | tuple) else [None, None]
+            rows.append(
+                label_row(
+                    t.label(LEVEL_PREFIX.get(factor, factor), level),
+                    f.integer(counts[1]),
+                    f.integer(counts[0]),
+                    "",
+                    "",
+                    indent=1,
+                )
+            )
+    header = [
+        header_row(t("uni.factor"), t("uni.responders"), t("uni.nonresponders"), t("uni.test"), "p")
+    ]
+    return make_table(
+        report, "univariable", t("uni.caption"), header, rows, [t("uni.note"), *notes]
+    )
+
+
+def firth_table(report: Report) -> Table:
+    """Odds ratios of the Firth models: course-1 response alone, then the multivariable model."""
+    t, f = report.t, report.t.fmt
+    predictors: Mapping[str, Any] = report.results.get("predictors") or {}
+    single: Mapping[str, Any] = predictors.get("response_course1_firth") or {}
+    model: Mapping[str, Any] = predictors.get("multivariable_model") or {}
+    terms: list[Mapping[str, Any]] = predictors.get("multivariable") or []
+
+    def term_row(label: str, term: Mapping[str, Any]) -> tuple[Cell, ...]:
+        return label_row(
+            label,
+            f.ratio(term.get("odds_ratio")),
+            f.ci(term.get("ci_low"), term.get("ci_high"), 2),
+            f.p_value(term.get("p")),
+            indent=1,
+        )
+
+    rows = [
+        group_row(
+            t("firth.single", n=f.integer(single.get("n")), events=f.integer(single.get("events"))),
+            4,
+        ),
+        term_row(term_label(t, "response_course1"), single),
+        group_row(
+            t("firth.multi", n=f.integer(model.get("n")), events=f.integer(model.get("events"))), 4
+        ),
+    ]
+    rows += [term_row(term_label(t, str(term.get("term"))), term) for term in terms]
+    selected = ", ".join(term_label(t, str(s)) for s in predictors.get("selected") or [])
+    notes: list[str | tuple[Text, ...]] = [
+        t(
+            "firth.note",
+            selection_p=f.number(predictors.get("selection_p"), 2),
+            selected=selected or t("firth.none_selected"),
+        ),
+    ]
+    for source in (single, model):
+        if source.get("note"):
+            notes.append(analysis_note(t, str(source["note"])))
+    header = [header_row(t("firth.term"), t("firth.or"), f.ci_label(), "p")]
+    return make_table(report, "firth", t("firth.caption"), header, rows, notes)
+
+
+def add_predictors(report: Report) -> Report:
+    """Append the predictive factors: univariable table, Firth table, forest plot."""
+    t, f = report.t, report.t.fmt
+    predictors: Mapping[str, Any] = report.results.get("predictors") or {}
+    single: Mapping[str, Any] = predictors.get("response_course1_firth") or {}
+    report = report.append(heading(report, 2, "section.results.predictors"))
+    report = report.append(
+        paragraph(
+            t(
+                "results.predictors",
+                selection_p=f.number(predictors.get("selection_p"), 2),
+                odds=f.ratio(single.get("odds_ratio")),
+                ci_label=f.ci_label(),
+                ci=f.ci(single.get("ci_low"), single.get("ci_high"), 2),
+                p=p_text(t, single.get("p")),
+            )
+        )
+    )
+    report = report.append(univariable_table(report))
+    report = report.append(firth_table(report))
+    image = forest_figure(
+        predictors.get("multivariable") or [], t, lambda term: term_label(t, term)
+    )
+    if image is None:
+        return report.append(not_available(report, "fig.forest.what"))
+    return report.append(make_figure(report, image, t("fig.forest.caption"), t("fig.forest.alt")))

@@ -1,0 +1,186 @@
+"""``Report``: the publication report built fluently and immutably from results.json.
+
+Each ``add_*`` verb lives in its own module (``_summary``, ``_methods``, ``_population``,
+``_outcomes``, ``_predictors``, ``_safety``, ``_quality``) and is attached here as a class
+attribute; every verb returns a new ``Report`` with its blocks appended, so chains never mutate and
+may branch. ``pipe`` brings a user's own step into the chain. Output is dispatched in one place:
+``document()`` gives the blocks, ``as_html``/``as_docx``/``save`` render them.
+
+The report reads only the results.json dict and the executed derived tables: every reported number
+comes from ``results``; the derived tables serve the swimmer plot, the Kaplan–Meier step curves and
+the lists (``flagship-study.md``, Outputs of run).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec
+
+from itpcohort.analysis import DerivedTables
+from itpcohort.report import _methods as _methods_section
+from itpcohort.report import _outcomes, _population, _predictors, _quality, _safety, _summary
+from itpcohort.report._blocks import Block, Document, Figure, Table
+from itpcohort.report._i18n import Translator
+
+P = ParamSpec("P")
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report under construction: the results, the derived tables, the language and the blocks.
+
+    ``results`` is the results.json dict (``StudyResults.to_json_dict()`` plus ``generated_at`` and,
+    when the pipeline provides them, ``study``, ``data_quality`` and ``provenance``); ``derived`` the
+    executed derived tables of the primary derivation, or None (then the figures that need them,
+    the swimmer plot and the Kaplan–Meier curves, are replaced by a "not available" note).
+    """
+
+    results: Mapping[str, Any]
+    derived: DerivedTables | None = None
+    lang: str = "en"
+    blocks: tuple[Block, ...] = ()
+
+    def __post_init__(self) -> None:
+        Translator(self.lang)  # checks the language
+
+    @property
+    def t(self) -> Translator:
+        """The translator of the report language."""
+        return Translator(self.lang)
+
+    def append(self, *blocks: Block) -> Report:
+        """A new report with ``blocks`` appended (the verbs' common last step)."""
+        return dataclasses.replace(self, blocks=self.blocks + tuple(blocks))
+
+    def next_table_number(self) -> int:
+        """The number the next table will carry."""
+        return 1 + sum(isinstance(block, Table) for block in self.blocks)
+
+    def next_figure_number(self) -> int:
+        """The number the next figure will carry."""
+        return 1 + sum(isinstance(block, Figure) for block in self.blocks)
+
+    def pipe(
+        self, function: Callable[Concatenate[Report, P], Report], *args: P.args, **kwargs: P.kwargs
+    ) -> Report:
+        """``function(self, *args, **kwargs)``: a user step in the chain, which returns a Report."""
+        return function(self, *args, **kwargs)
+
+    # --- the section verbs, one module each ---------------------------------------------------
+    add_summary = _summary.add_summary
+    add_methods = _methods_section.add_methods
+    add_population = _population.add_population
+    add_response = _outcomes.add_response
+    add_retreatment = _outcomes.add_retreatment
+    add_duration = _outcomes.add_duration
+    add_predictors = _predictors.add_predictors
+    add_safety = _safety.add_safety
+    add_sensitivity = _quality.add_sensitivity
+    add_agreement = _quality.add_agreement
+    add_data_quality = _quality.add_data_quality
+    add_reproducibility = _quality.add_reproducibility
+
+    def add_all(self) -> Report:
+        """Every section of the flagship report, in the order of a paper's results section."""
+        return (
+            self.add_summary()
+            .add_methods()
+            .add_population()
+            .add_response()
+            .add_retreatment()
+            .add_duration()
+            .add_predictors()
+            .add_safety()
+            .add_sensitivity()
+            .add_agreement()
+            .add_data_quality()
+            .add_reproducibility()
+        )
+
+    # --- output ---------------------------------------------------------------------------------
+    def document(self) -> Document:
+        """The blocks with the report title and subtitle."""
+        t = self.t
+        study = self.results.get("study") or {}
+        title = study.get("title") or t("report.title")
+        generated = self.results.get("generated_at")
+        subtitle = t(
+            "report.subtitle",
+            version=self.results.get("itpcohort_version") or t("na"),
+            generated=generated or t("na"),
+        )
+        return Document(lang=self.lang, title=str(title), subtitle=subtitle, blocks=self.blocks)
+
+    def as_html(self) -> str:
+        """The report as one self-contained HTML page (figures and styles inlined)."""
+        from itpcohort.report._html import render_html
+
+        return render_html(self.document())
+
+    def as_docx(self) -> bytes:
+        """The report as a Word document (real tables, embedded figures, heading styles)."""
+        from itpcohort.report._docx import render_docx
+
+        return render_docx(self.document(), generated_at=self.results.get("generated_at"))
+
+    def save(self, out_dir: Path) -> ReportFiles:
+        """Write report.html, report.docx, figures/*.png|svg and tables/*.csv under ``out_dir``."""
+        from itpcohort.report._csv import write_table_csv
+
+        out_dir = Path(out_dir)
+        figures_dir, tables_dir = out_dir / "figures", out_dir / "tables"
+        figures_dir.mkdir(parents=True, exist_ok=True)
+        tables_dir.mkdir(parents=True, exist_ok=True)
+        document = self.document()
+        figure_paths: list[Path] = []
+        for figure in document.figures():
+            for suffix, content in ((".png", figure.png), (".svg", figure.svg)):
+                path = figures_dir / f"{figure.file_stem}{suffix}"
+                path.write_bytes(content)
+                figure_paths.append(path)
+        table_paths = []
+        for table in document.tables():
+            path = tables_dir / f"{table.file_stem}.csv"
+            write_table_csv(table, path)
+            table_paths.append(path)
+        html_path = out_dir / "report.html"
+        html_path.write_text(self.as_html(), encoding="utf-8")
+        docx_path = out_dir / "report.docx"
+        docx_path.write_bytes(self.as_docx())
+        return ReportFiles(
+            html=html_path,
+            docx=docx_path,
+            figures=tuple(figure_paths),
+            tables=tuple(table_paths),
+        )
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """The paths ``write_report`` wrote."""
+
+    html: Path
+    docx: Path
+    figures: tuple[Path, ...]
+    tables: tuple[Path, ...]
+
+    def all(self) -> tuple[Path, ...]:
+        """Every written file, HTML and Word first."""
+        return (self.html, self.docx, *self.figures, *self.tables)
+
+
+def write_report(
+    results: Mapping[str, Any], derived: DerivedTables | None, out_dir: Path, lang: str
+) -> ReportFiles:
+    """Write the publication report of a run (``flagship-study.md``, Outputs of run).
+
+    ``results`` is the results.json dict, ``derived`` the executed derived tables (for the swimmer
+    plot, the Kaplan–Meier curves and the lists), ``lang`` ``en`` or ``fr``. Writes
+    ``report.html``, ``report.docx``, ``figures/*.png`` (300 dpi) and ``*.svg``, and
+    ``tables/*.csv`` (one per report table) under ``out_dir``. Two calls with the same inputs write
+    the same bytes, except the ``generated_at`` timestamp.
+    """
+    return Report(results, derived, lang).add_all().save(Path(out_dir))
