@@ -1,7 +1,7 @@
 """The ``itpcohort`` command line (``flagship-study.md``, Command line).
 
 Exit status: 0 success; 1 invalid input (every problem printed as ``file:row: column: reason``);
-2 wrong usage, or a command whose layer is not built yet. A traceback is a bug.
+2 wrong usage. A traceback is a bug.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -60,13 +60,6 @@ OutOpt = Annotated[Path, typer.Option("--out", help="Output folder.")]
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="Study configuration (study.toml).")
 ]
-
-
-def _not_built(command: str, issue: int) -> NoReturn:
-    raise UsageError(
-        f"`itpcohort {command}` is not built yet (its layer is tracked in issue {issue}); "
-        "nothing was done."
-    )
 
 
 @app.command()
