@@ -7,8 +7,7 @@ documents. Each step reads only what the step before it wrote.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from itpcohort.analysis import SENSITIVITY_RUNS, DerivedTables, analyse
+from itpcohort.analysis.results import write_results_document
 from itpcohort.config import StudyConfig
 from itpcohort.criteria import Criteria
 from itpcohort.derive import MARTS, derive_all
@@ -161,15 +161,6 @@ def data_quality(report: ImportReport, db_path: Path, first: int = 20) -> dict[s
     }
 
 
-def write_results(
-    document: Mapping[str, Any],
-    path: Path,
-) -> None:
-    """Write a results document as JSON: UTF-8, 2-space indentation, key order kept, no NaN."""
-    text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
-    path.write_text(text + "\n", encoding="utf-8")
-
-
 def study_extras(
     config: StudyConfig, report: ImportReport, db_path: Path, lang: str
 ) -> dict[str, Any]:
@@ -224,7 +215,7 @@ def run_study(
     document = analyse(tables, config, sensitivity).to_json_dict()
     document["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     document.update(study_extras(config, report, db_path, lang))
-    write_results(document, out_dir / "results.json")
+    write_results_document(document, out_dir / "results.json")
     step("report")
     files = write_report(document, tables, out_dir, lang)
     return StudyRun(report, document, files)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,5 +205,10 @@ def write_results_json(results: StudyResults, path: Path, generated_at: str) -> 
     UTF-8, 2-space indentation, keys in the fixed order of ``to_json_dict``, no NaN.
     """
     document = dataclasses.replace(results, generated_at=generated_at).to_json_dict()
+    write_results_document(document, path)
+
+
+def write_results_document(document: Mapping[str, Any], path: Path) -> None:
+    """Write a results document as JSON: UTF-8, 2-space indentation, key order kept, no NaN."""
     text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
     Path(path).write_text(text + "\n", encoding="utf-8")
