@@ -28,11 +28,13 @@ from itpcohort.report import ReportFiles, write_report
 from itpcohort.schema import CANONICAL_COLUMNS
 from itpcohort.store import (
     connect_ibis,
+    drop_temp,
     execute_to_arrow,
     import_study,
+    materialize_temp,
+    persist_temp_tables,
     rows_by_file,
     study_provenance,
-    write_table,
 )
 
 DATABASE_NAME = "study.duckdb"
@@ -95,15 +97,16 @@ def derive_marts(db_path: Path, criteria: Criteria, persist: bool = False) -> De
     def as_temp_table(name: str, expression: Any) -> Any:
         # the models read twice or more are computed once (derive.TABLE_MODELS), as temp tables
         # that vanish with the connection
-        return backend.create_table(f"_derive_{name}", expression, temp=True, overwrite=True)
+        return materialize_temp(backend, f"_derive_{name}", expression)
 
     try:
         canonical = {name: backend.table(name) for name in CANONICAL_COLUMNS}
-        expressions = derive_all(canonical, criteria, as_temp_table)
-        marts = {name: execute_to_arrow(expressions[name]) for name in MARTS}
+        expressions = derive_all(
+            canonical, criteria, as_temp_table, lambda name: drop_temp(backend, f"_derive_{name}")
+        )
         if persist:
-            for name, table in marts.items():
-                write_table(backend, name, table)
+            persist_temp_tables(backend, {name: f"_derive_{name}" for name in MARTS})
+        marts = {name: execute_to_arrow(expressions[name]) for name in MARTS}
     finally:
         backend.disconnect()
     return DerivedRun(criteria, marts)

@@ -18,12 +18,21 @@ import ibis.expr.types as ir
 
 from itpcohort.criteria import Criteria
 from itpcohort.derive._common import canonical_schema
-from itpcohort.derive._models import MARTS, MODELS, TABLE_MODELS, Model
+from itpcohort.derive._models import MARTS, MODELS, RELEASED_AFTER, TABLE_MODELS, Model
 from itpcohort.schema import CANONICAL_COLUMNS, TABLES_BY_NAME
 
-__all__ = ["MARTS", "MODELS", "TABLE_MODELS", "Model", "derive_all", "derive_models"]
+__all__ = [
+    "MARTS",
+    "MODELS",
+    "RELEASED_AFTER",
+    "TABLE_MODELS",
+    "Model",
+    "derive_all",
+    "derive_models",
+]
 
 Materialize = Callable[[str, ir.Table], ir.Table]
+Release = Callable[[str], None]
 
 
 def _canonical(tables: Mapping[str, ir.Table], name: str) -> ir.Table:
@@ -44,8 +53,14 @@ def derive_models(
     tables: Mapping[str, ir.Table],
     criteria: Criteria,
     materialize: Materialize | None = None,
+    release: Release | None = None,
 ) -> dict[str, ir.Table]:
-    """Every model of ``MODELS`` (staging, intermediate and marts) as Ibis expressions, by name."""
+    """Every model of ``MODELS`` (staging, intermediate and marts) as Ibis expressions, by name.
+
+    ``materialize(name, expression)`` is called for each model of ``TABLE_MODELS`` in dependency
+    order and returns the table to read instead of the expression; ``release(name)`` is then
+    called for each earlier table model that no model still to build reads (``RELEASED_AFTER``).
+    """
     keep: Materialize = materialize or (lambda _name, table: table)
     built: dict[str, ir.Table] = {
         name: _canonical(tables, name) for name in CANONICAL_COLUMNS if name != "biomarkers"
@@ -55,9 +70,13 @@ def derive_models(
         if model.needs_criteria:
             args.append(criteria)
         expression = model.function(*args)
-        built[model.name] = (
-            keep(model.name, expression) if model.name in TABLE_MODELS else expression
-        )
+        if model.name not in TABLE_MODELS:
+            built[model.name] = expression
+            continue
+        built[model.name] = keep(model.name, expression)
+        if release is not None:
+            for name in RELEASED_AFTER.get(model.name, ()):
+                release(name)
     return built
 
 
@@ -65,6 +84,7 @@ def derive_all(
     tables: Mapping[str, ir.Table],
     criteria: Criteria,
     materialize: Materialize | None = None,
+    release: Release | None = None,
 ) -> dict[str, ir.Table]:
     """The derived tables (``MARTS``) from the canonical tables under ``criteria``, unexecuted.
 
@@ -72,5 +92,5 @@ def derive_all(
     optional tables mean "none recorded". Returns ``courses``, ``patient_baseline``,
     ``retreatment``, ``ae_by_course`` and ``investigator_comparison`` (``response-criteria.md``).
     """
-    built = derive_models(tables, criteria, materialize)
+    built = derive_models(tables, criteria, materialize, release)
     return {name: built[name] for name in MARTS}

@@ -128,3 +128,34 @@ TABLE_MODELS: frozenset[str] = frozenset(
     {name for name, uses in Counter(i for m in MODELS for i in m.inputs).items() if uses >= 2}
     - set(CANONICAL_COLUMNS)
 ) | frozenset(MARTS)
+
+
+def _materialized_inputs(model: Model, by_name: dict[str, Model]) -> frozenset[str]:
+    """The table models ``model`` reads, directly or through the view models it inlines."""
+    found: set[str] = set()
+    for name in model.inputs:
+        if name in TABLE_MODELS:
+            found.add(name)
+        elif name in by_name:
+            found |= _materialized_inputs(by_name[name], by_name)
+    return frozenset(found)
+
+
+def _releases() -> dict[str, tuple[str, ...]]:
+    by_name = {m.name: m for m in MODELS}
+    last_reader: dict[str, str] = {}
+    for model in MODELS:
+        if model.name in TABLE_MODELS:
+            for name in _materialized_inputs(model, by_name):
+                last_reader[name] = model.name
+    released: dict[str, list[str]] = {}
+    for name, reader in last_reader.items():
+        if name not in MARTS:
+            released.setdefault(reader, []).append(name)
+    return {reader: tuple(sorted(names)) for reader, names in released.items()}
+
+
+#: once the table model of the key is built, the table models no model still to build reads (the
+#: marts excepted, which are read at the end): an executor may free them, so that the 50 million
+#: counts of one stage do not stay in memory through every later stage
+RELEASED_AFTER: dict[str, tuple[str, ...]] = _releases()

@@ -6,10 +6,18 @@ Public surface:
   ``rejected_rows`` and a ``runs`` row in one transaction (``ImportReport``);
 * ``validate_study(inputs, config)`` does the same checks in memory (``ValidationReport``);
 * ``connect_ibis(db_path)`` opens the study database for ``derive/`` (Ibis DuckDB backend),
-  ``execute_to_arrow(expr)`` runs an expression, ``write_table(db, name, table)`` persists a table.
+  ``execute_to_arrow(expr)`` runs an expression, ``write_table(db, name, table)`` persists a table;
+  ``materialize_temp`` and ``persist_temp_tables`` run and keep the derivation's tables.
 """
 
-from itpcohort.store.connection import connect_ibis, execute_to_arrow, write_table
+from itpcohort.store.connection import (
+    connect_ibis,
+    drop_temp,
+    execute_to_arrow,
+    materialize_temp,
+    persist_temp_tables,
+    write_table,
+)
 from itpcohort.store.importer import RUNS_COLUMNS, DatabaseError, import_study, validate_study
 from itpcohort.store.registry import rows_by_file, study_provenance
 
@@ -17,8 +25,11 @@ __all__ = [
     "RUNS_COLUMNS",
     "DatabaseError",
     "connect_ibis",
+    "drop_temp",
     "execute_to_arrow",
     "import_study",
+    "materialize_temp",
+    "persist_temp_tables",
     "rows_by_file",
     "study_provenance",
     "validate_study",

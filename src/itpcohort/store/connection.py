@@ -116,3 +116,37 @@ def write_table(target: Path | Any, name: str, table: pa.Table) -> None:
     finally:
         if own:
             con.close()
+
+
+def materialize_temp(backend: Any, name: str, expr: Any) -> Any:
+    """Execute ``expr`` once into the new temporary table ``name`` of ``backend``; return it.
+
+    Not ``overwrite=True``: Ibis would then build the rows in a scratch table and copy them
+    again (twice the writing, on 50 million counts). ``name`` must be new on this connection.
+    """
+    _install_ibis_compat()
+    return backend.create_table(name, expr, temp=True)
+
+
+def drop_temp(backend: Any, name: str) -> None:
+    """Drop the temporary table ``name`` of ``backend`` (its memory and spill space are freed)."""
+    backend.con.execute(f'DROP TABLE IF EXISTS temp."{name}"')
+
+
+def persist_temp_tables(backend: Any, tables: dict[str, str]) -> None:
+    """Copy temporary tables into the study database, in one transaction: ``{name: temp_name}``.
+
+    The rows go from DuckDB to DuckDB (no round trip through Arrow); the derived tables land all
+    together or not at all.
+    """
+    con = backend.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name, temp_name in tables.items():
+            con.execute(
+                f'CREATE OR REPLACE TABLE main."{name}" AS SELECT * FROM temp."{temp_name}"'
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
