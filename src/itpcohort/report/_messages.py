@@ -418,9 +418,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "t1.sex": ("Sex, n (%)", "Sexe, n (%)"),
     "t1.itp_type": ("ITP type", "Type de PTI"),
     "t1.primary": ("Primary ITP, n (%)", "PTI primitif, n (%)"),
-    "t1.secondary_n": (
-        "Secondary ITP, n; causes, n (% of secondary ITP):",
-        f"PTI secondaire, n{NB}; causes, n (% des PTI secondaires){NB}:",
+    "t1.secondary": (
+        "Secondary ITP, n (%); causes, n (% of secondary ITP):",
+        f"PTI secondaire, n (%){NB}; causes, n (% des PTI secondaires){NB}:",
     ),
     "t1.age_at_diagnosis": (
         "Age at diagnosis, years, median [IQR]",
