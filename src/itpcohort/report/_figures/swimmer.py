@@ -241,7 +241,7 @@ def _draw_lanes(ax: Axes, lanes: pd.DataFrame, frame: pd.DataFrame, events: pd.D
             fontsize=4.6,
             ha="center",
             va="bottom",
-            zorder=6,
+            zorder=8,  # over an event mark on the same date
         )
     for kind, (marker, size, colour, _) in EVENT_STYLE.items():
         chosen = events[events["event"] == kind]
