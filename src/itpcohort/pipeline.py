@@ -67,6 +67,7 @@ class DerivedRun:
             ae_by_course=frames["ae_by_course"],
             investigator_comparison=investigator if len(investigator) else None,
             criteria=self.criteria.as_dict(),
+            treatment_events=frames["patient_treatment_events"],
         )
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from itpcohort.synth import generate_study
@@ -68,7 +69,15 @@ def test_derive_writes_courses_byte_identical_across_runs(
     assert len(lines) > 160  # most patients have more than one course
     for name in ("patient_baseline", "retreatment", "ae_by_course"):
         assert (first / "derived" / f"{name}.csv").is_file()
+    events = (first / "derived" / "patient_treatment_events.csv").read_bytes()
+    assert events == (second / "derived" / "patient_treatment_events.csv").read_bytes()
+    event_lines = events.decode().splitlines()
+    assert event_lines[0] == "center,patient_id,event_date,event,days_from_course1,course_number"
+    assert {line.split(",")[3] for line in event_lines[1:]} == {"rescue", "new_treatment"}
     assert (first / "study.duckdb").is_file()
+    with duckdb.connect(str(first / "study.duckdb"), read_only=True) as con:
+        stored = con.execute("SELECT count(*) FROM patient_treatment_events").fetchone()
+    assert stored == (len(event_lines) - 1,)
 
 
 def test_run_writes_results_json_identical_but_for_generated_at(

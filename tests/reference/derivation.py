@@ -474,6 +474,38 @@ def derive_ae(p: PatientData, c: Criteria) -> list[Row]:
     return rows
 
 
+def derive_treatment_events(p: PatientData, c: Criteria) -> list[Row]:
+    """Rescue starts and the first new ITP treatment after each course, from course 1 on.
+
+    One row per event kind and date; ``course_number`` is the latest course started on or before
+    the event date (``patient_treatment_events``).
+    """
+    rtx = [t for t in p.treatments if t["drug"] == "rituximab"]
+    starts = [group[0]["start_date"] for group in group_courses(rtx, c)]
+    if not starts:
+        return []
+    events = {("rescue", t["start_date"]) for t in p.treatments if is_rescue(t)}
+    for start in starts:
+        new_starts = new_treatment_starts(p.treatments, p.patient, start)
+        if new_starts:
+            events.add(("new_treatment", new_starts[0]))
+    rows = []
+    for kind, day in sorted(events, key=lambda e: (e[1], e[0])):
+        if day < starts[0]:
+            continue
+        rows.append(
+            {
+                "center": p.patient["center"],
+                "patient_id": p.patient["patient_id"],
+                "event_date": day,
+                "event": kind,
+                "days_from_course1": days(day, starts[0]),
+                "course_number": max(k + 1 for k, s in enumerate(starts) if s <= day),
+            }
+        )
+    return rows
+
+
 def derive_reference(tables: Mapping[str, Iterable[Row]], c: Criteria) -> dict[str, list[Row]]:
     """Every mart from canonical rows (as ``tests.reference.canonical.arrow_tables`` holds them)."""
     patients: dict[tuple[str, str], PatientData] = {}
@@ -498,6 +530,7 @@ def derive_reference(tables: Mapping[str, Iterable[Row]], c: Criteria) -> dict[s
             "retreatment",
             "ae_by_course",
             "investigator_comparison",
+            "patient_treatment_events",
         )
     }
     for key in sorted(patients):
@@ -511,6 +544,7 @@ def derive_reference(tables: Mapping[str, Iterable[Row]], c: Criteria) -> dict[s
         if retreatment_row:
             result["retreatment"].append(retreatment_row)
         result["ae_by_course"].extend(derive_ae(p, c))
+        result["patient_treatment_events"].extend(derive_treatment_events(p, c))
     for a in tables.get("investigator_assessments", ()):
         key = (a["center"], a["patient_id"])
         numbered = {r["course_number"]: r["response"] for r in courses.get(key, [])}

@@ -86,6 +86,14 @@ EXPECTED_TYPES = {
         "derived_response": "string",
         "agrees": "boolean",
     },
+    "patient_treatment_events": {
+        "center": "string",
+        "patient_id": "string",
+        "event_date": "date",
+        "event": "string",
+        "days_from_course1": "int64",
+        "course_number": "int64",
+    },
 }
 
 

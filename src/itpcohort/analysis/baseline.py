@@ -1,8 +1,8 @@
 """Analysis 1: baseline characteristics of the included patients (table 1).
 
 ``flagship-study.md`` Analysis 1. Categorical lines are proportions of all included patients (with
-their Clopper–Pearson CIs, so every count in the report has one format), except the causes of
-secondary ITP, which are proportions of the secondary ITP patients; a ``missing`` line appears
+their Clopper–Pearson CIs, so every count in the report has one format), primary and secondary ITP
+included, except the causes of secondary ITP, which are proportions of the secondary ITP patients; a ``missing`` line appears
 only when values are missing. Continuous lines are
 median and IQR (type 7). ITP duration and the interval between courses are in months of
 365.25/12 days; follow-up is from the first rituximab course to the last follow-up or death
@@ -33,6 +33,7 @@ class BaselineTable:
     patients_by_center: dict[str, int]
     sex: dict[str, Proportion]
     primary_itp: Proportion
+    secondary_itp: Proportion
     secondary_causes: dict[str, Proportion]
     age_at_diagnosis: Quantiles
     age_at_first_course: Quantiles
@@ -70,6 +71,7 @@ def baseline_table(patients: pd.DataFrame) -> BaselineTable:
         patients_by_center={str(k): int(v) for k, v in centers.items()},
         sex=_levels(patients["sex"], SEXES, n),
         primary_itp=proportion(int((patients["itp_type"] == "primary").sum()), n),
+        secondary_itp=proportion(int(secondary.sum()), n),
         secondary_causes=_levels(
             patients.loc[secondary, "secondary_cause"], SECONDARY_CAUSES, int(secondary.sum())
         ),

@@ -127,6 +127,7 @@ def _cohort(table: BaselineTable) -> dict[str, Any]:
         "n_patients": table.n_patients,
         "n_centers": table.n_centers,
         "primary_itp": table.primary_itp,
+        "secondary_itp": table.secondary_itp,
         "age_at_diagnosis": table.age_at_diagnosis,
         "age_at_first_course": table.age_at_first_course,
         "prior_lines": table.prior_lines,

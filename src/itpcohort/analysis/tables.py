@@ -82,12 +82,21 @@ INVESTIGATOR_COLUMNS: dict[str, str] = {
     "investigator_response": "response_or_missing",
     "derived_response": "response",
 }
+TREATMENT_EVENTS_COLUMNS: dict[str, str] = {
+    "center": "text",
+    "patient_id": "text",
+    "event_date": "date",
+    "event": "text",
+    "days_from_course1": "number",
+    "course_number": "int",
+}
 TABLE_COLUMNS: dict[str, dict[str, str]] = {
     "courses": COURSES_COLUMNS,
     "patient_baseline": BASELINE_COLUMNS,
     "retreatment": RETREATMENT_COLUMNS,
     "ae_by_course": AE_COLUMNS,
     "investigator_comparison": INVESTIGATOR_COLUMNS,
+    "patient_treatment_events": TREATMENT_EVENTS_COLUMNS,
 }
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -100,7 +109,9 @@ class DerivedTables:
 
     ``investigator_comparison`` is None when the study collected no investigator assessments;
     ``criteria`` is the criteria set actually used (name, version and every parameter), copied
-    as is into ``results.json``.
+    as is into ``results.json``. ``treatment_events`` (the ``patient_treatment_events`` mart:
+    rescue and new-treatment starts) is read by the report's swimmer plot only, not by the
+    analysis; None when not provided.
     """
 
     courses: pd.DataFrame
@@ -109,6 +120,7 @@ class DerivedTables:
     ae_by_course: pd.DataFrame
     investigator_comparison: pd.DataFrame | None = None
     criteria: dict[str, Any] = field(default_factory=dict)
+    treatment_events: pd.DataFrame | None = None
 
     def checked(self) -> DerivedTables:
         """Return a copy with every column the analysis reads present and of one known dtype."""
@@ -122,6 +134,11 @@ class DerivedTables:
             if investigator is None
             else _coerce("investigator_comparison", investigator, INVESTIGATOR_COLUMNS),
             criteria=dict(self.criteria),
+            treatment_events=None
+            if self.treatment_events is None
+            else _coerce(
+                "patient_treatment_events", self.treatment_events, TREATMENT_EVENTS_COLUMNS
+            ),
         )
 
 
@@ -129,7 +146,7 @@ def read_derived_tables(folder: Path) -> DerivedTables:
     """Read derived tables written as CSV (``courses.csv``, ...) plus ``criteria.json`` if present.
 
     Used by the tests and fixtures; ``investigator_comparison.csv`` and ``ae_by_course.csv`` may be
-    absent (none recorded). Values are read as text and typed by ``DerivedTables.checked``.
+    absent (none recorded), and ``patient_treatment_events.csv`` (swimmer plot only) too. Values are read as text and typed by ``DerivedTables.checked``.
     """
 
     def read(name: str, required: bool) -> pd.DataFrame | None:
@@ -156,6 +173,7 @@ def read_derived_tables(folder: Path) -> DerivedTables:
         ae_by_course=ae,
         investigator_comparison=read("investigator_comparison", False),
         criteria=criteria,
+        treatment_events=read("patient_treatment_events", False),
     ).checked()
 
 

@@ -90,7 +90,8 @@ def derive_all(
 
     ``tables`` maps canonical table names (``schema.CANONICAL_COLUMNS``) to Ibis tables; absent
     optional tables mean "none recorded". Returns ``courses``, ``patient_baseline``,
-    ``retreatment``, ``ae_by_course`` and ``investigator_comparison`` (``response-criteria.md``).
+    ``retreatment``, ``ae_by_course``, ``investigator_comparison`` (``response-criteria.md``) and
+    ``patient_treatment_events`` (the rescue and new-treatment starts of the swimmer plot).
     """
     built = derive_models(tables, criteria, materialize, release)
     return {name: built[name] for name in MARTS}

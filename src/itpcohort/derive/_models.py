@@ -50,6 +50,7 @@ from itpcohort.derive.marts.ae_by_course import ae_by_course
 from itpcohort.derive.marts.courses import courses
 from itpcohort.derive.marts.investigator_comparison import investigator_comparison
 from itpcohort.derive.marts.patient_baseline import patient_baseline
+from itpcohort.derive.marts.patient_treatment_events import patient_treatment_events
 from itpcohort.derive.marts.retreatment import retreatment
 from itpcohort.derive.staging.stg_adverse_events import stg_adverse_events
 from itpcohort.derive.staging.stg_bleeding_events import stg_bleeding_events
@@ -111,6 +112,7 @@ MODELS: tuple[Model, ...] = (
     _m("retreatment", retreatment, "courses", criteria=True),
     _m("ae_by_course", ae_by_course, "stg_adverse_events", "int_infusions_grouped_to_courses", "int_infusions_summarised_to_courses", "stg_patients", criteria=True),
     _m("investigator_comparison", investigator_comparison, "stg_investigator_assessments", "courses"),
+    _m("patient_treatment_events", patient_treatment_events, "stg_patients", "int_infusions_summarised_to_courses", "int_treatments_resolved_to_exposures", "int_treatments_new_for_courses"),
 )  # fmt: skip
 
 #: the derived tables other layers read, in the order ``derive_all`` returns them
@@ -120,6 +122,7 @@ MARTS: tuple[str, ...] = (
     "retreatment",
     "ae_by_course",
     "investigator_comparison",
+    "patient_treatment_events",
 )
 
 #: models worth computing once and storing (dbt's ``materialized: table``): every mart and every

@@ -25,6 +25,7 @@ from itpcohort.derive.marts.ae_by_course import AE_BY_COURSE_COLUMNS
 from itpcohort.derive.marts.courses import COURSES_COLUMNS
 from itpcohort.derive.marts.investigator_comparison import INVESTIGATOR_COMPARISON_COLUMNS
 from itpcohort.derive.marts.patient_baseline import PATIENT_BASELINE_COLUMNS
+from itpcohort.derive.marts.patient_treatment_events import PATIENT_TREATMENT_EVENTS_COLUMNS
 from itpcohort.derive.marts.retreatment import RETREATMENT_COLUMNS
 
 __all__ = [
@@ -43,6 +44,10 @@ MART_LAYOUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "investigator_comparison": (
         INVESTIGATOR_COMPARISON_COLUMNS,
         INVESTIGATOR_COMPARISON_COLUMNS,
+    ),
+    "patient_treatment_events": (
+        PATIENT_TREATMENT_EVENTS_COLUMNS,
+        ("center", "patient_id", "event_date", "event"),
     ),
 }
 

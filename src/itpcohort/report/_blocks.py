@@ -97,7 +97,11 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    """A numbered figure: its PNG (300 dpi) and SVG renderings, caption and alt text."""
+    """A numbered figure: its PNG (300 dpi) and SVG renderings, caption and alt text.
+
+    A figure too tall for one page comes in ``parts`` blocks that share its ``number``
+    (``part`` 1 to ``parts``, each with its own ``key``, image and caption).
+    """
 
     key: str
     number: int
@@ -107,6 +111,13 @@ class Figure:
     alt: str
     label: str = "Figure"
     width_cm: float = 16.0
+    part: int = 1
+    parts: int = 1
+
+    @property
+    def anchor(self) -> str:
+        """``figure-5`` (the first or only part), ``figure-5-2`` for the next parts."""
+        return f"figure-{self.number}" if self.part == 1 else f"figure-{self.number}-{self.part}"
 
     @property
     def file_stem(self) -> str:

@@ -83,6 +83,33 @@ def make_figure(report: Report, image: FigureImage, caption: str, alt: str) -> F
     )
 
 
+def make_figure_parts(
+    report: Report, images: Sequence[FigureImage], caption: str, alt: str
+) -> list[Figure]:
+    """One figure drawn on several pages: the parts share one number, and each caption and alt
+    text ends with "(part k of n)" (nothing is added when there is one part)."""
+    number = report.next_figure_number()
+    parts = len(images)
+    figures = []
+    for part, image in enumerate(images, start=1):
+        suffix = "" if parts == 1 else " " + report.t("fig.part", part=part, parts=parts)
+        figures.append(
+            Figure(
+                key=image.key,
+                number=number,
+                caption=caption + suffix,
+                png=image.png,
+                svg=image.svg,
+                alt=alt + suffix,
+                label=report.t("figure"),
+                width_cm=image.width_cm,
+                part=part,
+                parts=parts,
+            )
+        )
+    return figures
+
+
 def p_text(t: Translator, p: float | None) -> str:
     """``p = 0.006`` / ``p < 0.001`` for prose (``p not computed`` when missing)."""
     if p is None:

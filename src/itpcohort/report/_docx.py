@@ -237,7 +237,14 @@ def _figure(document: DocxDocument, figure: Figure) -> None:
     picture_paragraph = document.paragraphs[-1]
     picture_paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _keep_with_next(picture_paragraph)
-    _caption(document, figure.label, figure.number, figure.caption)
+    if figure.part == 1:
+        _caption(document, figure.label, figure.number, figure.caption)
+        return
+    # a later part of a figure repeats its number as text: a second SEQ field would renumber
+    # every following figure when Word updates the fields
+    paragraph = document.add_paragraph(style="Caption")
+    paragraph.add_run(f"{figure.label} {figure.number}. ").bold = True
+    paragraph.add_run(figure.caption)
 
 
 def _core_properties(document: DocxDocument, title: str, generated_at: str | None) -> None:

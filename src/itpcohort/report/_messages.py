@@ -418,9 +418,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "t1.sex": ("Sex, n (%)", "Sexe, n (%)"),
     "t1.itp_type": ("ITP type", "Type de PTI"),
     "t1.primary": ("Primary ITP, n (%)", "PTI primitif, n (%)"),
-    "t1.secondary_n": (
-        "Secondary ITP, n; causes, n (% of secondary ITP):",
-        f"PTI secondaire, n{NB}; causes, n (% des PTI secondaires){NB}:",
+    "t1.secondary": (
+        "Secondary ITP, n (%); causes, n (% of secondary ITP):",
+        f"PTI secondaire, n (%){NB}; causes, n (% des PTI secondaires){NB}:",
     ),
     "t1.age_at_diagnosis": (
         "Age at diagnosis, years, median [IQR]",
@@ -658,6 +658,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Kaplan–Meier figure (derived tables not provided)",
         "Figure de Kaplan–Meier (tables dérivées non fournies)",
     ),
+    "fig.part": ("(part {part} of {parts})", "(partie {part} sur {parts})"),
     "fig.swimmer.xlabel": (
         "Months since the start of course 1",
         "Mois depuis le début de la première cure",
@@ -669,19 +670,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fig.swimmer.censored": ("Response ongoing (censored)", "Réponse en cours (censurée)"),
     "fig.swimmer.death": ("Death", "Décès"),
     "fig.swimmer.followup": ("Follow-up", "Suivi"),
-    "fig.swimmer.caption": (
-        "Swimmer plot: courses, response periods and their end for each patient (patient codes "
-        "are pseudonymous). A loss of response includes a rescue or new ITP treatment and the "
-        "next course.",
-        "Diagramme en couloirs : cures, périodes de réponse et leur fin pour chaque patient (codes "
-        "patients pseudonymisés). Une perte de réponse inclut un traitement de secours ou un "
-        "nouveau traitement du PTI et la cure suivante.".replace(" :", f"{NB}:"),
+    "fig.swimmer.rescue": ("Rescue treatment (start)", "Traitement de secours (début)"),
+    "fig.swimmer.new_treatment": (
+        "New ITP treatment (start)",
+        "Nouveau traitement du PTI (début)",
     ),
-    "fig.swimmer.capped": (
-        "For legibility, {shown} of the {total} included patients are shown: those with the "
-        "longest follow-up (ties broken by centre and patient code).",
-        "Pour la lisibilité, {shown} des {total} patients inclus sont présentés : ceux dont le "
-        "suivi est le plus long (à égalité, par centre et code patient).".replace(" :", f"{NB}:"),
+    "fig.swimmer.caption": (
+        "Swimmer plot of every included patient: courses, response periods and their end, "
+        "starts of rescue treatments and of the first new ITP treatment after a course (patient "
+        "codes are pseudonymous; patients ordered by follow-up, longest first). A loss of "
+        "response includes a rescue or new ITP treatment and the next course.",
+        "Diagramme en couloirs de chaque patient inclus : cures, périodes de réponse et leur fin, "
+        "débuts des traitements de secours et du premier nouveau traitement du PTI après une "
+        "cure (codes patients pseudonymisés ; patients classés par durée de suivi décroissante). "
+        "Une perte de réponse inclut un traitement de secours ou un nouveau traitement du PTI et "
+        "la cure suivante.".replace(" :", f"{NB}:").replace(" ;", f"{NB};"),
+    ),
+    "fig.swimmer.scales": (
+        "Each part has its own time scale.",
+        "Chaque partie a sa propre échelle de temps.",
     ),
     "fig.swimmer.alt": (
         "Swimmer plot of the included patients.",

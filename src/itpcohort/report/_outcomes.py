@@ -3,13 +3,17 @@
 ``flagship-study.md`` Analyses 2–4. Every number comes from ``results.json``: ``courses[]``,
 ``later_courses[]``, ``cross_table``, ``retreatment``, ``time_to_response[]`` and ``duration``. The
 derived tables serve only the Kaplan–Meier step curves and the swimmer plot, drawn for the
-included patients as the analysis layer selects them (``select_population``, not redone here).
+included patients as the analysis layer selects them (``select_population``, not redone here);
+the swimmer plot shows every included patient, on as many pages (parts of one figure) as needed,
+with the rescue and new-treatment starts of the ``patient_treatment_events`` mart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from itpcohort.analysis.population import Population, select_population
 from itpcohort.report._blocks import Cell, Figure, Paragraph, Table
@@ -20,12 +24,13 @@ from itpcohort.report._build import (
     heading,
     label_row,
     make_figure,
+    make_figure_parts,
     make_table,
     not_available,
     p_text,
     paragraph,
 )
-from itpcohort.report._figures import km_figure, swimmer_figure, transitions_figure
+from itpcohort.report._figures import km_figure, swimmer_figures, transitions_figure
 from itpcohort.report._format import quantile_decimals
 
 if TYPE_CHECKING:
@@ -41,6 +46,13 @@ def included_population(report: Report) -> Population | None:
         return None
     min_age = int(get(report.results, "analysis", "min_age") or 18)
     return select_population(report.derived.checked(), min_age)
+
+
+def treatment_events(report: Report) -> pd.DataFrame | None:
+    """The ``patient_treatment_events`` mart, typed (None when the pipeline did not provide it)."""
+    if report.derived is None or report.derived.treatment_events is None:
+        return None
+    return report.derived.checked().treatment_events
 
 
 def response_table(report: Report) -> Table:
@@ -340,13 +352,15 @@ def add_duration(report: Report) -> Report:
                 t("fig.km.alt"),
             )
         )
-    swimmer = swimmer_figure(population.patients, population.courses, t)
-    if swimmer is None:
+    pages = swimmer_figures(population.patients, population.courses, treatment_events(report), t)
+    if not pages:
         blocks.append(not_available(report, "fig.swimmer.what"))
         return report.append(*blocks)
-    caption = t("fig.swimmer.caption")
-    if swimmer.shown < swimmer.total:
-        caption += " " + t(
-            "fig.swimmer.capped", shown=f.integer(swimmer.shown), total=f.integer(swimmer.total)
+    return report.append(
+        *make_figure_parts(
+            report,
+            [page.image for page in pages],
+            t("fig.swimmer.caption") + ("" if len(pages) == 1 else " " + t("fig.swimmer.scales")),
+            t("fig.swimmer.alt"),
         )
-    return report.append(make_figure(report, swimmer.image, caption, t("fig.swimmer.alt")))
+    )

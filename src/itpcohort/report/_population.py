@@ -1,7 +1,8 @@
 """Section verb ``add_population``: the flow of patients (figure) and table 1 (baseline).
 
 ``flagship-study.md`` Population and Analysis 1. Categorical lines are ``n (%)`` of the included
-patients (secondary causes: of the patients with secondary ITP; a cause that no patient has is not
+patients, primary and secondary ITP as ``cohort.primary_itp`` and ``cohort.secondary_itp`` give them
+(secondary causes: of the patients with secondary ITP; a cause that no patient has is not
 listed); continuous lines are ``median [IQR]``, with ``n`` in the label when values are missing.
 Counts per centre have no percentage in results.json and are printed as counts.
 """
@@ -76,10 +77,10 @@ def table1_rows(report: Report) -> list[tuple[Cell, ...]]:
     rows += _level_rows(report, cohort.get("sex"), "sex")
     rows.append(group_row(t("t1.itp_type"), 2))
     rows.append(label_row(t("t1.primary"), f.n_pct(cohort.get("primary_itp")), indent=1))
+    secondary = cohort.get("secondary_itp")
+    rows.append(label_row(t("t1.secondary"), f.n_pct(secondary), indent=1))
     causes = cohort.get("secondary_causes") or {}
-    n_secondary = next((p.get("denominator") for p in causes.values()), None)
-    if n_secondary is not None:
-        rows.append(label_row(t("t1.secondary_n"), f.integer(n_secondary), indent=1))
+    if causes and (secondary or {}).get("n"):
         rows += [
             (Cell(label[0].text, indent=1), *label[1:])
             for label in _level_rows(report, causes, "cause", skip_zero=True)

@@ -60,8 +60,8 @@ class Report:
         return 1 + sum(isinstance(block, Table) for block in self.blocks)
 
     def next_figure_number(self) -> int:
-        """The number the next figure will carry."""
-        return 1 + sum(isinstance(block, Figure) for block in self.blocks)
+        """The number the next figure will carry (the parts of one figure share a number)."""
+        return 1 + sum(isinstance(block, Figure) and block.part == 1 for block in self.blocks)
 
     def pipe(
         self, function: Callable[Concatenate[Report, P], Report], *args: P.args, **kwargs: P.kwargs

@@ -90,6 +90,9 @@ def test_table1_baseline(case: tuple[dict[str, Grid], Translator, dict[str, Any]
         close(row_of(grid, t(f"sex.{sex}"))[1], [p["n"], p["pct"]], [0, 1], lang)
     primary = cohort["primary_itp"]
     close(row_of(grid, t("t1.primary"))[1], [primary["n"], primary["pct"]], [0, 1], lang)
+    secondary = cohort["secondary_itp"]
+    assert secondary["n"] > 0
+    close(row_of(grid, t("t1.secondary"))[1], [secondary["n"], secondary["pct"]], [0, 1], lang)
     for key, label in (
         ("age_at_diagnosis", "t1.age_at_diagnosis"),
         ("age_at_first_course", "t1.age_at_first_course"),

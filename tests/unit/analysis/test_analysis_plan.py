@@ -311,3 +311,32 @@ def test_sensitivity_runs_side_by_side() -> None:
 def test_unknown_sensitivity_run_is_refused(ties: DerivedTables) -> None:
     with pytest.raises(AnalysisInputError, match="unknown sensitivity run\\(s\\) window_30"):
         analyse(ties, StudyConfig(), {"window_30": ties})
+
+
+def test_secondary_itp_is_a_proportion_of_the_included_patients_after_primary_itp() -> None:
+    """``cohort.secondary_itp`` counts the included secondary ITP patients, checked against a
+    plain count of ``patient_baseline.csv`` (inclusion: 2 courses or more, adult at course 1, a
+    count after course 1), and sits right after ``cohort.primary_itp``."""
+    import csv
+
+    folder = FIXTURES / "realistic"
+    with (folder / "patient_baseline.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    included = [
+        r
+        for r in rows
+        if int(r["n_courses"]) >= 2
+        and r["age_at_first_rtx"] != ""
+        and int(r["age_at_first_rtx"]) >= 18
+        and r["has_count_after_course1"] == "true"
+    ]
+    n_secondary = sum(r["itp_type"] == "secondary" for r in included)
+    assert 0 < n_secondary < len(included)
+    cohort = run(read_derived_tables(folder))["cohort"]
+    assert list(cohort)[:4] == ["n_patients", "n_centers", "primary_itp", "secondary_itp"]
+    secondary = cohort["secondary_itp"]
+    assert set(secondary) == PROPORTION_KEYS
+    assert (secondary["n"], secondary["denominator"]) == (n_secondary, len(included))
+    assert secondary["pct"] == pytest.approx(100 * n_secondary / len(included))
+    assert secondary["ci_low"] < secondary["pct"] < secondary["ci_high"]
+    assert cohort["primary_itp"]["n"] + secondary["n"] <= len(included)
