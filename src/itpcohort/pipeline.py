@@ -11,12 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from itpcohort.analysis import SENSITIVITY_RUNS, DerivedTables, analyse
-from itpcohort.analysis.results import write_results_document
 from itpcohort.config import StudyConfig
 from itpcohort.criteria import Criteria
 from itpcohort.derive import MARTS, derive_all
@@ -24,7 +22,6 @@ from itpcohort.derive.serialize import derived_csv_bytes
 from itpcohort.errors import InputError
 from itpcohort.io.report import ImportReport
 from itpcohort.io.summary import write_rejected_rows
-from itpcohort.report import ReportFiles, write_report
 from itpcohort.schema import CANONICAL_COLUMNS
 from itpcohort.store import (
     connect_ibis,
@@ -36,6 +33,11 @@ from itpcohort.store import (
     rows_by_file,
     study_provenance,
 )
+
+if TYPE_CHECKING:  # analysis/ and report/ load scipy, statsmodels and matplotlib (1.6 s): the
+    # derive command, which needs neither, imports them only when it analyses
+    from itpcohort.analysis import DerivedTables
+    from itpcohort.report import ReportFiles
 
 DATABASE_NAME = "study.duckdb"
 DERIVED_DIR = "derived"
@@ -58,6 +60,8 @@ class DerivedRun:
 
     def analysis_tables(self) -> DerivedTables:
         """The marts as the pandas frames the analysis layer reads."""
+        from itpcohort.analysis import DerivedTables
+
         frames = {name: table.to_pandas() for name, table in self.marts.items()}
         investigator = frames["investigator_comparison"]
         return DerivedTables(
@@ -134,6 +138,8 @@ def write_derived_csvs(run: DerivedRun, out_dir: Path) -> list[Path]:
 
 def derive_sensitivity_runs(db_path: Path, criteria: Criteria) -> dict[str, DerivedTables]:
     """Re-derive under each sensitivity run's criteria overrides (``flagship-study.md``, 7)."""
+    from itpcohort.analysis import SENSITIVITY_RUNS
+
     tables = {}
     for run in SENSITIVITY_RUNS:
         if run.needs_rederivation:
@@ -199,6 +205,10 @@ def run_study(
     Input with rejected rows is refused (``InputError``, after ``rejected_rows.csv`` is written)
     unless ``accept_rejected`` (``flagship-study.md``, Command line).
     """
+    from itpcohort.analysis import analyse
+    from itpcohort.analysis.results import write_results_document
+    from itpcohort.report import write_report
+
     db_path = out_dir / DATABASE_NAME
     step("importing and validating")
     report = import_inputs(inputs, config, out_dir, criteria, command="run")
