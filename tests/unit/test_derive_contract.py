@@ -145,7 +145,7 @@ def test_materialised_and_single_query_runs_agree() -> None:
 
 def test_table_models_are_the_reused_models_and_the_marts() -> None:
     assert set(MARTS) <= TABLE_MODELS
-    assert "int_patient_timelines_ordered" in TABLE_MODELS
+    assert "int_platelet_counts_placed_in_segments" in TABLE_MODELS
     assert "int_usable_counts_grouped_to_runs" not in TABLE_MODELS
 
 

@@ -28,14 +28,14 @@ from itpcohort.derive.intermediate.int_infusions_summarised_to_courses import (
 from itpcohort.derive.intermediate.int_line_agents_counted_before_courses import (
     int_line_agents_counted_before_courses,
 )
-from itpcohort.derive.intermediate.int_patient_timelines_ordered import (
-    int_patient_timelines_ordered,
-)
 from itpcohort.derive.intermediate.int_platelet_counts_assigned_to_courses import (
     int_platelet_counts_assigned_to_courses,
 )
 from itpcohort.derive.intermediate.int_platelet_counts_paired_for_losses import (
     int_platelet_counts_paired_for_losses,
+)
+from itpcohort.derive.intermediate.int_platelet_counts_placed_in_segments import (
+    int_platelet_counts_placed_in_segments,
 )
 from itpcohort.derive.intermediate.int_treatments_new_for_courses import (
     int_treatments_new_for_courses,
@@ -95,16 +95,16 @@ MODELS: tuple[Model, ...] = (
     _m("int_treatments_resolved_to_exposures", int_treatments_resolved_to_exposures, "stg_treatments", "stg_patients"),
     _m("int_line_agents_counted_before_courses", int_line_agents_counted_before_courses, "int_infusions_summarised_to_courses", "int_treatments_resolved_to_exposures"),
     _m("int_treatments_new_for_courses", int_treatments_new_for_courses, "int_infusions_summarised_to_courses", "int_treatments_resolved_to_exposures"),
-    # sections 3-6 on one ordered timeline per patient
+    # sections 3-6: counts placed in course segments and among voiding events
     _m("int_events_collected_to_days", int_events_collected_to_days, "stg_bleeding_events", "int_treatments_resolved_to_exposures", criteria=True),
-    _m("int_patient_timelines_ordered", int_patient_timelines_ordered, "stg_platelet_counts", "int_events_collected_to_days", "int_infusions_summarised_to_courses", criteria=True),
-    _m("int_courses_baselined", int_courses_baselined, "int_infusions_summarised_to_courses", "int_patient_timelines_ordered", "stg_platelet_counts", criteria=True),
+    _m("int_platelet_counts_placed_in_segments", int_platelet_counts_placed_in_segments, "stg_platelet_counts", "int_events_collected_to_days", "int_infusions_summarised_to_courses", criteria=True),
+    _m("int_courses_baselined", int_courses_baselined, "int_infusions_summarised_to_courses", "int_platelet_counts_placed_in_segments", criteria=True),
     _m("int_courses_windowed", int_courses_windowed, "int_infusions_summarised_to_courses", "int_treatments_new_for_courses", "stg_patients", criteria=True),
     _m("int_courses_rescue_overlaps", int_courses_rescue_overlaps, "int_courses_windowed", "int_treatments_resolved_to_exposures", criteria=True),
-    _m("int_platelet_counts_assigned_to_courses", int_platelet_counts_assigned_to_courses, "int_patient_timelines_ordered", "int_courses_windowed", "int_courses_baselined", criteria=True),
+    _m("int_platelet_counts_assigned_to_courses", int_platelet_counts_assigned_to_courses, "int_platelet_counts_placed_in_segments", "int_courses_windowed", "int_courses_baselined", criteria=True),
     _m("int_usable_counts_grouped_to_runs", int_usable_counts_grouped_to_runs, "int_platelet_counts_assigned_to_courses", criteria=True),
     _m("int_courses_responses", int_courses_responses, "int_infusions_summarised_to_courses", "int_usable_counts_grouped_to_runs"),
-    _m("int_platelet_counts_paired_for_losses", int_platelet_counts_paired_for_losses, "int_platelet_counts_assigned_to_courses", "stg_platelet_counts", "int_courses_responses", criteria=True),
+    _m("int_platelet_counts_paired_for_losses", int_platelet_counts_paired_for_losses, "int_platelet_counts_assigned_to_courses", "int_courses_responses", criteria=True),
     _m("int_courses_losses", int_courses_losses, "int_courses_responses", "int_courses_windowed", "int_platelet_counts_paired_for_losses", "int_events_collected_to_days"),
     # marts
     _m("courses", courses, "int_infusions_summarised_to_courses", "int_courses_windowed", "int_courses_baselined", "int_line_agents_counted_before_courses", "int_courses_responses", "int_courses_losses", "int_courses_rescue_overlaps", "stg_patients", criteria=True),

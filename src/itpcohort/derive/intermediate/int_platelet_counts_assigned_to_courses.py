@@ -13,8 +13,8 @@ Columns:
 - ``qualifies_cr``: count >= ``cr_threshold``. ``qualifies_r``: qualifies for CR, or count >=
   ``r_threshold`` and >= ``r_fold`` × baseline (fold dropped when the baseline is missing), section 5.
   The fold product is compared with a 1e-9 tolerance, so a count equal to it in decimal qualifies.
-- ``next_count_date`` (the patient's next count, any course) and ``baseline_platelets`` are kept
-  for the loss pairs of ``int_platelet_counts_paired_for_losses``.
+- ``next_count_date`` and ``next_platelets`` (the patient's next count, any course) and
+  ``baseline_platelets`` are kept for the loss pairs of ``int_platelet_counts_paired_for_losses``.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from __future__ import annotations
 import ibis.expr.types as ir
 
 from itpcohort.criteria import Criteria
-from itpcohort.derive._common import COURSE_KEY, PATIENT_KEY, PRODUCT_TOLERANCE, join_on
-from itpcohort.derive.intermediate.int_patient_timelines_ordered import COUNT
+from itpcohort.derive._common import COURSE_KEY, PRODUCT_TOLERANCE, join_on
 
 
 def qualifies_r(
@@ -35,27 +34,16 @@ def qualifies_r(
 
 
 def int_platelet_counts_assigned_to_courses(
-    timeline: ir.Table, windows: ir.Table, baselines: ir.Table, criteria: Criteria
+    placed: ir.Table, windows: ir.Table, baselines: ir.Table, criteria: Criteria
 ) -> ir.Table:
     """Counts with their course, usability and qualification levels (sections 4–5)."""
-    in_segments = timeline.filter((timeline.kind == COUNT) & (timeline.segment_course > 0))
-    assigned = in_segments.select(
-        *PATIENT_KEY,
-        "next_count_date",
-        "events_through",
-        "events_before",
-        "excluded_until",
-        "platelets",
-        course_number="segment_course",
-        count_date="entry_date",
-    )
     course = join_on(
         windows.select(*COURSE_KEY, "start_date", "window_end"),
         baselines.select(*COURSE_KEY, "baseline_platelets"),
         COURSE_KEY,
         how="inner",
     )
-    c = join_on(assigned, course, COURSE_KEY, how="inner")
+    c = join_on(placed, course, COURSE_KEY, how="inner")
     in_exclusion = (c.excluded_until >= c.count_date).fill_null(False)
     is_usable = (c.count_date > c.start_date) & (c.count_date <= c.window_end) & ~in_exclusion
     return c.select(
@@ -64,6 +52,7 @@ def int_platelet_counts_assigned_to_courses(
         "platelets",
         "baseline_platelets",
         "next_count_date",
+        "next_platelets",
         "events_through",
         "events_before",
         is_usable=is_usable.fill_null(False),

@@ -8,7 +8,7 @@ course it falls in) both failing to qualify for R with this course's baseline (`
 or both below the CR threshold (``starts_cr_loss``), and more than ``loss_confirm_days`` apart; the
 loss is dated at this count. All counts after the response are used, in or after the window, and
 rescue exclusion does not apply. Only counts below the CR threshold can start a pair (failing R
-implies being below CR), so the next count's value is looked up for those alone.
+implies being below CR). The next count's value comes with each count (``next_platelets``).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from __future__ import annotations
 import ibis.expr.types as ir
 
 from itpcohort.criteria import Criteria
-from itpcohort.derive._common import COURSE_KEY, PATIENT_KEY, days_between, join_on
+from itpcohort.derive._common import COURSE_KEY, days_between, join_on
 from itpcohort.derive.intermediate.int_platelet_counts_assigned_to_courses import qualifies_r
 
 
 def int_platelet_counts_paired_for_losses(
-    assigned: ir.Table, counts: ir.Table, responses: ir.Table, criteria: Criteria
+    assigned: ir.Table, responses: ir.Table, criteria: Criteria
 ) -> ir.Table:
     """Counts after a response that start a pair of non-qualifying counts (section 6)."""
     responders = responses.filter(responses.response.isin(("CR", "R"))).select(
@@ -32,11 +32,7 @@ def int_platelet_counts_paired_for_losses(
         & (days_between(assigned.next_count_date, assigned.count_date) > criteria.loss_confirm_days)
     )
     after = join_on(low, responders, COURSE_KEY, how="inner")
-    after = after.filter(after.count_date > after.response_date)
-    next_values = counts.select(
-        *PATIENT_KEY, next_count_date="count_date", next_platelets="platelets"
-    )
-    pairs = join_on(after, next_values, (*PATIENT_KEY, "next_count_date"), how="inner")
+    pairs = after.filter(after.count_date > after.response_date)
     starts_r = ~qualifies_r(pairs.platelets, pairs.baseline_platelets, criteria) & ~qualifies_r(
         pairs.next_platelets, pairs.baseline_platelets, criteria
     )
