@@ -29,11 +29,15 @@ class Measurement:
 
 
 def measure(label: str, code: str, env: dict[str, str] | None = None) -> Measurement:
-    """Run ``python -c code`` in a child process and measure its wall time and peak RSS."""
+    """Run ``python -c code`` in a child process and measure its wall time and peak RSS.
+
+    The child's standard output (a command's summary) is discarded; its errors are shown.
+    """
     started = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-c", code],
         env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
     )
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started

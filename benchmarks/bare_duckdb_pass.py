@@ -30,6 +30,7 @@ def bare_pass(study_dir: Path, memory_limit: str = "6GB") -> int:
     """
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute("SET enable_progress_bar = false")  # it would print over the benchmark's lines
     total = 0
     for table in TABLES:
         files = sorted(study_dir.glob(f"*/{table}.csv")) or sorted(study_dir.glob(f"{table}.csv"))
