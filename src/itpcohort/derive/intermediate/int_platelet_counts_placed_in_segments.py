@@ -21,7 +21,7 @@ after a response): in a real cohort, years of counts precede rituximab.
 How: the courses and the event days are few (about 2 per patient each) and the counts many (about
 50), so the running values are computed on the few, as steps valid from one day to the next, and
 each count is joined to the course segment and the event step that hold it (an equi-join on the
-patient with a date range). Only one window runs on the counts: the next count.
+patient with a date range). Only one window runs on the counts: the next and previous count.
 """
 
 from __future__ import annotations
@@ -83,9 +83,8 @@ def int_platelet_counts_placed_in_segments(
         ],
     ).select(c.patient_key, c.count_date, c.platelets, s.course_number, s.segment_to)
     order = ibis.window(group_by=list(PATIENT_KEY), order_by="count_date")
-    next_count_date = placed.count_date.lead().over(order)
     with_next = placed.mutate(
-        next_count_date=next_count_date,
+        next_count_date=placed.count_date.lead().over(order),
         next_platelets=placed.platelets.lead().over(order),
         previous_count_date=placed.count_date.lag().over(order),
     )
