@@ -101,12 +101,18 @@ def _cells(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return text.fill_null("")
 
 
-def _concatenated(lines: pa.ChunkedArray) -> bytes:
-    """The text of every line, each ended by ``\n``, as one bytes object (no Python strings)."""
-    ended = pc.binary_join_element_wise(lines, "", "\n").cast(pa.large_string()).combine_chunks()
-    offsets = np.frombuffer(ended.buffers()[1], dtype=np.int64)
-    start, end = offsets[ended.offset], offsets[ended.offset + len(ended)]
-    return ended.buffers()[2][start:end].to_pybytes()
+def _text_buffers(lines: pa.ChunkedArray) -> list[pa.Buffer]:
+    """The bytes of every line, chunk by chunk, as slices of Arrow's buffers (no copy, no
+    Python strings); ``lines`` holds no NULL."""
+    buffers = []
+    for chunk in lines.chunks:
+        if len(chunk) == 0:
+            continue
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)
+        start, end = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
+        buffers.append(chunk.buffers()[2][start:end])
+    return buffers
 
 
 def table_csv_bytes(table: pa.Table, columns: Sequence[str], sort_by: Sequence[str]) -> bytes:
@@ -116,8 +122,9 @@ def table_csv_bytes(table: pa.Table, columns: Sequence[str], sort_by: Sequence[s
     if ordered.num_rows == 0:
         return (header + "\n").encode("utf-8")
     cells = [_cells(ordered.column(name)) for name in columns]
+    cells[-1] = pc.binary_join_element_wise(cells[-1], "", "\n")  # each line ends with \n
     lines = pc.binary_join_element_wise(*cells, ",")
-    return (header + "\n").encode("utf-8") + _concatenated(lines)
+    return b"".join([(header + "\n").encode("utf-8"), *_text_buffers(lines)])
 
 
 def courses_csv_bytes(table: pa.Table) -> bytes:
