@@ -3,7 +3,7 @@
 For each size it prints the wall time and peak RSS of
 
 * the bare DuckDB pass over the same CSV files (``bare_duckdb_pass``: read every table as text, sort
-  the counts by patient and date, one lag window) — the yardstick;
+  the counts by patient and date, one lag window), twice — the faster run is the yardstick;
 * ``itpcohort derive`` (validated import into DuckDB + every derived table + the CSV files), with
   DuckDB's memory limit set by ``ITPCOHORT_MEMORY_LIMIT`` (default here 4GB) so that it spills;
 * at 100,000 patients or fewer, the plain-Python reference reading the same files
@@ -56,12 +56,19 @@ def bench(patients: int) -> None:
     study = _study(patients)
     out = OUTPUT / f"derive-{patients}"
     shutil.rmtree(out, ignore_errors=True)
-    bare = measure(
-        f"bare DuckDB pass, {patients:,} patients",
-        "from pathlib import Path; from benchmarks.bare_duckdb_pass import bare_pass; "
-        f"bare_pass(Path({str(study)!r}))",
-    )
-    print(bare.line(), flush=True)
+    # the bare pass varies by a third between runs at 1M (17.5 s and 23.5 s were seen): its
+    # faster run of two is the yardstick, which makes the ratio the stricter of the two
+    bare_runs = [
+        measure(
+            f"bare DuckDB pass, {patients:,} patients, run {run}",
+            "from pathlib import Path; from benchmarks.bare_duckdb_pass import bare_pass; "
+            f"bare_pass(Path({str(study)!r}))",
+        )
+        for run in (1, 2)
+    ]
+    for run in bare_runs:
+        print(run.line(), flush=True)
+    bare = min(bare_runs, key=lambda run: run.seconds)
     engine = measure(
         f"itpcohort derive, {patients:,} patients",
         f"from itpcohort.cli import main; main(['derive', {str(study)!r}, '--out', {str(out)!r}])",
