@@ -279,37 +279,24 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
             continue
         found = False
         for entry in sorted(given.iterdir()):
+            kind: str | None = None
             if entry.is_dir() and _table_csvs(entry):
-                add(
-                    "folder",
-                    entry,
-                    _join(display, PurePosixPath(entry.name)),
-                    PurePosixPath(entry.name),
-                )
-                found = True
+                kind = "folder"
             elif (
                 entry.is_file()
                 and entry.suffix.lower() == ".xlsx"
                 and not entry.name.startswith("~$")
             ):
-                add(
-                    "workbook",
-                    entry,
-                    _join(display, PurePosixPath(entry.name)),
-                    PurePosixPath(entry.name),
-                )
-                found = True
+                kind = "workbook"
             elif (
                 entry.is_file()
                 and entry.suffix.lower() == ".csv"
                 and _redcap_tables(entry, config) is not None
             ):
-                add(
-                    "redcap",
-                    entry,
-                    _join(display, PurePosixPath(entry.name)),
-                    PurePosixPath(entry.name),
-                )
+                kind = "redcap"
+            if kind is not None:
+                name = PurePosixPath(entry.name)
+                add(kind, entry, _join(display, name), name)
                 found = True
         if not found:
             problems.append(

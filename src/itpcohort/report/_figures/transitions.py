@@ -153,26 +153,16 @@ def transitions_figure(results: Mapping[str, Any], t: Translator) -> FigureImage
                         va="center",
                         fontsize=7.5,
                     )
-        ax.text(
-            x_left,
-            1.06,
-            t("fig.transitions.course", course=1),
-            ha="center",
-            va="bottom",
-            fontsize=8,
-            fontweight="bold",
-            transform=ax.transData,
-            clip_on=False,
-        )
-        ax.text(
-            x_right,
-            1.06,
-            t("fig.transitions.course", course=2),
-            ha="center",
-            va="bottom",
-            fontsize=8,
-            fontweight="bold",
-            transform=ax.transData,
-            clip_on=False,
-        )
+        for x, course in ((x_left, 1), (x_right, 2)):
+            ax.text(
+                x,
+                1.06,
+                t("fig.transitions.course", course=course),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                fontweight="bold",
+                transform=ax.transData,
+                clip_on=False,
+            )
         return render(figure, "transitions", WIDTH_CM)
