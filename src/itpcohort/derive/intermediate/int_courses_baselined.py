@@ -27,7 +27,7 @@ from itpcohort.derive._common import COURSE_KEY, PATIENT_KEY, days_between, join
 def _latest_counts_up_to_start(courses: ir.Table, placed: ir.Table) -> ir.Table:
     """Per course with a count on or before its start: the latest one and the count after it."""
     lasts = placed.filter(placed.closes_segment)
-    k = courses.select(*COURSE_KEY, "start_date")
+    k = courses.select(*COURSE_KEY)
     candidates = k.join(
         lasts,
         [k.patient_key == lasts.patient_key, lasts.course_number < k.course_number],
