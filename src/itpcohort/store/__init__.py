@@ -6,8 +6,8 @@ Public surface:
   ``rejected_rows`` and a ``runs`` row in one transaction (``ImportReport``);
 * ``validate_study(inputs, config)`` does the same checks in memory (``ValidationReport``);
 * ``connect_ibis(db_path)`` opens the study database for ``derive/`` (Ibis DuckDB backend),
-  ``execute_to_arrow(expr)`` runs an expression, ``write_table(db, name, table)`` persists a table;
-  ``materialize_temp`` and ``persist_temp_tables`` run and keep the derivation's tables.
+  ``execute_to_arrow(expr)`` runs an expression; ``materialize_temp`` and ``persist_temp_tables``
+  run and keep the derivation's tables.
 """
 
 from itpcohort.store.connection import (
@@ -16,7 +16,6 @@ from itpcohort.store.connection import (
     execute_to_arrow,
     materialize_temp,
     persist_temp_tables,
-    write_table,
 )
 from itpcohort.store.importer import RUNS_COLUMNS, DatabaseError, import_study, validate_study
 from itpcohort.store.registry import rows_by_file, study_provenance
@@ -33,5 +32,4 @@ __all__ = [
     "rows_by_file",
     "study_provenance",
     "validate_study",
-    "write_table",
 ]

@@ -93,31 +93,6 @@ def execute_to_arrow(expr: Any) -> pa.Table:
     return expr.to_pyarrow()
 
 
-def write_table(target: Path | Any, name: str, table: pa.Table) -> None:
-    """Create or replace table ``name`` of the study database with ``table``, in one transaction.
-
-    ``target`` is the database path, an Ibis DuckDB backend (its connection is used) or a duckdb
-    connection. Derived tables are persisted this way.
-    """
-    own = isinstance(target, (str, Path))
-    con: Any = duckdb.connect(str(target)) if own else getattr(target, "con", target)
-    view = f"__write_{name}"
-    try:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.register(view, table)
-            con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "{view}"')
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.unregister(view)
-    finally:
-        if own:
-            con.close()
-
-
 def materialize_temp(backend: Any, name: str, expr: Any) -> Any:
     """Execute ``expr`` once into the new temporary table ``name`` of ``backend``; return it.
 

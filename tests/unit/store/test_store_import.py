@@ -7,13 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 import pytest
 
 from itpcohort.config import StudyConfig
 from itpcohort.errors import InputError
 from itpcohort.schema import CANONICAL_COLUMNS
-from itpcohort.store import connect_ibis, execute_to_arrow, import_study, write_table
+from itpcohort.store import (
+    connect_ibis,
+    execute_to_arrow,
+    import_study,
+    materialize_temp,
+    persist_temp_tables,
+)
 from itpcohort.store import pipeline as pipeline_module
 from tests.fixtures.io_study import VALID_COUNTS, set_cell, valid_tables, write_study
 
@@ -135,8 +140,11 @@ def test_ibis_access_to_the_study_database(tmp_path: Path) -> None:
         {"patient_id": "TLS-002", "n": 2},
         {"patient_id": "TLS-003", "n": 2},
     ]
-    write_table(backend, "courses", pa.table({"patient_id": ["TLS-001"], "course_number": [1]}))
-    write_table(db, "courses", pa.table({"patient_id": ["TLS-002"], "course_number": [2]}))
-    assert execute_to_arrow(connect_ibis(db).table("courses")).to_pylist() == [
-        {"patient_id": "TLS-002", "course_number": 2}
-    ]
+    firsts = counts.group_by("patient_id").aggregate(first=counts.date.min())
+    materialize_temp(backend, "_firsts", firsts.filter(firsts.patient_id == "TLS-001"))
+    persist_temp_tables(backend, {"courses": "_firsts"})
+    materialize_temp(backend, "_seconds", firsts.filter(firsts.patient_id == "TLS-002"))
+    persist_temp_tables(backend, {"courses": "_seconds"})  # replaces the table
+    backend.disconnect()
+    persisted = execute_to_arrow(connect_ibis(db).table("courses"))
+    assert persisted.column("patient_id").to_pylist() == ["TLS-002"]
