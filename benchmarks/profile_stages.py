@@ -3,9 +3,9 @@ persistence of the marts and the CSV files (issue 4: "profile before optimising"
 
     python -m benchmarks.profile_stages bench-output/synth-1000000 [--out DIR] [--skip-import]
 
-It runs the same steps as ``pipeline.import_inputs`` + ``pipeline.derive_marts`` +
-``pipeline.write_derived_csvs``, timing each ``TABLE_MODELS`` model as it is built (a model that
-is inlined is counted in the model that reads it). ``--skip-import`` reuses the study database
+It runs ``pipeline.import_inputs``, ``pipeline.derive_marts`` (which reports how long each
+``TABLE_MODELS`` model took; a model that is inlined is counted in the model that reads it) and
+``pipeline.write_derived_csvs``. ``--skip-import`` reuses the study database
 already in ``--out`` (default ``bench-output/profile-<study name>``). Prints seconds per stage and
 the peak RSS; asserts nothing. DuckDB's memory limit is ``ITPCOHORT_MEMORY_LIMIT`` (default 4GB).
 """
@@ -17,26 +17,16 @@ import resource
 import shutil
 import time
 from pathlib import Path
-from typing import Any
 
 from itpcohort import pipeline
 from itpcohort.criteria import criteria_from_config
-from itpcohort.derive import MARTS, derive_all
 from itpcohort.io import resolve_config
-from itpcohort.schema import CANONICAL_COLUMNS
-from itpcohort.store import (
-    connect_ibis,
-    drop_temp,
-    execute_to_arrow,
-    materialize_temp,
-    persist_temp_tables,
-)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _line(label: str, seconds: float) -> None:
-    print(f"{label:<52} {seconds:8.2f} s", flush=True)
+    print(f"{label:<58} {seconds:8.2f} s", flush=True)
 
 
 def profile(study: Path, out: Path, skip_import: bool) -> None:
@@ -48,30 +38,19 @@ def profile(study: Path, out: Path, skip_import: bool) -> None:
         started = time.perf_counter()
         pipeline.import_inputs([study], config, out, criteria, command="derive")
         _line("import (validate + load canonical tables)", time.perf_counter() - started)
-    backend = connect_ibis(out / pipeline.DATABASE_NAME)
-
-    def timed(name: str, expression: Any) -> Any:
-        started = time.perf_counter()
-        table = materialize_temp(backend, f"_derive_{name}", expression)
-        _line(f"  {name}", time.perf_counter() - started)
-        return table
-
     started = time.perf_counter()
-    canonical = {name: backend.table(name) for name in CANONICAL_COLUMNS}
-    expressions = derive_all(
-        canonical, criteria, timed, lambda name: drop_temp(backend, f"_derive_{name}")
+    derived = pipeline.derive_marts(
+        out / pipeline.DATABASE_NAME,
+        criteria,
+        persist=True,
+        on_model=lambda name, seconds: _line(f"  {name}", seconds),
     )
-    _line("derive (every model above)", time.perf_counter() - started)
+    _line("derive: the models above, marts persisted and read back", time.perf_counter() - started)
     started = time.perf_counter()
-    persist_temp_tables(backend, {name: f"_derive_{name}" for name in MARTS})
-    marts = {name: execute_to_arrow(expressions[name]) for name in MARTS}
-    backend.disconnect()
-    _line("marts persisted and read back", time.perf_counter() - started)
-    started = time.perf_counter()
-    pipeline.write_derived_csvs(pipeline.DerivedRun(criteria, marts), out)
+    pipeline.write_derived_csvs(derived, out)
     _line("derived CSV files", time.perf_counter() - started)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print(f"{'peak RSS':<52} {peak:8.2f} GiB")
+    print(f"{'peak RSS':<58} {peak:8.2f} GiB")
 
 
 def main(argv: list[str] | None = None) -> None:

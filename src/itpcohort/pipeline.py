@@ -7,6 +7,7 @@ documents. Each step reads only what the step before it wrote.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -91,18 +92,28 @@ def import_inputs(
     return report
 
 
-def derive_marts(db_path: Path, criteria: Criteria, persist: bool = False) -> DerivedRun:
+def derive_marts(
+    db_path: Path,
+    criteria: Criteria,
+    persist: bool = False,
+    on_model: Callable[[str, float], None] | None = None,
+) -> DerivedRun:
     """Build every mart from the canonical tables of ``db_path`` under ``criteria`` and execute it.
 
     With ``persist``, the marts are also written into the study database (the primary derivation;
-    sensitivity re-derivations are not stored).
+    sensitivity re-derivations are not stored). ``on_model(name, seconds)`` is told how long each
+    materialised model took (``benchmarks/profile_stages.py``).
     """
     backend = connect_ibis(db_path)
 
     def as_temp_table(name: str, expression: Any) -> Any:
         # the models read twice or more are computed once (derive.TABLE_MODELS), as temp tables
         # that vanish with the connection
-        return materialize_temp(backend, f"_derive_{name}", expression)
+        started = time.perf_counter()
+        table = materialize_temp(backend, f"_derive_{name}", expression)
+        if on_model is not None:
+            on_model(name, time.perf_counter() - started)
+        return table
 
     try:
         canonical = {name: backend.table(name) for name in CANONICAL_COLUMNS}
