@@ -78,7 +78,6 @@ def check_and_load(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) -> 
     if problems:
         raise InputError("the input cannot be imported", tuple(problems))
     con.execute("DROP TABLE IF EXISTS chunk_checked")
-    con.execute("DROP TABLE IF EXISTS chunk_text")
     create_problems_table(con)
     return rows_read
 
@@ -97,15 +96,10 @@ class _ChildFile:
         source = source_select(
             self.table, o.header.columns, view, o.staged.file_id, o.staged.source_index
         )
-        # DuckDB scans a registered Arrow table with one thread and its own tables with all:
-        # one copy first, then the checks run in parallel
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE chunk_text AS {source}")
+        # the checks read the registered Arrow chunk directly: DuckDB scans an Arrow table with
+        # every thread, and a copy into DuckDB first cost as much again as the scan
         checked = child_select(
-            self.table,
-            self.formats,
-            "SELECT * FROM chunk_text",
-            "center" in o.header.columns,
-            o.staged.source_index,
+            self.table, self.formats, source, "center" in o.header.columns, o.staged.source_index
         )
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE chunk_checked AS {checked}")
         insert_canonical(self.con, name, "chunk_checked", o.staged)
