@@ -28,7 +28,14 @@ from itpcohort.store.checks import (
     patients_statements,
     source_select,
 )
-from itpcohort.store.staging import OpenedFile, create_raw_patients, lit, scalar
+from itpcohort.store.staging import (
+    OpenedFile,
+    ReadAhead,
+    create_raw_patients,
+    lit,
+    load_chunks,
+    scalar,
+)
 
 
 def check_and_load(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) -> dict[str, int]:
@@ -45,36 +52,39 @@ def check_and_load(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) -> 
     create_canonical_tables(con)
     problems: list[Problem] = []
     rows_read = dict.fromkeys(TABLES_BY_NAME, 0)
+    patient_files = [o for o in opened if o.staged.table == "patients"]
+    child_files = {name: [o for o in opened if o.staged.table == name] for name in CHILD_TABLES}
+    read_ahead = ReadAhead(patient_files + [o for each in child_files.values() for o in each])
 
     def stream(o: OpenedFile, on_chunk: Callable[[str], None], discard: Callable[[], None]) -> None:
         try:
-            o.stream(con, on_chunk, discard)
+            load_chunks(con, o, read_ahead.chunks_of(o), on_chunk, discard)
         except InputError as error:
             problems.extend(error.problems)
 
-    create_raw_patients(con)
-    for o in opened:
-        if o.staged.table == "patients":
+    try:
+        create_raw_patients(con)
+        for o in patient_files:
             raw = _RawPatients(con, o)
             stream(o, raw.on_chunk, raw.discard)
-    for statement in patients_statements(formats):
-        con.execute(statement)
-    rows_read["patients"] = int(scalar(con, "SELECT count(*) FROM checked_patients"))
-    for o in opened:
-        if o.staged.table == "patients":
+        for statement in patients_statements(formats):
+            con.execute(statement)
+        rows_read["patients"] = int(scalar(con, "SELECT count(*) FROM checked_patients"))
+        for o in patient_files:
             insert_canonical(con, "patients", "checked_patients", o.staged)
 
-    for name in CHILD_TABLES:
-        table = TABLES_BY_NAME[name]
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE checked_{name} AS "
-            + child_select(table, formats, empty_source(table), with_center=False)
-        )
-        for o in opened:
-            if o.staged.table == name:
+        for name, table_files in child_files.items():
+            table = TABLES_BY_NAME[name]
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE checked_{name} AS "
+                + child_select(table, formats, empty_source(table), with_center=False)
+            )
+            for o in table_files:
                 counted = _ChildFile(con, table, formats, o)
                 stream(o, counted.on_chunk, counted.discard)
                 rows_read[name] += counted.rows
+    finally:
+        read_ahead.close()
     if problems:
         raise InputError("the input cannot be imported", tuple(problems))
     con.execute("DROP TABLE IF EXISTS chunk_checked")

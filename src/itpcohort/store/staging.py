@@ -10,6 +10,9 @@ problem listed.
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -158,34 +161,32 @@ def _trimmed(
         failures.append(error)
 
 
+#: in a file's stream of chunks: undo what its chunks did, the rows follow again (read exactly)
+DISCARD = object()
+
+
 @dataclass
 class OpenedFile:
-    """A file whose header has been checked, ready to be streamed."""
+    """A file whose header has been checked, ready to be read."""
 
     staged: StagedFile
     text: TextFile
     header: HeaderMap
 
-    def stream(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        on_chunk: Callable[[str], None],
-        discard: Callable[[], None],
-    ) -> None:
-        """Call ``on_chunk(view)`` for each chunk of the file's rows, registered as ``view``.
+    def chunks(self) -> Iterator[pa.Table | object]:
+        """The file's rows as Arrow tables of about ``CHUNK_ROWS`` rows.
 
-        The view has ``__line``, ``__row_error``, ``__row_error_column``, ``__row_error_value``
-        and one trimmed text column per table column present in the file. When the fast CSV reader gives up midway, ``discard()`` undoes what
-        the chunks did and the file is read again by the exact reader.
+        A chunk has ``__line``, ``__row_error``, ``__row_error_column``, ``__row_error_value``
+        and one trimmed text column per table column present in the file. When the fast CSV
+        reader gives up midway, ``DISCARD`` follows the chunks it gave, then every row again from
+        the exact reader. A reader's InputError is raised after the chunks read before it.
         """
-        self._run(con, on_chunk, slow=False)
+        yield from self._chunks(slow=False)
         if self.text.fast_failed:
-            discard()
-            self._run(con, on_chunk, slow=True)
+            yield DISCARD
+            yield from self._chunks(slow=True)
 
-    def _run(
-        self, con: duckdb.DuckDBPyConnection, on_chunk: Callable[[str], None], slow: bool
-    ) -> None:
+    def _chunks(self, slow: bool) -> Iterator[pa.Table]:
         keep = list(self.header.keep)
         schema = pa.schema(
             [pa.field(LINE, pa.int64())]
@@ -193,29 +194,109 @@ class OpenedFile:
             + [pa.field(c, pa.string()) for c in self.header.columns]
         )
         failures: list[InputError] = []
-        view = f"__batches_{self.staged.file_id}"
         # Rows go to DuckDB in chunks held as Arrow tables: DuckDB scans a table with every
         # thread, where a stream of batches would be scanned by one; a chunk bounds the memory.
         chunk: list[pa.RecordBatch] = []
         rows = 0
-
-        def flush() -> None:
-            con.register(view, pa.Table.from_batches(chunk, schema=schema))
-            try:
-                on_chunk(view)
-            finally:
-                con.unregister(view)
-
         for batch in _trimmed(self.text.batches(keep, slow), schema, failures):
             chunk.append(batch)
             rows += batch.num_rows
             if rows >= CHUNK_ROWS:
-                flush()
+                yield pa.Table.from_batches(chunk, schema=schema)
                 chunk, rows = [], 0
         if chunk:
-            flush()
+            yield pa.Table.from_batches(chunk, schema=schema)
         if failures:
             raise failures[0]
+
+
+def load_chunks(
+    con: duckdb.DuckDBPyConnection,
+    o: OpenedFile,
+    chunks: Iterator[pa.Table | object],
+    on_chunk: Callable[[str], None],
+    discard: Callable[[], None],
+) -> None:
+    """Call ``on_chunk(view)`` for each chunk of ``o`` (``OpenedFile.chunks``), registered in
+    ``con`` as ``view``; call ``discard()`` where the chunks given so far are to be undone."""
+    view = f"__batches_{o.staged.file_id}"
+    for chunk in chunks:
+        if chunk is DISCARD:
+            discard()
+            continue
+        con.register(view, chunk)
+        try:
+            on_chunk(view)
+        finally:
+            con.unregister(view)
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
+
+
+_END_OF_FILE = object()
+
+
+class ReadAhead:
+    """Reads the chunks of ``files``, in that order, in a background thread, one chunk ahead.
+
+    While DuckDB checks and loads one chunk (on both cores, with the GIL released), the next one
+    is read, trimmed and numbered: Python's share of the import no longer waits for DuckDB's.
+    The caller takes each file's chunks with ``chunks_of(file)`` in the order given, and calls
+    ``close()`` at the end (also on failure: it stops the thread).
+    """
+
+    def __init__(self, files: list[OpenedFile]) -> None:
+        self._queue: queue.Queue[tuple[OpenedFile, object]] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._read, args=(list(files),), name="itpcohort-read-ahead", daemon=True
+        )
+        self._thread.start()
+
+    def _put(self, item: tuple[OpenedFile, object]) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _read(self, files: list[OpenedFile]) -> None:
+        for o in files:
+            try:
+                for chunk in o.chunks():
+                    if not self._put((o, chunk)):
+                        return
+            except BaseException as error:  # handed to the caller, which raises it
+                if not self._put((o, _Failed(error))):
+                    return
+                continue
+            if not self._put((o, _END_OF_FILE)):
+                return
+
+    def chunks_of(self, o: OpenedFile) -> Iterator[pa.Table | object]:
+        """The chunks of ``o`` as ``OpenedFile.chunks`` gives them (and its error, raised)."""
+        while True:
+            owner, item = self._queue.get()
+            if owner is not o:
+                raise AssertionError(f"read ahead {owner.staged.display}, asked {o.staged.display}")
+            if item is _END_OF_FILE:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+
+    def close(self) -> None:
+        """Stop reading and wait for the thread."""
+        self._stop.set()
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.05)
+        self._thread.join()
 
 
 def open_sources(sources: tuple[Source, ...]) -> tuple[list[OpenedFile], list[str]]:
