@@ -125,8 +125,10 @@ def _scan(path: Path, display: str, relative: str, encoding: str) -> _Scan:
             else:
                 raw_parts.append(chunk)
             newlines += chunk.count(b"\n")
-            carriage_returns += chunk.count(b"\r")
-            crlf += chunk.count(b"\r\n") + (previous.endswith(b"\r") and chunk.startswith(b"\n"))
+            if b"\r" in chunk:  # a search stops at the first; most files have none to count
+                carriage_returns += chunk.count(b"\r")
+                crlf += chunk.count(b"\r\n")
+            crlf += previous.endswith(b"\r") and chunk.startswith(b"\n")
             has_quote = has_quote or b'"' in chunk
             size += len(chunk)
             previous = chunk
