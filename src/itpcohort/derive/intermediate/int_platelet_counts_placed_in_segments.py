@@ -18,10 +18,16 @@ after a response): in a real cohort, years of counts precede rituximab.
 - ``excluded_until``: the latest rescue exclusion end among rescues started on or before the day;
   a count is in a rescue exclusion interval when ``excluded_until >= count_date``.
 
+- ``platelets``: the day's lowest count, when a day has several (section 4).
+
 How: the courses and the event days are few (about 2 per patient each) and the counts many (about
 50), so the running values are computed on the few, as steps valid from one day to the next, and
 each count is joined to the course segment and the event step that hold it (an equi-join on the
-patient with a date range). Only one window runs on the counts: the next and previous count.
+patient with a date range). Only one window runs on the counts, ordered by day then count: it
+gives the previous and next count and, at once, which count is a day's lowest (the first of its
+day). A day with several counts is rare; its lowest count takes the next day from the day's last
+count (``_collapsed_to_days``). A separate same-day window over every count sorted 50 million
+rows once more (a third of this model's time at a million patients).
 """
 
 from __future__ import annotations
@@ -68,6 +74,50 @@ def _event_steps(event_days: ir.Table) -> ir.Table:
     )
 
 
+def _collapsed_to_days(placed: ir.Table) -> ir.Table:
+    """One row per count day of ``placed``: the day's lowest count, the previous and the next day.
+
+    In the order (day, count), the first count of a day is its lowest: it keeps its own lag (the
+    previous day). Its lead is the next day only when the day has no other count; otherwise the
+    day's last count holds the next day (and that day's lowest count), and is joined back.
+    """
+    order = ibis.window(group_by=list(PATIENT_KEY), order_by=["count_date", "platelets"])
+    ordered = placed.mutate(
+        previous_count_date=placed.count_date.lag().over(order),
+        next_count_date=placed.count_date.lead().over(order),
+        next_platelets=placed.platelets.lead().over(order),
+    )
+    first_of_day = ordered.previous_count_date.isnull() | (
+        ordered.previous_count_date != ordered.count_date
+    )
+    last_of_day = ordered.next_count_date.isnull() | (ordered.next_count_date != ordered.count_date)
+    lowest = ordered.filter(first_of_day)
+    day_ends = ordered.filter(last_of_day & ~first_of_day).select(
+        *PATIENT_KEY,
+        "count_date",
+        day_end_next_date=ordered.next_count_date,
+        day_end_next_platelets=ordered.next_platelets,
+        shared_day=ibis.literal(True),
+    )
+    joined = lowest.left_join(
+        day_ends,
+        [lowest.patient_key == day_ends.patient_key, lowest.count_date == day_ends.count_date],
+    )
+    shared_day = joined.shared_day.notnull()
+    return joined.select(
+        *PATIENT_KEY,
+        "count_date",
+        "platelets",
+        "course_number",
+        "segment_to",
+        "previous_count_date",
+        next_count_date=ibis.ifelse(shared_day, joined.day_end_next_date, joined.next_count_date),
+        next_platelets=ibis.ifelse(
+            shared_day, joined.day_end_next_platelets, joined.next_platelets
+        ),
+    )
+
+
 def int_platelet_counts_placed_in_segments(
     counts: ir.Table, event_days: ir.Table, courses: ir.Table, criteria: Criteria
 ) -> ir.Table:
@@ -82,12 +132,7 @@ def int_platelet_counts_placed_in_segments(
             s.segment_to.isnull() | (c.count_date <= s.segment_to),
         ],
     ).select(c.patient_key, c.count_date, c.platelets, s.course_number, s.segment_to)
-    order = ibis.window(group_by=list(PATIENT_KEY), order_by="count_date")
-    with_next = placed.mutate(
-        next_count_date=placed.count_date.lead().over(order),
-        next_platelets=placed.platelets.lead().over(order),
-        previous_count_date=placed.count_date.lag().over(order),
-    )
+    with_next = _collapsed_to_days(placed)
     with_next = with_next.mutate(
         closes_segment=with_next.segment_to.notnull()
         & (with_next.next_count_date.isnull() | (with_next.next_count_date > with_next.segment_to))
