@@ -39,6 +39,27 @@ def test_formula_like_text_is_neutralised(cell: str) -> None:
     assert table_csv_bytes(table, ["text"], ["text"]) == f"text\n'{cell}\n".encode()
 
 
+def test_rows_formatted_in_slices_give_the_bytes_of_one_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # quoting and formula marks in some slices only, NULLs, and a sort across slice borders
+    text = ["plain", "a,b", None, "=1+1", 'say "hi"', "x", "-2", "line\nbreak", "y", "z", "@", "w"]
+    table = pa.table(
+        {
+            "text": text,
+            "key": pa.array([11, 3, 7, 0, 5, 9, 1, 4, 8, 2, 10, 6], pa.int64()),
+            "number": [0.1, None, 2.0, 1e-7, 3.5, None, 150.0, 0.001, 1.0, 2.5, None, 30.5],
+        }
+    )
+    columns, keys = ["key", "text", "number"], ["key"]
+    monkeypatch.setattr("itpcohort.derive.serialize.SLICE_ROWS", 10**9)
+    one_pass = table_csv_bytes(table, columns, keys)
+    monkeypatch.setattr("itpcohort.derive.serialize.SLICE_ROWS", 5)  # slices of 5, 5 and 2 rows
+    assert table_csv_bytes(table, columns, keys) == one_pass
+    assert one_pass.count(b"\n") == 14  # header + 12 rows + the quoted line break
+    assert b"\n'=1+1," not in one_pass and b"0,'=1+1," in one_pass
+
+
 def test_numbers_are_not_neutralised() -> None:
     table = pa.table({"n": pa.array([-3], pa.int64())})
     assert table_csv_bytes(table, ["n"], ["n"]) == b"n\n-3\n"

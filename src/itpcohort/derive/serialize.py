@@ -14,7 +14,9 @@ Everything is vectorised with Arrow compute; nothing here executes a query.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -115,16 +117,34 @@ def _text_buffers(lines: pa.ChunkedArray) -> list[pa.Buffer]:
     return buffers
 
 
+#: rows formatted per task: a large table's slices are formatted on every core at once
+SLICE_ROWS = 250_000
+
+
+def _lines(rows: pa.Table, columns: Sequence[str]) -> list[pa.Buffer]:
+    """The CSV lines of ``rows`` (each ending with ``\\n``), as Arrow buffers."""
+    cells = [_cells(rows.column(name)) for name in columns]
+    cells[-1] = pc.binary_join_element_wise(cells[-1], "", "\n")  # each line ends with \n
+    return _text_buffers(pc.binary_join_element_wise(*cells, ","))
+
+
 def table_csv_bytes(table: pa.Table, columns: Sequence[str], sort_by: Sequence[str]) -> bytes:
-    """``table``'s ``columns`` as CSV bytes, rows sorted by ``sort_by`` (NULLs last)."""
+    """``table``'s ``columns`` as CSV bytes, rows sorted by ``sort_by`` (NULLs last).
+
+    A cell's text depends on that cell alone, so slices of rows are formatted in parallel
+    (Arrow's kernels release the GIL) and their bytes joined in order: the same bytes as one pass.
+    """
     ordered = table.select(list(columns)).sort_by([(key, "ascending") for key in sort_by])
     header = ",".join(_quoted(pa.chunked_array([list(columns)], pa.string())).to_pylist())
     if ordered.num_rows == 0:
         return (header + "\n").encode("utf-8")
-    cells = [_cells(ordered.column(name)) for name in columns]
-    cells[-1] = pc.binary_join_element_wise(cells[-1], "", "\n")  # each line ends with \n
-    lines = pc.binary_join_element_wise(*cells, ",")
-    return b"".join([(header + "\n").encode("utf-8"), *_text_buffers(lines)])
+    slices = [ordered.slice(start, SLICE_ROWS) for start in range(0, ordered.num_rows, SLICE_ROWS)]
+    if len(slices) == 1:
+        parts = [_lines(slices[0], columns)]
+    else:
+        with ThreadPoolExecutor(max_workers=min(len(slices), os.cpu_count() or 1)) as pool:
+            parts = list(pool.map(lambda rows: _lines(rows, columns), slices))
+    return b"".join([(header + "\n").encode("utf-8"), *(b for part in parts for b in part)])
 
 
 def courses_csv_bytes(table: pa.Table) -> bytes:
