@@ -209,13 +209,14 @@ def derive(
         step("importing and validating")
         report = pipeline.import_inputs(inputs, study, out_dir, criteria, command="derive")
         step("deriving courses and responses")
-        derived = pipeline.derive_marts(out_dir / pipeline.DATABASE_NAME, criteria, persist=True)
-        written = pipeline.write_derived_csvs(derived, out_dir)
+        derived = pipeline.derive_marts(
+            out_dir / pipeline.DATABASE_NAME, criteria, persist=True, csv_dir=out_dir
+        )
     print_import(report, out_dir, out, err)
     courses = derived.marts["courses"]
     out.print(
         f"derived {courses.num_rows:,} course(s) under criteria {criteria.name}; "
-        f"wrote {', '.join(str(p) for p in written)}",
+        f"wrote {', '.join(str(p) for p in derived.csv_files)}",
         soft_wrap=True,
     )
 

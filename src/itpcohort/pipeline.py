@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +59,8 @@ class DerivedRun:
 
     criteria: Criteria
     marts: dict[str, pa.Table]
+    #: the derived CSV files written (``derive_marts(csv_dir=...)``), in mart order
+    csv_files: tuple[Path, ...] = ()
 
     def analysis_tables(self) -> DerivedTables:
         """The marts as the pandas frames the analysis layer reads."""
@@ -97,12 +100,16 @@ def derive_marts(
     criteria: Criteria,
     persist: bool = False,
     on_model: Callable[[str, float], None] | None = None,
+    csv_dir: Path | None = None,
 ) -> DerivedRun:
     """Build every mart from the canonical tables of ``db_path`` under ``criteria`` and execute it.
 
     With ``persist``, the marts are also written into the study database (the primary derivation;
-    sensitivity re-derivations are not stored). ``on_model(name, seconds)`` is told how long each
-    materialised model took (``benchmarks/profile_stages.py``).
+    sensitivity re-derivations are not stored). With ``csv_dir``, the derived CSV files are
+    written there (``write_derived_csvs``) while DuckDB persists the marts: formatting is Arrow's
+    work and persisting DuckDB's, so the two share the cores instead of taking turns.
+    ``on_model(name, seconds)`` is told how long each materialised model took
+    (``benchmarks/profile_stages.py``).
     """
     backend = connect_ibis(db_path)
 
@@ -115,17 +122,29 @@ def derive_marts(
             on_model(name, time.perf_counter() - started)
         return table
 
+    written: list[Path] = []
     try:
         canonical = {name: backend.table(name) for name in CANONICAL_COLUMNS}
         expressions = derive_all(
             canonical, criteria, as_temp_table, lambda name: drop_temp(backend, f"_derive_{name}")
         )
-        if persist:
-            persist_temp_tables(backend, {name: f"_derive_{name}" for name in MARTS})
-        marts = {name: execute_to_arrow(expressions[name]) for name in MARTS}
+        run = DerivedRun(criteria, {name: execute_to_arrow(expressions[name]) for name in MARTS})
+        with ThreadPoolExecutor(max_workers=1) as duckdb_thread:
+            persisted = (
+                duckdb_thread.submit(
+                    persist_temp_tables, backend, {name: f"_derive_{name}" for name in MARTS}
+                )
+                if persist
+                else None
+            )
+            # the connection is not touched here until the persisting is over
+            if csv_dir is not None:
+                written = write_derived_csvs(run, csv_dir)
+            if persisted is not None:
+                persisted.result()
     finally:
         backend.disconnect()
-    return DerivedRun(criteria, marts)
+    return DerivedRun(criteria, run.marts, tuple(written))
 
 
 def write_derived_csvs(run: DerivedRun, out_dir: Path) -> list[Path]:
@@ -231,8 +250,7 @@ def run_study(
             report,
         )
     step("deriving courses and responses")
-    derived = derive_marts(db_path, criteria, persist=True)
-    write_derived_csvs(derived, out_dir)
+    derived = derive_marts(db_path, criteria, persist=True, csv_dir=out_dir)
     step("sensitivity re-derivations")
     sensitivity = derive_sensitivity_runs(db_path, criteria)
     step("analysis plan")
