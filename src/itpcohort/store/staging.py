@@ -5,7 +5,8 @@ Rows arrive as Arrow batches holding the line number (header = 1), the row's own
 white space; nothing is cast here: ``checks`` does every cast in SQL. Every file is
 opened and its header checked before any row is loaded, so that a file-level problem (missing table
 or column, identifier column, empty file, unreadable encoding) stops the import with every such
-problem listed.
+problem listed. The rows are then read in a background thread one chunk ahead of DuckDB
+(``ReadAhead``).
 """
 
 from __future__ import annotations
