@@ -118,7 +118,7 @@ def _text_buffers(lines: pa.ChunkedArray) -> list[pa.Buffer]:
 
 
 #: rows formatted per task: a large table's slices are formatted on every core at once
-SLICE_ROWS = 250_000
+SLICE_ROWS = 50_000
 
 
 def _lines(rows: pa.Table, columns: Sequence[str]) -> list[pa.Buffer]:
