@@ -37,6 +37,8 @@ ROW_ERROR = "__row_error"
 ROW_ERROR_COLUMN = "__row_error_column"
 ROW_ERROR_VALUE = "__row_error_value"
 _CHUNK = 1 << 24
+#: bytes pyarrow parses per record batch
+BLOCK_BYTES = 1 << 24
 _SLOW_BATCH_ROWS = 65_536
 
 
@@ -218,7 +220,7 @@ class CsvText:
             reader = pacsv.open_csv(
                 self._open_binary(),
                 read_options=pacsv.ReadOptions(
-                    column_names=names, skip_rows=1, block_size=1 << 24, use_threads=True
+                    column_names=names, skip_rows=1, block_size=BLOCK_BYTES, use_threads=True
                 ),
                 parse_options=pacsv.ParseOptions(
                     delimiter=self.delimiter,

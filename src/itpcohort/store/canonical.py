@@ -9,6 +9,8 @@ partial dates at mid-period with their precision. Child rows take their patient'
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 from itpcohort.errors import Problem
@@ -82,6 +84,12 @@ def _expressions(table: str) -> dict[str, str]:
             "loss_of_response_date": "loss_of_response_date__v",
         }
     raise KeyError(table)
+
+
+def canonical_inputs(table: str, checked_columns: list[str]) -> list[str]:
+    """The columns of ``checked_columns`` that the canonical values of ``table`` are made from."""
+    text = " ".join(_expressions(table).values())
+    return [c for c in checked_columns if re.search(rf"(?<!\w){re.escape(c)}(?!\w)", text)]
 
 
 def create_canonical_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -520,6 +520,20 @@ def _kept_raw(table: Table, column: Column) -> bool:
     )
 
 
+def checked_column_names(table: Table) -> list[str]:
+    """The columns of ``child_select`` for ``table``, in order (and of ``checked_<table>``)."""
+    names = ["file_id", "line", "row_error", "row_error_column", "row_error_value"]
+    names += ["patient_center", "rejected", "held_back"]
+    for column in table.columns:
+        names.append(column.name + "__raw")
+        if column.type is not ColumnType.TEXT:
+            names.append(column.name + "__v")
+        names.append(column.name + "__err")
+    if table.name == "platelet_counts":
+        names.append("platelets__conv")
+    return names
+
+
 def child_select(
     table: Table,
     formats: DateFormats,

@@ -18,10 +18,15 @@ import duckdb
 
 from itpcohort.errors import InputError, Problem
 from itpcohort.schema import TABLES_BY_NAME, Table
-from itpcohort.store.canonical import create_canonical_tables, insert_canonical
+from itpcohort.store.canonical import (
+    canonical_inputs,
+    create_canonical_tables,
+    insert_canonical,
+)
 from itpcohort.store.checks import (
     CHILD_TABLES,
     DateFormats,
+    checked_column_names,
     child_select,
     create_files_table,
     create_problems_table,
@@ -35,6 +40,7 @@ from itpcohort.store.staging import (
     create_raw_patients,
     lit,
     load_chunks,
+    q,
     scalar,
 )
 
@@ -101,6 +107,8 @@ class _ChildFile:
     ) -> None:
         self.con, self.table, self.formats, self.o = con, table, formats, o
         self.rows = 0
+        made_of = canonical_inputs(table.name, checked_column_names(table))
+        self.kept = [q(c) for c in ["file_id", "line", "rejected", *made_of]]
 
     def on_chunk(self, view: str) -> None:
         o, name = self.o, self.table.name
@@ -112,9 +120,25 @@ class _ChildFile:
         checked = child_select(
             self.table, self.formats, source, "center" in o.header.columns, o.staged.source_index
         )
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE chunk_checked AS {checked}")
+        # Only what the canonical row is made of is kept for every row: writing the many columns
+        # of problems (mostly NULL) was most of the cost. The rare rejected rows are checked
+        # again, alone, for their problems.
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE chunk_checked AS SELECT {', '.join(self.kept)} "
+            f"FROM ({checked})"
+        )
         insert_canonical(self.con, name, "chunk_checked", o.staged)
-        self.con.execute(f"INSERT INTO checked_{name} SELECT * FROM chunk_checked WHERE rejected")
+        rejected = f"SELECT * FROM ({source}) WHERE line IN (SELECT line FROM chunk_checked WHERE rejected)"
+        self.con.execute(
+            f"INSERT INTO checked_{name} "
+            + child_select(
+                self.table,
+                self.formats,
+                rejected,
+                "center" in o.header.columns,
+                o.staged.source_index,
+            )
+        )
         self.rows += int(scalar(self.con, "SELECT count(*) FROM chunk_checked"))
 
     def discard(self) -> None:
