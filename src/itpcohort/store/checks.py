@@ -458,14 +458,15 @@ def patients_statements(formats: DateFormats) -> list[str]:
         if c != "patient_id"
     ]
     any_error = " OR ".join(f"{q(c + '__err')} IS NOT NULL" for c in table.column_names)
+    # the duplicates need only the two key columns, as given: found on the text rows, so that the
+    # wide typed rows are written once, into checked_patients
     return [
-        f"CREATE OR REPLACE TEMP TABLE typed_patients AS {typed}",
         """CREATE OR REPLACE TEMP TABLE patient_duplicates AS
         SELECT a.file_id, a.line,
                string_agg(f.display || ':' || b.line, ', ' ORDER BY b.file_id, b.line) AS others
-        FROM typed_patients a
-        JOIN typed_patients b
-          ON a.center__raw = b.center__raw AND a.patient_id__raw = b.patient_id__raw
+        FROM raw_patients a
+        JOIN raw_patients b
+          ON a.center = b.center AND a.patient_id = b.patient_id
          AND (a.file_id <> b.file_id OR a.line <> b.line)
         JOIN files f ON f.file_id = b.file_id
         GROUP BY a.file_id, a.line""",
@@ -477,10 +478,9 @@ def patients_statements(formats: DateFormats) -> list[str]:
                  'duplicate patient ' || t.center__raw || '/' || t.patient_id__raw || ': also at '
                  || d.others) END AS patient_id__err,
             {", ".join(errors)}
-          FROM typed_patients t
+          FROM ({typed}) t
           LEFT JOIN patient_duplicates d ON d.file_id = t.file_id AND d.line = t.line
         )""",
-        "DROP TABLE typed_patients",
         # one row per (center, patient_id): is it loaded, and where was it rejected
         """CREATE OR REPLACE TEMP TABLE patient_keys AS
         SELECT p.center__raw AS center, p.patient_id__raw AS patient_id,
