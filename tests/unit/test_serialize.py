@@ -6,9 +6,16 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from itpcohort.derive.marts.courses import COURSES_COLUMNS
-from itpcohort.derive.serialize import courses_csv_bytes, derived_csv_bytes, table_csv_bytes
+from itpcohort.derive.serialize import (
+    _in_order,
+    courses_csv_bytes,
+    derived_csv_bytes,
+    table_csv_bytes,
+)
 from tests.reference.canonical import run_engine
 from tests.unit.timeline_builders import bleed, merge, rtx, standard
 
@@ -58,6 +65,36 @@ def test_rows_formatted_in_slices_give_the_bytes_of_one_pass(
     assert table_csv_bytes(table, columns, keys) == one_pass
     assert one_pass.count(b"\n") == 14  # header + 12 rows + the quoted line break
     assert b"\n'=1+1," not in one_pass and b"0,'=1+1," in one_pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.none() | st.sampled_from(["A", "B", "b", ""]),
+            st.none() | st.integers(-2, 2),
+            st.none() | st.dates(dt.date(2020, 1, 1), dt.date(2020, 1, 4)),
+        ),
+        max_size=12,
+    )
+)
+def test_rows_already_in_order_are_recognised_exactly(
+    rows: list[tuple[str | None, int | None, dt.date | None]],
+) -> None:
+    # the sort is skipped for rows already in order: only when a stable sort would keep them
+    table = pa.table(
+        {
+            "text": pa.array([r[0] for r in rows], pa.string()),
+            "number": pa.array([r[1] for r in rows], pa.int64()),
+            "day": pa.array([r[2] for r in rows], pa.date32()),
+        }
+    )
+    keys = ["text", "number", "day"]
+    stably_sorted = table.sort_by([(k, "ascending") for k in keys])
+    assert _in_order(table, keys) == table.equals(stably_sorted)
+    assert _in_order(stably_sorted, keys)
+    columns = ["number", "text", "day"]
+    assert table_csv_bytes(table, columns, keys) == table_csv_bytes(stably_sorted, columns, keys)
 
 
 def test_numbers_are_not_neutralised() -> None:
