@@ -34,6 +34,9 @@ from itpcohort.derive.intermediate.int_platelet_counts_assigned_to_courses impor
 from itpcohort.derive.intermediate.int_platelet_counts_paired_for_losses import (
     int_platelet_counts_paired_for_losses,
 )
+from itpcohort.derive.intermediate.int_platelet_counts_placed_among_events import (
+    int_platelet_counts_placed_among_events,
+)
 from itpcohort.derive.intermediate.int_platelet_counts_placed_in_segments import (
     int_platelet_counts_placed_in_segments,
 )
@@ -97,11 +100,12 @@ MODELS: tuple[Model, ...] = (
     _m("int_treatments_new_for_courses", int_treatments_new_for_courses, "int_infusions_summarised_to_courses", "int_treatments_resolved_to_exposures"),
     # sections 3-6: counts placed in course segments and among voiding events
     _m("int_events_collected_to_days", int_events_collected_to_days, "stg_bleeding_events", "int_treatments_resolved_to_exposures", criteria=True),
-    _m("int_platelet_counts_placed_in_segments", int_platelet_counts_placed_in_segments, "stg_platelet_counts", "int_events_collected_to_days", "int_infusions_summarised_to_courses", criteria=True),
+    _m("int_platelet_counts_placed_in_segments", int_platelet_counts_placed_in_segments, "stg_platelet_counts", "int_infusions_summarised_to_courses", criteria=True),
+    _m("int_platelet_counts_placed_among_events", int_platelet_counts_placed_among_events, "int_platelet_counts_placed_in_segments", "int_events_collected_to_days"),
     _m("int_courses_baselined", int_courses_baselined, "int_infusions_summarised_to_courses", "int_platelet_counts_placed_in_segments", criteria=True),
     _m("int_courses_windowed", int_courses_windowed, "int_infusions_summarised_to_courses", "int_treatments_new_for_courses", "stg_patients", criteria=True),
     _m("int_courses_rescue_overlaps", int_courses_rescue_overlaps, "int_courses_windowed", "int_treatments_resolved_to_exposures", criteria=True),
-    _m("int_platelet_counts_assigned_to_courses", int_platelet_counts_assigned_to_courses, "int_platelet_counts_placed_in_segments", "int_courses_windowed", "int_courses_baselined", criteria=True),
+    _m("int_platelet_counts_assigned_to_courses", int_platelet_counts_assigned_to_courses, "int_platelet_counts_placed_among_events", "int_courses_windowed", "int_courses_baselined", criteria=True),
     _m("int_usable_counts_grouped_to_runs", int_usable_counts_grouped_to_runs, "int_platelet_counts_assigned_to_courses", criteria=True),
     _m("int_courses_responses", int_courses_responses, "int_infusions_summarised_to_courses", "int_usable_counts_grouped_to_runs"),
     _m("int_platelet_counts_paired_for_losses", int_platelet_counts_paired_for_losses, "int_platelet_counts_assigned_to_courses", "int_courses_responses", criteria=True),

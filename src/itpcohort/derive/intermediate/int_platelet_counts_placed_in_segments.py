@@ -1,8 +1,8 @@
 """Intermediate model ``int_platelet_counts_placed_in_segments`` (``response-criteria.md`` 3–6).
 
 Grain: one row per count day of a patient with a course, dated ``baseline_days`` or less before the
-first course start or later, placed in the course segment that holds it and among the events before
-it. Older counts can play no part in any rule (they are neither a baseline, nor in a window, nor
+first course start or later, placed in the course segment that holds it (the voiding events before
+it are added by ``int_platelet_counts_placed_among_events``). Older counts can play no part in any rule (they are neither a baseline, nor in a window, nor
 after a response): in a real cohort, years of counts precede rituximab.
 
 - ``course_number``: the latest course started strictly before the count: a count belongs to the
@@ -12,18 +12,11 @@ after a response): in a real cohort, years of counts precede rituximab.
   next course start (that course's baseline candidate, section 3).
 - ``next_count_date`` / ``next_platelets``: the patient's next count day and its value (the
   neighbour of a count for loss, section 6); ``previous_count_date``: the day of the count before.
-- ``events_through`` / ``events_before``: voiding events (``int_events_collected_to_days``) dated
-  up to the count day, inclusive / exclusive. Events in [p, c] = ``events_through``(c) −
-  ``events_before``(p).
-- ``excluded_until``: the latest rescue exclusion end among rescues started on or before the day;
-  a count is in a rescue exclusion interval when ``excluded_until >= count_date``.
-
 - ``platelets``: the day's lowest count, when a day has several (section 4).
 
-How: the courses and the event days are few (about 2 per patient each) and the counts many (about
-50), so the running values are computed on the few, as steps valid from one day to the next, and
-each count is joined to the course segment and the event step that hold it (an equi-join on the
-patient with a date range). Only one window runs on the counts, ordered by day then count: it
+How: the courses are few (about 2 per patient) and the counts many (about 50), so each count is
+joined to the course segment that holds it (an equi-join on the patient with a date range). Only
+one window runs on the counts, ordered by day then count: it
 gives the previous and next count and, at once, which count is a day's lowest (the first of its
 day). A day with several counts is rare; its lowest count takes the next day from the day's last
 count (``_collapsed_to_days``). A separate same-day window over every count sorted 50 million
@@ -57,21 +50,6 @@ def _course_segments(courses: ir.Table, criteria: Criteria) -> ir.Table:
         segment_to=first.start_date,
     )
     return before_first.union(segments)
-
-
-def _event_steps(event_days: ir.Table) -> ir.Table:
-    """Per event day: the running totals valid from that day until the next event day."""
-    running = ibis.cumulative_window(group_by=list(PATIENT_KEY), order_by="event_date")
-    order = ibis.window(group_by=list(PATIENT_KEY), order_by="event_date")
-    e = event_days
-    return e.select(
-        *PATIENT_KEY,
-        step_from=e.event_date,
-        step_to=e.event_date.lead().over(order),
-        events_on_day=e.n_events,
-        events_through_day=e.n_events.sum().over(running),
-        excluded_until_day=e.exclusion_end.max().over(running),
-    )
 
 
 def _collapsed_to_days(placed: ir.Table) -> ir.Table:
@@ -119,9 +97,9 @@ def _collapsed_to_days(placed: ir.Table) -> ir.Table:
 
 
 def int_platelet_counts_placed_in_segments(
-    counts: ir.Table, event_days: ir.Table, courses: ir.Table, criteria: Criteria
+    counts: ir.Table, courses: ir.Table, criteria: Criteria
 ) -> ir.Table:
-    """Counts from the first course on with their course segment, next count and prior events."""
+    """Count days from the first course on with their course segment and neighbouring counts."""
     segments = _course_segments(courses, criteria)
     c, s = counts, segments
     placed = c.join(
@@ -132,23 +110,11 @@ def int_platelet_counts_placed_in_segments(
             s.segment_to.isnull() | (c.count_date <= s.segment_to),
         ],
     ).select(c.patient_key, c.count_date, c.platelets, s.course_number, s.segment_to)
-    with_next = _collapsed_to_days(placed)
-    with_next = with_next.mutate(
-        closes_segment=with_next.segment_to.notnull()
-        & (with_next.next_count_date.isnull() | (with_next.next_count_date > with_next.segment_to))
-    ).drop("segment_to")
-    p, e = with_next, _event_steps(event_days)
-    stepped = p.left_join(
-        e,
-        [
-            p.patient_key == e.patient_key,
-            p.count_date >= e.step_from,
-            e.step_to.isnull() | (p.count_date < e.step_to),
-        ],
-    ).select(p, e.step_from, e.events_on_day, e.events_through_day, e.excluded_until_day)
-    events_through = stepped.events_through_day.fill_null(0)
-    on_event_day = (stepped.count_date == stepped.step_from).fill_null(False)
-    return stepped.select(
+    days = _collapsed_to_days(placed)
+    closes_segment = days.segment_to.notnull() & (
+        days.next_count_date.isnull() | (days.next_count_date > days.segment_to)
+    )
+    return days.select(
         *PATIENT_KEY,
         "count_date",
         "platelets",
@@ -156,8 +122,5 @@ def int_platelet_counts_placed_in_segments(
         "next_count_date",
         "next_platelets",
         "previous_count_date",
-        "closes_segment",
-        events_through=events_through,
-        events_before=events_through - ibis.ifelse(on_event_day, stepped.events_on_day, 0),
-        excluded_until=stepped.excluded_until_day,
+        closes_segment=closes_segment,
     )
