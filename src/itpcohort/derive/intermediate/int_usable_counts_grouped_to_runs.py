@@ -25,7 +25,10 @@ from itpcohort.derive._common import COURSE_KEY, PATIENT_KEY, days_between
 
 def int_usable_counts_grouped_to_runs(counts: ir.Table, criteria: Criteria) -> ir.Table:
     """Usable counts with the island start and confirmation of each level (section 5)."""
-    usable = counts.filter(counts.is_usable)
+    # only what the windows read: DuckDB sorts every column a window's input carries
+    usable = counts.filter(counts.is_usable).select(
+        *COURSE_KEY, "count_date", "events_through", "events_before", "qualifies_r", "qualifies_cr"
+    )
     order = ibis.window(group_by=list(COURSE_KEY), order_by="count_date")
     linked = (usable.events_through - usable.events_before.lag().over(order)) == 0
     with_links = usable.mutate(
