@@ -520,18 +520,40 @@ def _kept_raw(table: Table, column: Column) -> bool:
     )
 
 
+def _checked_columns(table: Table) -> list[tuple[str, str]]:
+    """(name, SQL) of each column of ``child_select`` for ``table``, in order."""
+    columns = [
+        (name, name)
+        for name in (
+            "file_id",
+            "line",
+            "row_error",
+            "row_error_column",
+            "row_error_value",
+            "patient_center",
+            "rejected",
+            "held_back",
+        )
+    ]
+    for column in table.columns:
+        n = column.name
+        raw, err = q(n + "__raw"), q(n + "__err")
+        if _kept_raw(table, column):
+            columns.append((n + "__raw", raw))
+        else:
+            columns.append((n + "__raw", f"CASE WHEN {err} IS NOT NULL THEN {raw} END AS {raw}"))
+        if column.type is not ColumnType.TEXT:
+            value = q(n + "__value") if column.type in DATE_TYPES else q(n + "__v")
+            columns.append((n + "__v", f"{value} AS {q(n + '__v')}"))
+        columns.append((n + "__err", err))
+    if table.name == "platelet_counts":
+        columns.append(("platelets__conv", "platelets__conv"))
+    return columns
+
+
 def checked_column_names(table: Table) -> list[str]:
     """The columns of ``child_select`` for ``table``, in order (and of ``checked_<table>``)."""
-    names = ["file_id", "line", "row_error", "row_error_column", "row_error_value"]
-    names += ["patient_center", "rejected", "held_back"]
-    for column in table.columns:
-        names.append(column.name + "__raw")
-        if column.type is not ColumnType.TEXT:
-            names.append(column.name + "__v")
-        names.append(column.name + "__err")
-    if table.name == "platelet_counts":
-        names.append("platelets__conv")
-    return names
+    return [name for name, _ in _checked_columns(table)]
 
 
 def child_select(
@@ -588,22 +610,7 @@ def child_select(
     any_error = "row_error IS NOT NULL OR " + " OR ".join(
         f"{q(c + '__err')} IS NOT NULL" for c in table.column_names
     )
-    final = ["file_id", "line", "row_error", "row_error_column", "row_error_value"]
-    final += ["patient_center", "rejected", "held_back"]
-    for column in table.columns:
-        n = column.name
-        if _kept_raw(table, column):
-            final.append(q(n + "__raw"))
-        else:
-            final.append(
-                f"CASE WHEN {q(n + '__err')} IS NOT NULL THEN {q(n + '__raw')} END AS {q(n + '__raw')}"
-            )
-        value = q(n + "__value") if column.type in DATE_TYPES else q(n + "__v")
-        if column.type is not ColumnType.TEXT:
-            final.append(f"{value} AS {q(n + '__v')}")
-        final.append(q(n + "__err"))
-    if table.name == "platelet_counts":
-        final.append("platelets__conv")
+    final = [sql for _, sql in _checked_columns(table)]
 
     def pick(field: str) -> str:
         if not with_center:
