@@ -117,9 +117,7 @@ class _ChildFile:
         )
         # the checks read the registered Arrow chunk directly: DuckDB scans an Arrow table with
         # every thread, and a copy into DuckDB first cost as much again as the scan
-        checked = child_select(
-            self.table, self.formats, source, "center" in o.header.columns, o.staged.source_index
-        )
+        checked = self._checked(source)
         # Only what the canonical row is made of is kept for every row: writing the many columns
         # of problems (mostly NULL) was most of the cost. The rare rejected rows are checked
         # again, alone, for their problems.
@@ -134,16 +132,14 @@ class _ChildFile:
         self.rows += int(rows)
         if rejected:  # planning the checks costs 10-20 ms: not for a chunk without problems
             again = f"SELECT * FROM ({source}) WHERE line IN (SELECT line FROM chunk_checked WHERE rejected)"
-            self.con.execute(
-                f"INSERT INTO checked_{name} "
-                + child_select(
-                    self.table,
-                    self.formats,
-                    again,
-                    "center" in o.header.columns,
-                    o.staged.source_index,
-                )
-            )
+            self.con.execute(f"INSERT INTO checked_{name} {self._checked(again)}")
+
+    def _checked(self, source: str) -> str:
+        """SQL: the checked rows of ``source`` (rows of this file, see ``checks.child_select``)."""
+        o = self.o
+        return child_select(
+            self.table, self.formats, source, "center" in o.header.columns, o.staged.source_index
+        )
 
     def discard(self) -> None:
         o, name = self.o, self.table.name
