@@ -309,17 +309,8 @@ def _opened_in_parallel(
     Opening a CSV file scans it whole (hash, encoding, line ends): reading and hashing release
     the GIL, so two files scan at once on two cores. Sheets and REDCap tables open one by one.
     """
-    if source.kind == "redcap" or any(file.sheet is not None for file in source.files):
-        done = []
-        for file in source.files:
-            future: Future[TextFile] = Future()
-            try:
-                future.set_result(open_file(file))
-            except Exception as error:  # raised again, in file order, by the caller
-                future.set_exception(error)
-            done.append(future)
-        return done
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    csv_only = source.kind != "redcap" and all(file.sheet is None for file in source.files)
+    with ThreadPoolExecutor(max_workers=2 if csv_only else 1) as pool:
         return [pool.submit(open_file, file) for file in source.files]
 
 
