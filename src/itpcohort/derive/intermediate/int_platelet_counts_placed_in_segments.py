@@ -2,8 +2,9 @@
 
 Grain: one row per count day of a patient with a course, dated ``baseline_days`` or less before the
 first course start or later, placed in the course segment that holds it (the voiding events before
-it are added by ``int_platelet_counts_placed_among_events``). Older counts can play no part in any rule (they are neither a baseline, nor in a window, nor
-after a response): in a real cohort, years of counts precede rituximab.
+it are added by ``int_platelet_counts_placed_among_events``). Older counts can play no part in any
+rule (they are neither a baseline, nor in a window, nor after a response): in a real cohort, years
+of counts precede rituximab.
 
 - ``course_number``: the latest course started strictly before the count: a count belongs to the
   segment (start_k, start_{k+1}], so a count on a course's start day is "taken before it"
@@ -16,11 +17,11 @@ after a response): in a real cohort, years of counts precede rituximab.
 
 How: the courses are few (about 2 per patient) and the counts many (about 50), so each count is
 joined to the course segment that holds it (an equi-join on the patient with a date range). Only
-one window runs on the counts, ordered by day then count: it
-gives the previous and next count and, at once, which count is a day's lowest (the first of its
-day). A day with several counts is rare; its lowest count takes the next day from the day's last
-count (``_collapsed_to_days``). A separate same-day window over every count sorted 50 million
-rows once more (a third of this model's time at a million patients).
+one window runs on the counts, ordered by day then count: it gives the previous and next count
+and, at once, which count is a day's lowest (the first of its day). A day with several counts is
+rare; its lowest count takes the next day from the day's last count (``_collapsed_to_days``). A
+separate same-day window over every count sorted 50 million rows once more (a third of this
+model's time at a million patients).
 """
 
 from __future__ import annotations
