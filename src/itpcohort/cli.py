@@ -205,12 +205,16 @@ def derive(
     from itpcohort.io.summary import print_import
 
     study, criteria = _prepare(inputs, out_dir, config)
-    with _steps(2) as step:
+    with _steps(2) as step, pipeline.compiling_derivation(criteria) as compiling:
         step("importing and validating")
         report = pipeline.import_inputs(inputs, study, out_dir, criteria, command="derive")
         step("deriving courses and responses")
         derived = pipeline.derive_marts(
-            out_dir / pipeline.DATABASE_NAME, criteria, persist=True, csv_dir=out_dir
+            out_dir / pipeline.DATABASE_NAME,
+            criteria,
+            persist=True,
+            csv_dir=out_dir,
+            compiled=compiling.result(),
         )
     print_import(report, out_dir, out, err)
     courses = derived.marts["courses"]

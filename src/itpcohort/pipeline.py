@@ -7,9 +7,9 @@ documents. Each step reads only what the step before it wrote.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,21 +19,20 @@ import pyarrow as pa
 
 from itpcohort.config import StudyConfig
 from itpcohort.criteria import Criteria
-from itpcohort.derive import MARTS, derive_all
-from itpcohort.derive.serialize import derived_csv_bytes
 from itpcohort.errors import InputError
 from itpcohort.io.report import ImportReport
 from itpcohort.io.summary import write_rejected_rows
-from itpcohort.schema import CANONICAL_COLUMNS
 from itpcohort.store import (
+    CompiledDerivation,
+    compile_derivation,
     connect_ibis,
-    drop_temp,
     execute_to_arrow,
     import_study,
-    materialize_temp,
     persist_temp_tables,
     rows_by_file,
+    run_compiled,
     study_provenance,
+    temp_table,
 )
 
 if TYPE_CHECKING:  # analysis/ and report/ load scipy, statsmodels and matplotlib (1.6 s): the
@@ -101,9 +100,13 @@ def derive_marts(
     persist: bool = False,
     on_model: Callable[[str, float], None] | None = None,
     csv_dir: Path | None = None,
+    compiled: CompiledDerivation | None = None,
 ) -> DerivedRun:
     """Build every mart from the canonical tables of ``db_path`` under ``criteria`` and execute it.
 
+    ``compiled`` is the derivation already compiled under ``criteria``
+    (``store.compile_derivation``, run in a thread while the import loads the data, see
+    ``compiling_derivation``); without it, it is compiled here.
     With ``persist``, the marts are also written into the study database (the primary derivation;
     sensitivity re-derivations are not stored). With ``csv_dir``, the derived CSV files are
     written there (``write_derived_csvs``) while DuckDB persists the marts: formatting is Arrow's
@@ -111,28 +114,29 @@ def derive_marts(
     ``on_model(name, seconds)`` is told how long each materialised model took
     (``benchmarks/profile_stages.py``).
     """
+    from itpcohort.derive import MARTS
+
+    if compiled is None:
+        compiled = compile_derivation(criteria)
+    if compiled.criteria != criteria:
+        raise ValueError("the compiled derivation is not that of these criteria")
     backend = connect_ibis(db_path)
-
-    def as_temp_table(name: str, expression: Any) -> Any:
-        # the models read twice or more are computed once (derive.TABLE_MODELS), as temp tables
-        # that vanish with the connection
-        started = time.perf_counter()
-        table = materialize_temp(backend, f"_derive_{name}", expression)
-        if on_model is not None:
-            on_model(name, time.perf_counter() - started)
-        return table
-
     written: list[Path] = []
     try:
-        canonical = {name: backend.table(name) for name in CANONICAL_COLUMNS}
-        expressions = derive_all(
-            canonical, criteria, as_temp_table, lambda name: drop_temp(backend, f"_derive_{name}")
+        # the models read twice or more are computed once (derive.TABLE_MODELS), as temp tables
+        # that vanish with the connection
+        run_compiled(backend.con, compiled, on_model)
+        run = DerivedRun(
+            criteria,
+            {
+                name: execute_to_arrow(backend.table(temp_table(name), database=("temp", "main")))
+                for name in MARTS
+            },
         )
-        run = DerivedRun(criteria, {name: execute_to_arrow(expressions[name]) for name in MARTS})
         with ThreadPoolExecutor(max_workers=1) as duckdb_thread:
             persisted = (
                 duckdb_thread.submit(
-                    persist_temp_tables, backend, {name: f"_derive_{name}" for name in MARTS}
+                    persist_temp_tables, backend, {name: temp_table(name) for name in MARTS}
                 )
                 if persist
                 else None
@@ -147,11 +151,25 @@ def derive_marts(
     return DerivedRun(criteria, run.marts, tuple(written))
 
 
+@contextmanager
+def compiling_derivation(criteria: Criteria) -> Iterator[Future[CompiledDerivation]]:
+    """Compile the derivation under ``criteria`` in a background thread for the ``with`` block.
+
+    Compiling is Python's work (about a second) and needs no data, so it runs while the import
+    keeps DuckDB busy; ``derive_marts(..., compiled=future.result())`` then only executes SQL.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="itpcohort-compile") as pool:
+        yield pool.submit(compile_derivation, criteria)
+
+
 def write_derived_csvs(run: DerivedRun, out_dir: Path) -> list[Path]:
     """Write each mart as ``out_dir/derived/<mart>.csv`` (spec formats); return the paths written.
 
     ``investigator_comparison.csv`` is written only when the study has investigator assessments.
     """
+    from itpcohort.derive import MARTS
+    from itpcohort.derive.serialize import derived_csv_bytes
+
     folder = out_dir / DERIVED_DIR
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -240,17 +258,19 @@ def run_study(
     from itpcohort.report import write_report
 
     db_path = out_dir / DATABASE_NAME
-    step("importing and validating")
-    report = import_inputs(inputs, config, out_dir, criteria, command="run")
-    if report.rejected and not accept_rejected:
-        raise RejectedRowsError(
-            f"{len(report.rejected):,} row(s) were rejected (listed in "
-            f"{out_dir / REJECTED_ROWS_NAME}); correct them, or analyse without them with "
-            "--accept-rejected",
-            report,
-        )
-    step("deriving courses and responses")
-    derived = derive_marts(db_path, criteria, persist=True, csv_dir=out_dir)
+    with compiling_derivation(criteria) as compiling:
+        step("importing and validating")
+        report = import_inputs(inputs, config, out_dir, criteria, command="run")
+        if report.rejected and not accept_rejected:
+            raise RejectedRowsError(
+                f"{len(report.rejected):,} row(s) were rejected (listed in "
+                f"{out_dir / REJECTED_ROWS_NAME}); correct them, or analyse without them with "
+                "--accept-rejected",
+                report,
+            )
+        step("deriving courses and responses")
+        compiled = compiling.result()
+    derived = derive_marts(db_path, criteria, persist=True, csv_dir=out_dir, compiled=compiled)
     step("sensitivity re-derivations")
     sensitivity = derive_sensitivity_runs(db_path, criteria)
     step("analysis plan")

@@ -7,7 +7,8 @@ Public surface:
 * ``validate_study(inputs, config)`` does the same checks in memory (``ValidationReport``);
 * ``connect_ibis(db_path)`` opens the study database for ``derive/`` (Ibis DuckDB backend),
   ``execute_to_arrow(expr)`` runs an expression; ``materialize_temp`` and ``persist_temp_tables``
-  run and keep the derivation's tables.
+  run and keep the derivation's tables; ``compile_derivation(criteria)`` compiles the whole
+  derivation to DuckDB statements ahead of the data, which ``run_compiled`` executes.
 """
 
 from itpcohort.store.connection import (
@@ -17,12 +18,20 @@ from itpcohort.store.connection import (
     materialize_temp,
     persist_temp_tables,
 )
+from itpcohort.store.derivation import (
+    CompiledDerivation,
+    compile_derivation,
+    run_compiled,
+    temp_table,
+)
 from itpcohort.store.importer import RUNS_COLUMNS, DatabaseError, import_study, validate_study
 from itpcohort.store.registry import rows_by_file, study_provenance
 
 __all__ = [
     "RUNS_COLUMNS",
+    "CompiledDerivation",
     "DatabaseError",
+    "compile_derivation",
     "connect_ibis",
     "drop_temp",
     "execute_to_arrow",
@@ -30,6 +39,8 @@ __all__ = [
     "materialize_temp",
     "persist_temp_tables",
     "rows_by_file",
+    "run_compiled",
     "study_provenance",
+    "temp_table",
     "validate_study",
 ]

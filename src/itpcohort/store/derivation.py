@@ -1,0 +1,110 @@
+"""The derivation compiled to DuckDB statements ahead of its execution (``architecture.md``).
+
+Building the Ibis expressions of every model and compiling them to SQL is pure Python: about a
+second whatever the size of the study (loading Ibis and its DuckDB backend, building some 30
+models, sqlglot's compilation), all of which used to wait for the import to end. None of it needs
+the data: the canonical tables have a fixed schema (``schema.CANONICAL_COLUMNS``). So
+``compile_derivation`` builds the statements from unbound tables of that schema, and a caller runs
+it in a thread while the import loads the data; ``run_compiled`` then only executes SQL.
+
+The statements are those Ibis's ``create_table(name, expression, temp=True)`` would run for each
+model of ``derive.TABLE_MODELS`` (a ``CREATE TEMP TABLE`` with the expression's schema, then an
+``INSERT ... SELECT``), in dependency order, each followed by the ``DROP`` of the tables no later
+model reads (``derive.RELEASED_AFTER``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from itpcohort.criteria import Criteria
+
+#: the prefix of the temporary table holding each materialised model
+TEMP_PREFIX = "_derive_"
+
+
+def temp_table(model: str) -> str:
+    """The name of the temporary table that holds the materialised ``model``."""
+    return f"{TEMP_PREFIX}{model}"
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """One materialised model: the statements that build it, then the tables freed after it."""
+
+    name: str
+    statements: tuple[str, ...]
+    released: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CompiledDerivation:
+    """Every materialised model of the derivation under ``criteria``, as DuckDB statements."""
+
+    criteria: Criteria
+    models: tuple[CompiledModel, ...]
+
+
+def compile_derivation(criteria: Criteria) -> CompiledDerivation:
+    """Compile every materialised model of ``derive.derive_models`` under ``criteria`` to SQL.
+
+    The canonical tables are unbound tables of their canonical schema (the study database holds
+    each of them, empty when none was recorded); a materialised model is read downstream as the
+    unbound temporary table of its own schema. Nothing connects to a database here.
+    """
+    import ibis
+    import sqlglot as sg
+    import sqlglot.expressions as sge
+    from ibis.backends.duckdb import Backend
+
+    from itpcohort.derive import RELEASED_AFTER, derive_models
+    from itpcohort.derive._common import canonical_schema
+    from itpcohort.schema import CANONICAL_COLUMNS
+
+    compiler = Backend.compiler
+    dialect = compiler.dialect
+    compiled: list[CompiledModel] = []
+
+    def materialize(name: str, expression: Any) -> Any:
+        # as ibis.backends.duckdb.Backend.create_table(name, expression, temp=True) builds them
+        schema = expression.schema()
+        table = sg.table(temp_table(name), catalog="temp", db="main", quoted=True)
+        create = sge.Create(
+            kind="TABLE",
+            this=sge.Schema(this=table, expressions=schema.to_sqlglot_column_defs(dialect)),
+            properties=sge.Properties(expressions=[sge.TemporaryProperty()]),
+        )
+        columns = [sge.to_identifier(column, quoted=True) for column in expression.columns]
+        insert = sge.insert(compiler.to_sqlglot(expression), into=table, columns=columns)
+        released = tuple(RELEASED_AFTER.get(name, ()))
+        compiled.append(CompiledModel(name, (create.sql(dialect), insert.sql(dialect)), released))
+        return ibis.table(schema, name=temp_table(name))
+
+    canonical = {name: ibis.table(canonical_schema(name), name=name) for name in CANONICAL_COLUMNS}
+    derive_models(canonical, criteria, materialize)
+    return CompiledDerivation(criteria, tuple(compiled))
+
+
+def run_compiled(
+    con: duckdb.DuckDBPyConnection,
+    compiled: CompiledDerivation,
+    on_model: Callable[[str, float], None] | None = None,
+) -> None:
+    """Execute ``compiled`` on ``con``: every materialised model becomes its temporary table.
+
+    ``on_model(name, seconds)`` is told how long each model took to build.
+    """
+    import time
+
+    for model in compiled.models:
+        started = time.perf_counter()
+        for statement in model.statements:
+            con.execute(statement).fetchall()
+        if on_model is not None:
+            on_model(model.name, time.perf_counter() - started)
+        for name in model.released:
+            con.execute(f'DROP TABLE IF EXISTS temp."{temp_table(name)}"')

@@ -1,0 +1,122 @@
+"""The derivation compiled ahead of the data (``store.compile_derivation``) is the derivation.
+
+``derive_marts`` runs the statements compiled from unbound tables, in a thread while the import
+loads the data; the Ibis path it replaced (each model built over the study database's own tables
+and materialised by Ibis's ``create_table``) is kept here as the yardstick: both must give the
+same marts, value for value and type for type, under the default criteria and under overrides.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from itpcohort import pipeline
+from itpcohort.criteria import Criteria, criteria_from_config
+from itpcohort.derive import MARTS, MODELS, RELEASED_AFTER, TABLE_MODELS, derive_all
+from itpcohort.io import resolve_config
+from itpcohort.schema import CANONICAL_COLUMNS
+from itpcohort.store import (
+    compile_derivation,
+    connect_ibis,
+    drop_temp,
+    execute_to_arrow,
+    materialize_temp,
+    temp_table,
+)
+from itpcohort.synth import generate_study
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("compiled-derivation")
+    study = root / "study"
+    generate_study(study, patients=150, centers=3, seed=11)
+    config = resolve_config([study], None)
+    out = root / "out"
+    pipeline.import_inputs([study], config, out, criteria_from_config(config), command="derive")
+    return out / pipeline.DATABASE_NAME
+
+
+def _marts_through_ibis(db: Path, criteria: Criteria) -> dict[str, pa.Table]:
+    """The marts as Ibis builds and materialises them over the study database's own tables."""
+    backend = connect_ibis(db)
+    try:
+        canonical = {name: backend.table(name) for name in CANONICAL_COLUMNS}
+
+        def materialize(name: str, expression: Any) -> Any:
+            return materialize_temp(backend, f"_ibis_{name}", expression)
+
+        marts = derive_all(
+            canonical, criteria, materialize, lambda name: drop_temp(backend, f"_ibis_{name}")
+        )
+        return {name: execute_to_arrow(marts[name]) for name in MARTS}
+    finally:
+        backend.disconnect()
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        Criteria(),
+        Criteria().with_overrides(course_gap_days=30, confirm_days=14, r_fold=3.0),
+        Criteria().with_overrides(response_window_days=90, baseline_days=10),
+    ],
+    ids=["iwg2009", "gap30-confirm14-fold3", "window90-baseline10"],
+)
+def test_the_compiled_derivation_gives_the_marts_of_the_ibis_path(
+    database: Path, criteria: Criteria
+) -> None:
+    expected = _marts_through_ibis(database, criteria)
+    got = pipeline.derive_marts(database, criteria, compiled=compile_derivation(criteria)).marts
+    assert list(got) == list(MARTS)
+    for name in MARTS:
+        assert got[name].schema == expected[name].schema, name
+        assert got[name].to_pylist() == expected[name].to_pylist(), name
+    assert got["courses"].num_rows > 100  # a study with courses, not an empty comparison
+
+
+def test_every_materialised_model_is_compiled_once_in_dependency_order() -> None:
+    compiled = compile_derivation(Criteria())
+    names = [model.name for model in compiled.models]
+    assert names == [m.name for m in MODELS if m.name in TABLE_MODELS]
+    for model in compiled.models:
+        create, insert = model.statements
+        assert create.startswith(f'CREATE TEMPORARY TABLE "temp"."main"."{temp_table(model.name)}"')
+        assert insert.startswith(f'INSERT INTO "temp"."main"."{temp_table(model.name)}"')
+        assert model.released == RELEASED_AFTER.get(model.name, ())
+        # a model reads the canonical tables and earlier models only, never a released one
+        built_before = {m.name for m in compiled.models[: names.index(model.name)]}
+        released_before = {
+            r for m in compiled.models[: names.index(model.name)] for r in m.released
+        }
+        for other in TABLE_MODELS - built_before - {model.name}:
+            assert f'"{temp_table(other)}"' not in insert, (model.name, other)
+        for gone in released_before:
+            assert f'"{temp_table(gone)}"' not in insert, (model.name, gone)
+
+
+def test_the_criteria_are_compiled_in_and_checked() -> None:
+    default = compile_derivation(Criteria())
+    longer = compile_derivation(Criteria().with_overrides(response_window_days=365))
+    assert default.models != longer.models
+    with pytest.raises(ValueError, match="not that of these criteria"):
+        pipeline.derive_marts(Path("unused.duckdb"), Criteria(), compiled=longer)
+
+
+def test_the_derivation_compiles_in_a_thread_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    def recording(criteria: Criteria) -> Any:
+        seen.append(threading.current_thread().name)
+        return compile_derivation(criteria)
+
+    monkeypatch.setattr(pipeline, "compile_derivation", recording)
+    with pipeline.compiling_derivation(Criteria()) as compiling:
+        compiled = compiling.result()
+    assert compiled.models == compile_derivation(Criteria()).models
+    assert seen and seen[0] != threading.main_thread().name
