@@ -214,7 +214,7 @@ def derive(
             criteria,
             persist=True,
             csv_dir=out_dir,
-            compiled=compiling.result(),
+            compiled=compiling[0].result(),
         )
     print_import(report, out_dir, out, err)
     courses = derived.marts["courses"]

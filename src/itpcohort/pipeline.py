@@ -152,14 +152,19 @@ def derive_marts(
 
 
 @contextmanager
-def compiling_derivation(criteria: Criteria) -> Iterator[Future[CompiledDerivation]]:
-    """Compile the derivation under ``criteria`` in a background thread for the ``with`` block.
+def compiling_derivation(*criteria_sets: Criteria) -> Iterator[list[Future[CompiledDerivation]]]:
+    """Compile the derivation under each criteria set, in turn, in a background thread.
 
     Compiling is Python's work (about a second) and needs no data, so it runs while the import
-    keeps DuckDB busy; ``derive_marts(..., compiled=future.result())`` then only executes SQL.
+    (or the derivation before) keeps DuckDB busy; ``derive_marts(..., compiled=f.result())`` then
+    only executes SQL. Yields one future per criteria set, in order.
     """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="itpcohort-compile") as pool:
-        yield pool.submit(compile_derivation, criteria)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="itpcohort-compile")
+    try:
+        yield [pool.submit(compile_derivation, criteria) for criteria in criteria_sets]
+    finally:
+        # a block left early (rejected input) waits for the compilation under way, not the rest
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def write_derived_csvs(run: DerivedRun, out_dir: Path) -> list[Path]:
@@ -184,15 +189,30 @@ def write_derived_csvs(run: DerivedRun, out_dir: Path) -> list[Path]:
     return written
 
 
-def derive_sensitivity_runs(db_path: Path, criteria: Criteria) -> dict[str, DerivedTables]:
-    """Re-derive under each sensitivity run's criteria overrides (``flagship-study.md``, 7)."""
+def sensitivity_criteria(criteria: Criteria) -> dict[str, Criteria]:
+    """The criteria of each sensitivity run that re-derives (``flagship-study.md``, 7), by run."""
     from itpcohort.analysis import SENSITIVITY_RUNS
 
+    return {
+        run.name: criteria.with_overrides(**dict(run.criteria_overrides))
+        for run in SENSITIVITY_RUNS
+        if run.needs_rederivation
+    }
+
+
+def derive_sensitivity_runs(
+    db_path: Path,
+    criteria: Criteria,
+    compiled: dict[str, Future[CompiledDerivation]] | None = None,
+) -> dict[str, DerivedTables]:
+    """Re-derive under each sensitivity run's criteria overrides (``flagship-study.md``, 7).
+
+    ``compiled``: the derivation of each run, being compiled (``compiling_derivation``).
+    """
     tables = {}
-    for run in SENSITIVITY_RUNS:
-        if run.needs_rederivation:
-            varied = criteria.with_overrides(**dict(run.criteria_overrides))
-            tables[run.name] = derive_marts(db_path, varied).analysis_tables()
+    for name, varied in sensitivity_criteria(criteria).items():
+        ready = compiled[name].result() if compiled is not None and name in compiled else None
+        tables[name] = derive_marts(db_path, varied, compiled=ready).analysis_tables()
     return tables
 
 
@@ -258,7 +278,8 @@ def run_study(
     from itpcohort.report import write_report
 
     db_path = out_dir / DATABASE_NAME
-    with compiling_derivation(criteria) as compiling:
+    varied = sensitivity_criteria(criteria)
+    with compiling_derivation(criteria, *varied.values()) as compiling:
         step("importing and validating")
         report = import_inputs(inputs, config, out_dir, criteria, command="run")
         if report.rejected and not accept_rejected:
@@ -269,10 +290,13 @@ def run_study(
                 report,
             )
         step("deriving courses and responses")
-        compiled = compiling.result()
-    derived = derive_marts(db_path, criteria, persist=True, csv_dir=out_dir, compiled=compiled)
-    step("sensitivity re-derivations")
-    sensitivity = derive_sensitivity_runs(db_path, criteria)
+        derived = derive_marts(
+            db_path, criteria, persist=True, csv_dir=out_dir, compiled=compiling[0].result()
+        )
+        step("sensitivity re-derivations")
+        sensitivity = derive_sensitivity_runs(
+            db_path, criteria, dict(zip(varied, compiling[1:], strict=True))
+        )
     step("analysis plan")
     tables = derived.analysis_tables()
     document = analyse(tables, config, sensitivity).to_json_dict()

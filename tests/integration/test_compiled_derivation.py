@@ -116,7 +116,10 @@ def test_the_derivation_compiles_in_a_thread_of_its_own(monkeypatch: pytest.Monk
         return compile_derivation(criteria)
 
     monkeypatch.setattr(pipeline, "compile_derivation", recording)
-    with pipeline.compiling_derivation(Criteria()) as compiling:
-        compiled = compiling.result()
-    assert compiled.models == compile_derivation(Criteria()).models
-    assert seen and seen[0] != threading.main_thread().name
+    longer = Criteria().with_overrides(response_window_days=365)
+    with pipeline.compiling_derivation(Criteria(), longer) as compiling:
+        compiled = [future.result() for future in compiling]
+    assert [c.criteria for c in compiled] == [Criteria(), longer]
+    assert compiled[0].models == compile_derivation(Criteria()).models
+    assert compiled[1].models == compile_derivation(longer).models
+    assert len(seen) == 2 and threading.main_thread().name not in seen
