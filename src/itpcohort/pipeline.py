@@ -125,7 +125,7 @@ def derive_marts(
     try:
         # the models read twice or more are computed once (derive.TABLE_MODELS), as temp tables
         # that vanish with the connection
-        run_compiled(backend.con, compiled, on_model)
+        run_compiled(backend, compiled, on_model)
         run = DerivedRun(
             criteria,
             {

@@ -15,13 +15,13 @@ model reads (``derive.RELEASED_AFTER``).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-
 from itpcohort.criteria import Criteria
+from itpcohort.store.connection import drop_temp
 
 #: the prefix of the temporary table holding each materialised model
 TEMP_PREFIX = "_derive_"
@@ -90,21 +90,20 @@ def compile_derivation(criteria: Criteria) -> CompiledDerivation:
 
 
 def run_compiled(
-    con: duckdb.DuckDBPyConnection,
+    backend: Any,
     compiled: CompiledDerivation,
     on_model: Callable[[str, float], None] | None = None,
 ) -> None:
-    """Execute ``compiled`` on ``con``: every materialised model becomes its temporary table.
+    """Execute ``compiled`` on the Ibis DuckDB ``backend`` (``connect_ibis``): every materialised
+    model becomes its temporary table.
 
     ``on_model(name, seconds)`` is told how long each model took to build.
     """
-    import time
-
     for model in compiled.models:
         started = time.perf_counter()
         for statement in model.statements:
-            con.execute(statement).fetchall()
+            backend.con.execute(statement).fetchall()
         if on_model is not None:
             on_model(model.name, time.perf_counter() - started)
         for name in model.released:
-            con.execute(f'DROP TABLE IF EXISTS temp."{temp_table(name)}"')
+            drop_temp(backend, temp_table(name))
