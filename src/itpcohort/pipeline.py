@@ -207,11 +207,12 @@ def derive_sensitivity_runs(
 ) -> dict[str, DerivedTables]:
     """Re-derive under each sensitivity run's criteria overrides (``flagship-study.md``, 7).
 
-    ``compiled``: the derivation of each run, being compiled (``compiling_derivation``).
+    ``compiled``: the derivation of every such run, by run name, being compiled
+    (``compiling_derivation``); without it, each is compiled when derived.
     """
     tables = {}
     for name, varied in sensitivity_criteria(criteria).items():
-        ready = compiled[name].result() if compiled is not None and name in compiled else None
+        ready = None if compiled is None else compiled[name].result()
         tables[name] = derive_marts(db_path, varied, compiled=ready).analysis_tables()
     return tables
 
