@@ -37,5 +37,5 @@ def int_infusions_grouped_to_courses(treatments: ir.Table, criteria: Criteria) -
         "infusion_date",
         "dose",
         "dose_unit",
-        course_number=as_int(with_gaps.starts_course).sum().over(running).cast("int64"),
+        course_number=as_int(with_gaps.starts_course).sum().over(running).cast("int32"),
     )

@@ -53,9 +53,11 @@ def int_platelet_counts_placed_among_events(placed: ir.Table, event_days: ir.Tab
     ).select(p, e.step_from, e.events_on_day, e.events_through_day, e.excluded_until_day)
     events_through = stepped.events_through_day.fill_null(0)
     on_event_day = (stepped.count_date == stepped.step_from).fill_null(False)
+    events_before = events_through - ibis.ifelse(on_event_day, stepped.events_on_day, 0)
+    # 32-bit counts: these columns ride along every count of the widest table the derivation keeps
     return stepped.select(
         *placed.columns,
-        events_through=events_through,
-        events_before=events_through - ibis.ifelse(on_event_day, stepped.events_on_day, 0),
+        events_through=events_through.cast("int32"),
+        events_before=events_before.cast("int32"),
         excluded_until=stepped.excluded_until_day,
     )

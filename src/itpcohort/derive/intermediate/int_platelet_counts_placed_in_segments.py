@@ -46,7 +46,7 @@ def _course_segments(courses: ir.Table, criteria: Criteria) -> ir.Table:
     first = courses.filter(courses.course_number == 1)
     before_first = first.select(
         *PATIENT_KEY,
-        course_number=ibis.literal(0, "int64"),
+        course_number=ibis.literal(0, "int32"),
         segment_from=plus_days(first.start_date, -criteria.baseline_days - 1),
         segment_to=first.start_date,
     )

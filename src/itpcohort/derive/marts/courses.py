@@ -126,7 +126,8 @@ def courses(
     )
     return t.select(
         *PATIENT_ID,
-        "course_number",
+        # an int32 inside the derivation (narrower rows to sort and spill), an int64 in the marts
+        t.course_number.cast("int64").name("course_number"),
         "start_date",
         "end_date",
         "n_infusions",

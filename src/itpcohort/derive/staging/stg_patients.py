@@ -20,7 +20,7 @@ def stg_patients(patients: ir.Table) -> ir.Table:
     """Patients typed and renamed, with ``patient_key`` and ``censor_date``."""
     return patients.select(
         # ids
-        patient_key=ibis.row_number().over(order_by=list(PATIENT_ID)).cast("int64"),
+        patient_key=ibis.row_number().over(order_by=list(PATIENT_ID)).cast("int32"),
         center=patients.center,
         patient_id=patients.patient_id,
         # attributes
