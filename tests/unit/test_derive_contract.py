@@ -132,6 +132,25 @@ def test_a_missing_required_table_or_column_is_refused() -> None:
         derive_all(tables, Criteria())
 
 
+def test_canonical_columns_of_other_types_are_cast_and_keep_their_names() -> None:
+    """A source on another engine may hand over ``who_grade`` as a double or a count as an
+    integer: the derivation casts each to the canonical type under its own name (an unnamed cast
+    was called ``Cast(who_grade, int32)`` and the staging model could not find its column)."""
+    rows = merge(standard("P", {10: 150.0, 20: 150.0, 40: 20.0, 45: 10.0}), bleed("P", 30, 3))
+    tables = _memtables(rows)
+    con = ibis.duckdb.connect()
+    as_canonical = con.to_pyarrow(derive_all(tables, Criteria())["courses"])
+    tables["bleeding_events"] = tables["bleeding_events"].mutate(
+        who_grade=tables["bleeding_events"].who_grade.cast("float64")
+    )
+    tables["platelet_counts"] = tables["platelet_counts"].mutate(
+        platelets=tables["platelet_counts"].platelets.cast("int64")
+    )
+    courses = con.to_pyarrow(derive_all(tables, Criteria())["courses"])
+    assert courses.equals(as_canonical)
+    assert [(r["response"], r["duration_days"]) for r in courses.to_pylist()] == [("CR", 20)]
+
+
 def test_materialised_and_single_query_runs_agree() -> None:
     rows = merge(
         standard("A", {10: 150.0, 20: 150.0, 40: 20.0, 45: 10.0}),

@@ -46,7 +46,7 @@ def _canonical(tables: Mapping[str, ir.Table], name: str) -> ir.Table:
     missing = [column for column in schema.names if column not in table.columns]
     if missing:
         raise KeyError(f"canonical table '{name}' lacks the columns {', '.join(missing)}")
-    return table.select(*(table[c].cast(schema[c]) for c in schema.names))
+    return table.select(*(table[c].cast(schema[c]).name(c) for c in schema.names))
 
 
 def derive_models(
