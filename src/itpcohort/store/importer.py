@@ -248,12 +248,15 @@ def import_study(
     *,
     command: str = "import",
     criteria: dict[str, Any] | None = None,
+    previous: Path | None = None,
 ) -> ImportReport:
     """Validate ``inputs`` and write the study database ``db_path``; it lands whole or not at all.
 
     Writes every canonical table (``schema.CANONICAL_COLUMNS`` + provenance), ``rejected_rows``
     (``schema.REJECTED_ROWS_COLUMNS``) and one ``runs`` row appended to the registry of the
-    previous database. Raises InputError for file-level problems.
+    previous database (``previous``, by default ``db_path`` itself: a command writing into a
+    staging folder names the database that folder will replace). Raises InputError for
+    file-level problems.
 
     The new database is built in a file beside ``db_path`` and renamed over it at the end
     (an atomic replacement): an import that fails or is killed leaves ``db_path`` as it was. One
@@ -276,7 +279,7 @@ def import_study(
             rows_read = check_and_load(con, opened)
             write_rejected_rows(con)
             parts = _report_parts(con, files, rows_read, config, criteria)
-            _carry_runs_over(con, db_path)
+            _carry_runs_over(con, db_path if previous is None else previous)
             run_id = _register_run(
                 con, command, started_at, files, config, criteria, parts["counts"]
             )

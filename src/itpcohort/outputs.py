@@ -1,0 +1,206 @@
+"""The output folder of a command: one set of files, written beside it and swapped in whole.
+
+``architecture.md`` (outputs): ``import``, ``derive``, ``run`` and ``demo`` write into
+``DIR.partial-<pid>``, a sibling of ``--out DIR`` on the same file system, and only when the
+command is done rename ``DIR`` aside, rename the new folder to ``DIR`` and delete the old one. A
+command that fails or is killed leaves the previous outputs as they were; one that finishes
+leaves exactly its own files (never the swimmer parts of an earlier, larger study).
+
+A command holds an exclusive lock on ``.DIR.lock`` (beside ``DIR``) from start to end, so a second
+command into the same folder is refused with one line instead of mixing two studies. Folders of
+dead commands (``DIR.partial-*``, ``DIR.old-*``) are removed under that lock. Every output folder
+holds the marker file ``.itpcohort-outputs``: a folder that holds anything else (the user's own
+files) is never replaced.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from types import TracebackType
+
+from itpcohort.errors import ItpcohortError, UsageError
+
+#: the file that marks a folder as the outputs of an itpcohort command
+MARKER = ".itpcohort-outputs"
+_MARKER_TEXT = (
+    "This folder holds the outputs of one itpcohort command. The next command given it as --out\n"
+    "replaces the whole folder: keep your own files elsewhere.\n"
+)
+#: what an output folder written before the marker existed may hold
+_EARLIER_OUTPUTS = frozenset(
+    {
+        "study.duckdb",
+        "study.duckdb.wal",
+        "rejected_rows.csv",
+        "results.json",
+        "report.html",
+        "report.docx",
+        "figures",
+        "tables",
+        "derived",
+        "input",
+    }
+)
+
+
+class OutputFolderError(ItpcohortError):
+    """The output folder cannot be used: in use by another command, or not writable (exit 1)."""
+
+    exit_code = 1
+
+
+def _is_our_leftover(name: str) -> bool:
+    return name.startswith((".itpcohort-spill", ".study.duckdb.importing-"))
+
+
+def is_output_folder(path: Path) -> bool:
+    """Whether ``path`` is empty or holds only itpcohort outputs (its marker, or earlier names)."""
+    names = {entry.name for entry in path.iterdir()}
+    if MARKER in names:
+        return True
+    return all(name in _EARLIER_OUTPUTS or _is_our_leftover(name) for name in names)
+
+
+def _lock(handle: int) -> bool:
+    """Take the exclusive lock of the open file ``handle`` without waiting; False if held."""
+    if sys.platform == "win32":  # pragma: no cover - the CI runs on Linux
+        import msvcrt
+
+        try:
+            msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+class OutputFolder:
+    """The output folder ``path`` of one command, locked; files go to ``staging`` until ``commit``.
+
+    Use as a context manager::
+
+        with OutputFolder(out_dir) as folder:
+            write_everything(folder.staging)
+            folder.commit()
+
+    Leaving the block without ``commit`` (an error) deletes the staging folder and leaves ``path``
+    as it was. Raises ``UsageError`` when ``path`` is a file or holds files that are not
+    itpcohort outputs, ``OutputFolderError`` when another command holds the lock.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(os.path.normpath(path))  # as the user gave it, for the messages
+        self.staging = self._sibling("partial", os.getpid())
+        self._lock_path = self.path.with_name(f".{self.path.name}.lock")
+        self._handle: int | None = None
+        self._kept: list[str] = []
+        self.committed = False
+
+    def _sibling(self, kind: str, pid: int) -> Path:
+        return self.path.with_name(f"{self.path.name}.{kind}-{pid}")
+
+    def __enter__(self) -> OutputFolder:
+        if self.path.exists() and not self.path.is_dir():
+            raise UsageError(f"--out {self.path}: exists and is not a folder")
+        if Path.cwd().resolve().is_relative_to(self.path.resolve()):
+            raise UsageError(
+                f"--out {self.path}: the current folder is inside it; the output folder is "
+                "replaced whole, so run from another folder"
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            if not _lock(self._handle):
+                holder = os.pread(self._handle, 32, 0).decode(errors="replace").strip()
+                by = f" (process {holder})" if holder.isdigit() else ""
+                raise OutputFolderError(
+                    f"--out {self.path}: another itpcohort command is writing into this "
+                    f"folder{by}; wait for it to finish or choose another folder"
+                )
+            os.ftruncate(self._handle, 0)
+            os.pwrite(self._handle, f"{os.getpid()}\n".encode(), 0)
+            self._recover()
+            if self.path.is_dir() and not is_output_folder(self.path):
+                raise UsageError(
+                    f"--out {self.path}: holds files that are not itpcohort outputs (no "
+                    f"{MARKER}); the output folder is replaced whole, so choose a new or "
+                    "empty folder"
+                )
+            self.staging.mkdir()
+            (self.staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+        except BaseException:
+            self._release()
+            raise
+        return self
+
+    def _recover(self) -> None:
+        """Under the lock: put back outputs a killed swap left aside; remove dead commands' folders."""
+        parent = self.path.parent
+        aside = sorted(parent.glob(f"{self.path.name}.old-*"))
+        if not self.path.exists() and aside and (aside[0] / MARKER).exists():
+            aside[0].rename(self.path)  # killed between the two renames of a commit
+        for pattern in ("partial", "old"):
+            for leftover in parent.glob(f"{self.path.name}.{pattern}-*"):
+                pid = leftover.name.rsplit("-", 1)[-1]
+                if pid.isdigit() and leftover.is_dir() and (leftover / MARKER).exists():
+                    shutil.rmtree(leftover, ignore_errors=True)
+
+    def keep(self, name: str) -> Path:
+        """``path/name``, a folder written in place and carried into the new set by ``commit``.
+
+        For ``demo``, whose synthetic input lives in its output folder and must be named there.
+        Whatever was at ``path/name`` is removed first.
+        """
+        self.path.mkdir(exist_ok=True)
+        (self.path / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+        kept = self.path / name
+        shutil.rmtree(kept, ignore_errors=True)
+        self._kept.append(name)
+        return kept
+
+    def commit(self) -> None:
+        """Swap the staging folder in as ``path``; the previous outputs are deleted."""
+        for name in self._kept:
+            (self.path / name).rename(self.staging / name)
+        aside = self._sibling("old", os.getpid())
+        had_previous = self.path.exists()
+        if had_previous:
+            self.path.rename(aside)
+        try:
+            self.staging.rename(self.path)
+        except BaseException:
+            if had_previous:
+                aside.rename(self.path)
+            raise
+        self.committed = True
+        if had_previous:
+            shutil.rmtree(aside, ignore_errors=True)
+
+    def _release(self) -> None:
+        if self._handle is not None:
+            os.close(self._handle)  # closing the file releases the lock
+            self._handle = None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if not self.committed:
+                for name in self._kept:  # a failed demo keeps its input where it was
+                    if (self.staging / name).exists() and not (self.path / name).exists():
+                        (self.staging / name).rename(self.path / name)
+                shutil.rmtree(self.staging, ignore_errors=True)
+        finally:
+            self._release()
