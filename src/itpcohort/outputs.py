@@ -116,8 +116,13 @@ class OutputFolder:
                 f"--out {self.path}: the current folder is inside it; the output folder is "
                 "replaced whole, so run from another folder"
             )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise OutputFolderError(
+                f"--out {self.path}: cannot write in {self.path.parent} ({error.strerror})"
+            ) from None
         try:
             if not _lock(self._handle):
                 holder = os.pread(self._handle, 32, 0).decode(errors="replace").strip()
@@ -135,8 +140,16 @@ class OutputFolder:
                     f"{MARKER}); the output folder is replaced whole, so choose a new or "
                     "empty folder"
                 )
-            self.staging.mkdir()
-            (self.staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+            if self.path.is_dir() and not os.access(self.path, os.W_OK):
+                raise OutputFolderError(f"--out {self.path}: the folder is read-only")
+            try:
+                self.staging.mkdir()
+                (self.staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+            except OSError as error:
+                raise OutputFolderError(
+                    f"--out {self.path}: cannot write beside it in {self.path.parent} "
+                    f"({error.strerror})"
+                ) from None
         except BaseException:
             self._release()
             raise
