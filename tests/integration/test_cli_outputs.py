@@ -86,19 +86,29 @@ def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str]) -> N
         time.sleep(0.05)
 
 
+def synthetic(factory: pytest.TempPathFactory, name: str, patients: int, seed: int) -> Path:
+    study = factory.mktemp(name) / "study"
+    generate_study(study, patients=patients, centers=1 + patients // 50, seed=seed)
+    return study
+
+
 @pytest.fixture(scope="module")
 def small_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    study = tmp_path_factory.mktemp("small") / "study"
-    generate_study(study, patients=23, centers=2, seed=3)
-    return study
+    return synthetic(tmp_path_factory, "small", patients=23, seed=3)
 
 
 @pytest.fixture(scope="module")
 def large_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A study whose swimmer plot has several parts (at most 50 included patients each)."""
-    study = tmp_path_factory.mktemp("large") / "study"
-    generate_study(study, patients=150, centers=3, seed=4)
-    return study
+    return synthetic(tmp_path_factory, "large", patients=150, seed=4)
+
+
+@pytest.fixture
+def earlier(small_study: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """An output folder holding the outputs of an earlier import, and their snapshot."""
+    out = tmp_path / "out"
+    assert itpcohort("import", small_study, "--out", out).returncode == 0
+    return out, snapshot(out)
 
 
 @pytest.fixture(scope="module")
@@ -150,11 +160,9 @@ def test_run_ends_with_the_headline(
 
 
 def test_a_run_killed_midway_leaves_the_earlier_outputs_intact(
-    small_study: Path, large_study: Path, tmp_path: Path
+    earlier: tuple[Path, dict[str, str]], small_study: Path, large_study: Path, tmp_path: Path
 ) -> None:
-    out = tmp_path / "out"
-    assert itpcohort("import", small_study, "--out", out).returncode == 0
-    before = snapshot(out)
+    out, before = earlier
     process = start("run", large_study, "--out", out)
     staging = tmp_path / f"out.partial-{process.pid}"
     try:
@@ -171,11 +179,9 @@ def test_a_run_killed_midway_leaves_the_earlier_outputs_intact(
 
 
 def test_a_run_that_fails_leaves_the_earlier_outputs_intact(
-    small_study: Path, tmp_path: Path
+    earlier: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
-    out = tmp_path / "out"
-    assert itpcohort("import", small_study, "--out", out).returncode == 0
-    before = snapshot(out)
+    out, before = earlier
     broken = tmp_path / "broken"
     generate_study(broken, patients=10, centers=1, seed=5)
     next(broken.rglob("platelet_counts.csv")).unlink()
@@ -193,11 +199,9 @@ def _full_disk() -> None:
 
 
 def test_a_run_on_a_full_disk_is_one_line_and_leaves_the_earlier_outputs_intact(
-    small_study: Path, large_study: Path, tmp_path: Path
+    earlier: tuple[Path, dict[str, str]], large_study: Path
 ) -> None:
-    out = tmp_path / "out"
-    assert itpcohort("import", small_study, "--out", out).returncode == 0
-    before = snapshot(out)
+    out, before = earlier
     result = itpcohort("run", large_study, "--out", out, preexec_fn=_full_disk)
     assert result.returncode == 1
     line = one_error_line(result)
@@ -228,11 +232,9 @@ def read_only(*folders: Path) -> Iterator[None]:
 
 
 def test_a_read_only_output_folder_is_one_line_and_left_intact(
-    small_study: Path, tmp_path: Path
+    earlier: tuple[Path, dict[str, str]], small_study: Path, tmp_path: Path
 ) -> None:
-    out = tmp_path / "out"
-    assert itpcohort("import", small_study, "--out", out).returncode == 0
-    before = snapshot(out)
+    out, before = earlier
     with read_only(out):
         result = itpcohort("import", small_study, "--out", out, preexec_fn=_without_root_powers)
     assert result.returncode == 1
