@@ -6,7 +6,6 @@ Exit status: 0 success; 1 invalid input (every problem printed as ``file:row: co
 
 from __future__ import annotations
 
-import errno
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ from typer.core import TyperCommand, TyperGroup
 from itpcohort import __version__
 from itpcohort.config import StudyConfig
 from itpcohort.errors import ItpcohortError, UsageError
-from itpcohort.outputs import OutputFolder
+from itpcohort.outputs import OutputFolder, storage_problem
 
 if TYPE_CHECKING:
     from itpcohort.criteria import Criteria
@@ -400,25 +399,6 @@ def export(
         out.print(line, markup=False, soft_wrap=True)
 
 
-def _storage_problem(error: BaseException) -> str | None:
-    """One line for a failure of the disk or the file system (full, read-only, no permission)."""
-    from itpcohort.store import storage_error_message
-
-    if isinstance(error, OSError):
-        where = f"{error.filename}: " if error.filename else ""
-        reason = error.strerror or str(error)
-        hint = {
-            errno.ENOSPC: "the disk is full",
-            errno.EFBIG: "the disk is full or the file size limit is reached",
-            errno.EDQUOT: "the disk quota is reached",
-            errno.EROFS: "the folder is on a read-only file system",
-            errno.EACCES: "no permission to write there",
-            errno.EPERM: "no permission to write there",
-        }.get(error.errno or 0)
-        return f"{where}{reason}" + (f" ({hint})" if hint else "")
-    return storage_error_message(error)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; expected errors become one message and an exit status.
 
@@ -436,7 +416,7 @@ def main(argv: list[str] | None = None) -> None:
                 err.print(str(problem), soft_wrap=True, markup=False)
         sys.exit(error.exit_code)
     except Exception as error:
-        line = _storage_problem(error)
+        line = storage_problem(error)
         if line is None:
             raise
         err.print(f"[bold red]error:[/] {escape(line)}", soft_wrap=True)

@@ -15,6 +15,7 @@ files) is never replaced.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sys
@@ -50,6 +51,31 @@ class OutputFolderError(ItpcohortError):
     """The output folder cannot be used: in use by another command, or not writable (exit 1)."""
 
     exit_code = 1
+
+
+#: a word on the failures of the disk or the file system, by errno
+_HINTS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EFBIG: "the disk is full or the file size limit is reached",
+    errno.EDQUOT: "the disk quota is reached",
+    errno.EROFS: "the folder is on a read-only file system",
+    errno.EACCES: "no permission to write there",
+    errno.EPERM: "no permission to write there",
+}
+
+
+def storage_problem(error: BaseException) -> str | None:
+    """One line for a failure of the disk or the file system (full, read-only, no permission),
+    whether Python or DuckDB met it; None for any other error (``architecture.md``: no traceback
+    for what a person can fix).
+    """
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        hint = _HINTS.get(error.errno or 0)
+        return f"{where}{error.strerror or error}" + (f" ({hint})" if hint else "")
+    from itpcohort.store import storage_error_message  # duckdb only when a command failed
+
+    return storage_error_message(error)
 
 
 def _is_our_leftover(name: str) -> bool:
@@ -211,9 +237,14 @@ class OutputFolder:
     ) -> None:
         try:
             if not self.committed:
+                line = storage_problem(error) if isinstance(error, Exception) else None
                 for name in self._kept:  # a failed demo keeps its input where it was
                     if (self.staging / name).exists() and not (self.path / name).exists():
                         (self.staging / name).rename(self.path / name)
                 shutil.rmtree(self.staging, ignore_errors=True)
+                if line is not None:
+                    raise OutputFolderError(
+                        f"{line}; the outputs in {self.path} are as they were"
+                    ) from None
         finally:
             self._release()

@@ -206,6 +206,7 @@ def test_a_run_on_a_full_disk_is_one_line_and_leaves_the_earlier_outputs_intact(
     assert result.returncode == 1
     line = one_error_line(result)
     assert "File too large" in line or "could not be written" in line, line
+    assert line.endswith(f"the outputs in {out} are as they were")
     assert snapshot(out) == before
     assert siblings(out) == ["out"]
 
