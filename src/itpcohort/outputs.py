@@ -43,6 +43,10 @@ _EARLIER_OUTPUTS = frozenset(
         "tables",
         "derived",
         "input",
+        # what file managers leave in any folder they show
+        ".DS_Store",
+        "Thumbs.db",
+        "desktop.ini",
     }
 )
 
@@ -82,12 +86,14 @@ def _is_our_leftover(name: str) -> bool:
     return name.startswith((".itpcohort-spill", ".study.duckdb.importing-"))
 
 
-def is_output_folder(path: Path) -> bool:
-    """Whether ``path`` is empty or holds only itpcohort outputs (its marker, or earlier names)."""
-    names = {entry.name for entry in path.iterdir()}
+def foreign_files(path: Path) -> list[str]:
+    """The names in the folder ``path`` that are not itpcohort outputs, sorted; none when it holds
+    the marker (or is empty, or holds only what an itpcohort command wrote before the marker).
+    """
+    names = sorted(entry.name for entry in path.iterdir())
     if MARKER in names:
-        return True
-    return all(name in _EARLIER_OUTPUTS or _is_our_leftover(name) for name in names)
+        return []
+    return [name for name in names if name not in _EARLIER_OUTPUTS and not _is_our_leftover(name)]
 
 
 def _lock(handle: int) -> bool:
@@ -160,11 +166,13 @@ class OutputFolder:
             os.ftruncate(self._handle, 0)
             os.pwrite(self._handle, f"{os.getpid()}\n".encode(), 0)
             self._recover()
-            if self.path.is_dir() and not is_output_folder(self.path):
+            foreign = foreign_files(self.path) if self.path.is_dir() else []
+            if foreign:
+                more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
                 raise UsageError(
-                    f"--out {self.path}: holds files that are not itpcohort outputs (no "
-                    f"{MARKER}); the output folder is replaced whole, so choose a new or "
-                    "empty folder"
+                    f"--out {self.path}: holds files that are not itpcohort outputs "
+                    f"({foreign[0]!r}{more}); the output folder is replaced whole, so choose "
+                    "a new or empty folder"
                 )
             if self.path.is_dir() and not os.access(self.path, os.W_OK):
                 raise OutputFolderError(f"--out {self.path}: the folder is read-only")

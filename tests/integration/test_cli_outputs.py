@@ -312,7 +312,7 @@ def test_a_folder_holding_the_users_files_is_refused_and_left_alone(
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     result = itpcohort("import", small_study, "--out", out)
     assert result.returncode == 2
-    assert "not itpcohort outputs" in one_error_line(result)
+    assert "not itpcohort outputs ('notes.txt')" in one_error_line(result)
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
 
 

@@ -66,16 +66,17 @@ def test_a_folder_with_the_users_own_files_is_refused_and_left_alone(tmp_path: P
     out = tmp_path / "out"
     out.mkdir()
     (out / "thesis.docx").write_text("mine", encoding="utf-8")
-    with pytest.raises(UsageError, match="not itpcohort outputs"):
+    (out / "z.csv").write_text("mine too", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"not itpcohort outputs \('thesis.docx' and 1 more\)"):
         _write(out, {"a.txt": "1"})
-    assert _files(out) == {"thesis.docx": "mine"}
+    assert _files(out) == {"thesis.docx": "mine", "z.csv": "mine too"}
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
 
 
 def test_outputs_written_before_the_marker_existed_are_replaced(tmp_path: Path) -> None:
     out = tmp_path / "out"
     (out / "figures").mkdir(parents=True)
-    for name in ("study.duckdb", "results.json", "report.html", "figures/figure5_swimmer-6.png"):
+    for name in ("study.duckdb", "report.html", ".DS_Store", "figures/figure5_swimmer-6.png"):
         (out / name).write_text("old", encoding="utf-8")
     _write(out, {"results.json": "new"})
     assert _files(out) == {MARKER: _files(out)[MARKER], "results.json": "new"}
