@@ -223,6 +223,10 @@ def test_an_import_killed_midway_leaves_the_database_as_it_was(tmp_path: Path) -
     assert [p.name for p in db.parent.glob(".study.duckdb.importing-*")]  # what it was building
     # the next import lands, and clears what the killed one left behind
     assert run_cli("import", str(second), "--out", str(db.parent)).returncode == 0
-    assert sorted(p.name for p in db.parent.iterdir()) == ["rejected_rows.csv", "study.duckdb"]
+    assert sorted(p.name for p in db.parent.iterdir()) == [
+        ".itpcohort-outputs",  # the marker of an output folder (issue 17, item 3)
+        "rejected_rows.csv",
+        "study.duckdb",
+    ]
     assert len(_dump(db)["patients"]) == 1
     assert [r[0] for r in _dump(db)["runs"]] == [1, 2]

@@ -17,6 +17,8 @@ from itpcohort.store.connection import (
     execute_to_arrow,
     materialize_temp,
     persist_temp_tables,
+    resource_settings,
+    storage_error_message,
 )
 from itpcohort.store.derivation import (
     CompiledDerivation,
@@ -38,8 +40,10 @@ __all__ = [
     "import_study",
     "materialize_temp",
     "persist_temp_tables",
+    "resource_settings",
     "rows_by_file",
     "run_compiled",
+    "storage_error_message",
     "study_provenance",
     "temp_table",
     "validate_study",
