@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from itpcohort.io.safe_csv import write_csv
 from itpcohort.report._blocks import Cell, Table
 
@@ -34,3 +36,9 @@ def write_table_csv(table: Table, path: Path) -> None:
     """Write ``table`` to ``path`` (header rows, then the body)."""
     header, *rows = table_rows(table)
     write_csv(Path(path), header, rows)
+
+
+def write_frame_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` to ``path`` (its columns as the header, a missing value as an empty cell)."""
+    cells = frame.astype(object).where(frame.notna(), None)
+    write_csv(Path(path), [str(c) for c in frame.columns], cells.itertuples(index=False, name=None))
