@@ -28,6 +28,7 @@ from itpcohort.report._build import make_figure_parts, make_table, not_available
 from itpcohort.report._figures.swimmer import (
     COMPACT_MAX,
     SUPPLEMENT_MAX,
+    compact_lanes,
     swimmer_compact,
     swimmer_data,
     swimmer_figures,
@@ -79,7 +80,9 @@ def add_swimmer(report: Report, population: Population, events: pd.DataFrame | N
     """
     t, f, limits = report.t, report.t.fmt, report.limits
     patients, courses = population.patients, population.courses
-    compact = swimmer_compact(patients, courses, events, t, limits.compact_lanes)
+    compact = swimmer_compact(
+        compact_lanes(patients, courses, limits.compact_lanes), courses, events, t
+    )
     if compact is None:
         return report.append(not_available(report, "fig.swimmer.what"))
     n = len(patients)

@@ -101,12 +101,13 @@ def test_the_compact_sample_is_grouped_by_course1_response_and_spans_the_followu
 
 def test_the_compact_figure_is_drawn_with_its_lanes() -> None:
     patients, courses = _cohort(40)
-    page = swimmer_compact(patients, courses, None, Translator("fr"), size=8)
+    page = swimmer_compact(compact_lanes(patients, courses, 8), courses, None, Translator("fr"))
     assert page is not None
     assert page.image.key == "swimmer"
     assert page.image.png.startswith(b"\x89PNG") and b"<svg" in page.image.svg
     assert len(page.patients) == 8
-    assert swimmer_compact(patients.head(0), courses, None, Translator("en")) is None
+    empty = compact_lanes(patients.head(0), courses)
+    assert swimmer_compact(empty, courses, None, Translator("en")) is None
 
 
 def test_swimmer_data_lists_every_mark_of_every_patient() -> None:

@@ -526,17 +526,12 @@ def compact_lanes(
 
 
 def swimmer_compact(
-    patients: pd.DataFrame,
-    courses: pd.DataFrame,
-    events: pd.DataFrame | None,
-    t: Translator,
-    size: int = COMPACT_MAX,
+    lanes: pd.DataFrame, courses: pd.DataFrame, events: pd.DataFrame | None, t: Translator
 ) -> SwimmerPage | None:
-    """The compact swimmer plot (key ``swimmer``): ``compact_lanes``, grouped and labelled.
+    """The compact swimmer plot (key ``swimmer``) of ``lanes`` (``compact_lanes``), grouped.
 
-    None when there is no patient.
+    Each course-1 response group is bracketed and labelled; None when there is no lane.
     """
-    lanes = compact_lanes(patients, courses, size)
     if lanes.empty:
         return None
     frame = _course_frame(courses, lanes)
