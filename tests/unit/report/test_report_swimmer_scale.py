@@ -144,3 +144,15 @@ def test_swimmer_data_lists_every_mark_of_every_patient() -> None:
     ]
     assert (data["mark"] == "death").sum() == 1
     assert (data["mark"] == "loss").sum() == 4  # responders 4, 5, 8 and 1 lose their response
+
+
+def test_swimmer_data_of_a_cohort_without_death_or_response() -> None:
+    """Kinds of marks nobody has leave no row (and no row without a lane)."""
+    patients, courses = _cohort(5)
+    patients["death_date"] = None
+    courses["response_date"] = None
+    courses["duration_days"] = None
+    data = swimmer_data(patients, courses, None)
+    assert sorted(set(data["mark"])) == ["course", "followup"]
+    assert list(data.loc[data["mark"] == "followup", "lane"]) == [1, 2, 3, 4, 5]
+    assert len(data) == 5 + len(courses)

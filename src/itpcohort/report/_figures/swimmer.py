@@ -554,6 +554,15 @@ def swimmer_compact(
     )
 
 
+def _mark(rows: pd.DataFrame, mark: str, start: str, stop: str | None = None) -> pd.DataFrame:
+    """``rows`` as marks of ``swimmer_data``: ``mark`` from column ``start`` (to ``stop``)."""
+    return rows.assign(
+        mark=mark,
+        from_month=rows[start],
+        to_month=np.nan if stop is None else rows[stop],
+    )
+
+
 #: columns of ``swimmer_data``
 DATA_COLUMNS = ("lane", "center", "patient_id", "mark", "course", "from_month", "to_month")
 
@@ -573,47 +582,33 @@ def swimmer_data(
     lanes = lanes.assign(lane=np.arange(len(lanes)))
     frame = _course_frame(courses, lanes)
     placed = _event_frame(events, lanes)
-    followup = lanes["followup_days"] / MONTH_DAYS
-    parts = [
-        lanes.assign(mark="followup", course=pd.NA, from_month=0.0, to_month=followup),
-        lanes[lanes["death_date"].notna()].assign(
-            mark="death", course=pd.NA, from_month=followup, to_month=np.nan
-        ),
-        frame.assign(
-            mark="course",
-            course=frame["course_number"],
-            from_month=frame["start_m"],
-            to_month=np.nan,
-        ),
-    ]
+    lanes = lanes.assign(followup_m=lanes["followup_days"] / MONTH_DAYS)
     responders = frame[frame["response_m"].notna() & frame["duration_m"].notna()]
-    cr = np.minimum(responders["cr_m"], responders["duration_m"])
-    end = responders["response_m"] + responders["duration_m"]
-    with_cr = cr > 0
-    with_r = responders["duration_m"] > cr
-    course = responders["course_number"]
-    parts += [
-        responders[with_cr].assign(
-            mark="cr",
-            course=course,
-            from_month=responders["response_m"],
-            to_month=responders["response_m"] + cr,
+    responders = responders.assign(
+        cr_end=responders["response_m"] + np.minimum(responders["cr_m"], responders["duration_m"]),
+        end=responders["response_m"] + responders["duration_m"],
+    )
+    # each part takes its values from its own rows (an empty part must not adopt another index)
+    parts = [
+        lanes.assign(mark="followup", from_month=0.0, to_month=lanes["followup_m"]),
+        _mark(lanes[lanes["death_date"].notna()], "death", "followup_m"),
+        frame.assign(mark="course", from_month=frame["start_m"]),
+        _mark(
+            responders[responders["cr_end"] > responders["response_m"]],
+            "cr",
+            "response_m",
+            "cr_end",
         ),
-        responders[with_r].assign(
-            mark="r", course=course, from_month=responders["response_m"] + cr, to_month=end
-        ),
-        responders.assign(
-            mark=np.where(responders["censored"], "censored", "loss"),
-            course=course,
-            from_month=end,
-            to_month=np.nan,
-        ),
-        placed.assign(mark=placed["event"], course=pd.NA, from_month=placed["x"], to_month=np.nan),
+        _mark(responders[responders["end"] > responders["cr_end"]], "r", "cr_end", "end"),
+        _mark(responders[responders["censored"]], "censored", "end"),
+        _mark(responders[~responders["censored"]], "loss", "end"),
+        placed.assign(mark=placed["event"], from_month=placed["x"]),
     ]
     columns = list(DATA_COLUMNS)
+    kept = [column if column != "course" else "course_number" for column in columns]
     data = pd.concat(
-        [part.reindex(columns=columns) for part in parts if len(part)], ignore_index=True
-    )
+        [part.reindex(columns=kept) for part in parts if len(part)], ignore_index=True
+    ).rename(columns={"course_number": "course"})
     order = {
         mark: rank
         for rank, mark in enumerate(
