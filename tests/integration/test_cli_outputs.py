@@ -129,12 +129,12 @@ def test_a_second_run_into_a_folder_leaves_exactly_its_own_files(
 ) -> None:
     out = tmp_path / "out"
     assert itpcohort("run", large_study, "--out", out).returncode == 0
-    assert (out / "figures" / "figure5_swimmer-2.png").is_file()
+    assert (out / "figures" / "figureS1_swimmer-2.png").is_file()
     result = itpcohort("run", small_study, "--out", out)
     assert result.returncode == 0, result.stderr
     # the same files as the same run into a new folder: no swimmer part of the larger study
     assert set(snapshot(out)) == set(snapshot(small_run[1]))
-    assert not (out / "figures" / "figure5_swimmer-2.png").exists()
+    assert not (out / "figures" / "figureS1_swimmer-2.png").exists()
     assert json.loads((out / "results.json").read_text(encoding="utf-8"))["flow"]["screened"] == 23
     assert siblings(out) == ["out"]  # no staging or old folder left beside it
 

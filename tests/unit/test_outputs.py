@@ -76,7 +76,7 @@ def test_a_folder_with_the_users_own_files_is_refused_and_left_alone(tmp_path: P
 def test_outputs_written_before_the_marker_existed_are_replaced(tmp_path: Path) -> None:
     out = tmp_path / "out"
     (out / "figures").mkdir(parents=True)
-    for name in ("study.duckdb", "report.html", ".DS_Store", "figures/figure5_swimmer-6.png"):
+    for name in ("study.duckdb", "report.html", ".DS_Store", "figures/figureS1_swimmer-6.png"):
         (out / name).write_text("old", encoding="utf-8")
     _write(out, {"results.json": "new"})
     assert _files(out) == {MARKER: _files(out)[MARKER], "results.json": "new"}
