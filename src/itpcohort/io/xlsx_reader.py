@@ -137,7 +137,14 @@ def _batch(schema: pa.Schema, lines: list[int], columns: list[list[str]]) -> pa.
 
 
 def _numbered_rows(sheet: Any) -> Iterator[tuple[int, list[object]]]:
-    """Each row with its sheet row number (empty rows are yielded by openpyxl as EmptyCells)."""
+    """Each row with its sheet row number (empty rows are yielded by openpyxl as EmptyCells).
+
+    Every row and cell of the sheet's XML is read: the ``<dimension>`` a workbook declares is not
+    trusted (read-only openpyxl stops at it, and a writer may understate it: a row below it would
+    be lost without a word).
+    """
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()
     number = 0
     for row in sheet.iter_rows():
         real = next((c.row for c in row if getattr(c, "row", None) is not None), None)
