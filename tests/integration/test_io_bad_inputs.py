@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from tests.fixtures.io_study import Rows, set_cell, valid_tables, write_study
+from tests.fixtures.io_study import Rows, set_cell, valid_tables, write_study, write_workbook
 
 from itpcohort.cli import main
 
@@ -514,4 +514,41 @@ def test_file_level_problem_stops_with_exit_1(
     assert code == 1, out + err
     assert any(
         line.startswith(f"{study}/{where}") and reason in line for line in err.splitlines()
+    ), err
+
+
+def test_two_files_for_one_table_are_refused_naming_both(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = write_study(tmp_path / "cohort")
+    center = study / "TLS"
+    (center / "Platelet_Counts.csv").write_text(
+        "patient_id,date,platelets\nTLS-001,2016-02-01,35\n", encoding="utf-8"
+    )
+    code, out, err = _run(["validate", str(study)], capsys)
+    assert code == 1, out + err
+    first, second = center / "Platelet_Counts.csv", center / "platelet_counts.csv"
+    assert (
+        f"{second}: 2 files for the table 'platelet_counts' in one source: {first} and {second}; "
+        "keep one" in err
+    ), err
+    assert "ignored (not a table)" not in out + err
+
+
+def test_two_sheets_for_one_table_are_refused_naming_both(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    path = write_workbook(tmp_path / "TLS.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    extra = workbook.create_sheet("Platelet_Counts ")
+    extra.append(["patient_id", "date", "platelets"])
+    extra.append(["TLS-001", "2016-02-01", 35])
+    workbook.save(path)
+    code, out, err = _run(["validate", str(path)], capsys)
+    assert code == 1, out + err
+    assert (
+        f"{path}[Platelet_Counts ]: 2 sheets for the table 'platelet_counts' in one source: "
+        f"{path}[platelet_counts] and {path}[Platelet_Counts ]; keep one" in err
     ), err
