@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from itpcohort.errors import InputError, Problem
+from itpcohort.errors import InputError, Problem, shown
 from itpcohort.schema import IDENTIFIER_WORDS, Table
 
 _IDENTIFIER_WORDS = frozenset(
@@ -202,7 +202,7 @@ def map_header(
                     None,
                     name,
                     None,
-                    f"column '{name}' appears twice in the header",
+                    f"column {shown(name)} appears twice in the header",
                     relative_file=relative,
                 )
             )
