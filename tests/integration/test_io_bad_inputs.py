@@ -816,3 +816,16 @@ def test_a_row_below_the_declared_dimension_of_a_sheet_is_read(
     code, out, err = _run(["validate", str(path)], capsys)
     assert code == 1, out + err  # the row is read, and its problem found
     assert f"{path}[platelet_counts]:{rows}: platelets: 'lots' is not a number" in err, err
+
+
+def test_an_unknown_column_is_noted_cut_and_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tables = valid_tables()
+    add_column(T, "note\x1b[2J" + "x" * 100_000, "")(tables)
+    study = write_study(tmp_path / "cohort", tables)
+    code, out, err = _run(["validate", str(study)], capsys)
+    assert code == 0, out + err
+    note = next(line for line in out.splitlines() if "column(s) ignored" in line)
+    assert note.endswith(": column(s) ignored: note\\x1b[2J" + "x" * 51 + ELLIPSIS)
+    assert "\x1b" not in out + err

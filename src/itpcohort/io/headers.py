@@ -67,6 +67,8 @@ _QUALIFIERS = frozenset(
     )
 )
 _PARTS = _IDENTIFIER_WORDS | _QUALIFIERS
+_LONGEST_PART = max(map(len, _PARTS))
+_COMPOUND_MAX = 4 * _LONGEST_PART
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SEPARATORS = re.compile(r"[^0-9a-z]+")
 
@@ -79,11 +81,15 @@ def normalise_column_name(name: str) -> str:
 def _compound_parts(word: str) -> list[str] | None:
     """``word`` cut into known parts (identifier words and qualifiers), or None when it cannot be.
 
-    The cut with the fewest parts wins (``emailaddress`` is ``email`` + ``address``).
+    The cut with the fewest parts wins (``emailaddress`` is ``email`` + ``address``). A word
+    longer than ``_COMPOUND_MAX`` characters is no compound of these (and is not cut: a header
+    cell may hold megabytes).
     """
+    if len(word) > _COMPOUND_MAX:
+        return None
     best: list[list[str] | None] = [[]] + [None] * len(word)
     for end in range(1, len(word) + 1):
-        for start in range(end):
+        for start in range(max(0, end - _LONGEST_PART), end):
             before = best[start]
             part = word[start:end]
             if before is not None and part in _PARTS:

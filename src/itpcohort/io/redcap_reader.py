@@ -55,7 +55,7 @@ from itpcohort.crf.redcap_dictionary import (
     field_name,
     redcap_columns,
 )
-from itpcohort.errors import InputError, Problem, shown
+from itpcohort.errors import InputError, Problem, cut, shown
 from itpcohort.io.csv_reader import (
     LINE,
     ROW_ERROR,
@@ -607,7 +607,8 @@ def open_redcap_export(
     data = _read_all(text)
     split = _Split(text, layout, data).split()
     ignored = layout.ignored + layout.system
-    notes = (f"{display}: column(s) ignored: {', '.join(ignored)}",) if ignored else ()
+    listed = ", ".join(cut(name) for name in ignored)
+    notes = (f"{display}: column(s) ignored: {listed}",) if ignored else ()
     return RedcapExport(
         {name: _table_text(text, layout, data, name, split[name]) for name in layout.tables},
         notes,
