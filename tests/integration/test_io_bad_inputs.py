@@ -556,15 +556,26 @@ def test_bad_input_is_refused_naming_file_row_and_column(
     assert case.reason in lines[0], lines[0]
 
 
+def _validate_cells(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], *cells: tuple[str, int, str, str]
+) -> tuple[Path, str, str]:
+    """``validate`` the minimal study with ``cells`` (table, line, column, value) changed: it
+    must fail (exit 1); the study, standard output and standard error."""
+    tables = valid_tables()
+    for table, line, column, value in cells:
+        set_cell(tables, table, line, column, value)
+    study = write_study(tmp_path / "cohort", tables)
+    code, out, err = _run(["validate", str(study)], capsys)
+    assert code == 1, out + err
+    return study, out, err
+
+
 def test_a_close_vocabulary_value_is_suggested(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tables = valid_tables()
-    set_cell(tables, T, 3, "drug", "Rituximabe")
-    set_cell(tables, T, 4, "drug", "aspirinx")
-    study = write_study(tmp_path / "cohort", tables)
-    code, _, err = _run(["validate", str(study)], capsys)
-    assert code == 1
+    study, _, err = _validate_cells(
+        tmp_path, capsys, (T, 3, "drug", "Rituximabe"), (T, 4, "drug", "aspirinx")
+    )
     lines = {line.split(": ")[0]: line for line in err.splitlines()}
     file = f"{study}/TLS/treatments.csv"
     assert lines[f"{file}:3"].endswith("other; did you mean 'rituximab'?")
@@ -587,6 +598,58 @@ def test_duplicate_patient_names_both_rows(
     line = "patient_id: 'TLS-002' is a duplicate patient TLS/TLS-002: also at"
     assert f"{file}:3: {line} {file}:5" in err
     assert f"{file}:5: {line} {file}:3" in err
+
+
+def _rewrite_parts(path: Path, change: Callable[[dict[str, bytes]], None]) -> None:
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    change(parts)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _bad_workbook_xml(path: Path) -> None:
+    _rewrite_parts(path, lambda p: p.update({"xl/workbook.xml": b"<workbook><sheets><sheet"}))
+
+
+def _bad_sheet_xml(path: Path) -> None:
+    def change(parts: dict[str, bytes]) -> None:
+        parts["xl/worksheets/sheet2.xml"] = parts["xl/worksheets/sheet2.xml"][:-300]
+
+    _rewrite_parts(path, change)
+
+
+def _missing_sheet_part(path: Path) -> None:
+    _rewrite_parts(path, lambda p: p.pop("xl/worksheets/sheet2.xml"))
+
+
+def _corrupt_deflate_stream(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as workbook:
+        info = workbook.getinfo("xl/worksheets/sheet2.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 10
+    for index in range(start, start + 40):
+        data[index] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+#: (case, how the workbook is damaged, the start of what the line says in parentheses)
+WORKBOOK_DAMAGES: list[tuple[str, Callable[[Path], None], str]] = [
+    ("truncated workbook", _truncate, "BadZipFile: File is not a zip file)"),
+    ("bad workbook XML", _bad_workbook_xml, "XMLSyntaxError: "),
+    ("bad sheet XML", _bad_sheet_xml, "ParseError: "),
+    ("missing sheet part", _missing_sheet_part, "the content of sheet 'treatments' is missing)"),
+    (
+        "corrupted deflate stream",
+        _corrupt_deflate_stream,
+        "zlib.error: Error -3 while decompressing",
+    ),
+]
 
 
 @pytest.mark.parametrize(
@@ -629,6 +692,15 @@ def test_duplicate_patient_names_both_rows(
             lambda s: (s / "center.xlsx").write_bytes(b"PK\x03\x04 not a zip"),
             "center.xlsx",
             "not a readable .xlsx workbook",
+        ),
+        *(
+            (
+                name,
+                lambda s, damage=damage: damage(write_workbook(s / "center.xlsx")),
+                "center.xlsx: ",
+                f"not a readable .xlsx workbook ({detail}",
+            )
+            for name, damage, detail in WORKBOOK_DAMAGES
         ),
     ],
 )
@@ -718,82 +790,18 @@ def test_a_huge_value_is_shortened_on_the_line_and_kept_whole_in_rejected_rows(
 def test_control_characters_of_a_value_are_escaped(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tables = valid_tables()
-    set_cell(tables, T, 3, "drug", "ritux\x1b]8;;http://x.test\x07imab\x1b[2J\nok")
-    set_cell(tables, P, 2, "center", "TLS\x1b[31m")
-    study = write_study(tmp_path / "cohort", tables)
-    code, out, err = _run(["validate", str(study)], capsys)
-    assert code == 1
+    study, out, err = _validate_cells(
+        tmp_path,
+        capsys,
+        (T, 3, "drug", "ritux\x1b]8;;http://x.test\x07imab\x1b[2J\nok"),
+        (P, 2, "center", "TLS\x1b[31m"),
+    )
     assert "\x1b" not in out + err and "\x07" not in out + err
     file = f"{study}/TLS/treatments.csv"
     assert (
         f"{file}:3: drug: 'ritux\\x1b]8;;http://x.test\\x07imab\\x1b[2J\\nok' is not a known drug"
         in err
     )
-
-
-def _rewrite_parts(path: Path, change: Callable[[dict[str, bytes]], None]) -> None:
-    with zipfile.ZipFile(path) as source:
-        parts = {name: source.read(name) for name in source.namelist()}
-    change(parts)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, data in parts.items():
-            target.writestr(name, data)
-
-
-def _truncate(path: Path) -> None:
-    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-
-
-def _bad_workbook_xml(path: Path) -> None:
-    _rewrite_parts(path, lambda p: p.update({"xl/workbook.xml": b"<workbook><sheets><sheet"}))
-
-
-def _bad_sheet_xml(path: Path) -> None:
-    def change(parts: dict[str, bytes]) -> None:
-        parts["xl/worksheets/sheet2.xml"] = parts["xl/worksheets/sheet2.xml"][:-300]
-
-    _rewrite_parts(path, change)
-
-
-def _missing_sheet_part(path: Path) -> None:
-    _rewrite_parts(path, lambda p: p.pop("xl/worksheets/sheet2.xml"))
-
-
-def _corrupt_deflate_stream(path: Path) -> None:
-    data = bytearray(path.read_bytes())
-    with zipfile.ZipFile(path) as workbook:
-        info = workbook.getinfo("xl/worksheets/sheet2.xml")
-    start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 10
-    for index in range(start, start + 40):
-        data[index] ^= 0x5A
-    path.write_bytes(bytes(data))
-
-
-@pytest.mark.parametrize(
-    ("damage", "reason"),
-    [
-        (_truncate, "(BadZipFile: File is not a zip file)"),
-        (_bad_workbook_xml, "(XMLSyntaxError: "),
-        (_bad_sheet_xml, "(ParseError: "),
-        (_missing_sheet_part, "(the content of sheet 'treatments' is missing)"),
-        (_corrupt_deflate_stream, "(zlib.error: Error -3 while decompressing data"),
-    ],
-    ids=["truncated zip", "bad workbook XML", "bad sheet XML", "missing sheet", "zlib error"],
-)
-def test_a_damaged_workbook_is_one_line_naming_it(
-    damage: Callable[[Path], None],
-    reason: str,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    path = write_workbook(tmp_path / "TLS.xlsx")
-    damage(path)
-    code, out, err = _run(["validate", str(path)], capsys)
-    assert code == 1, out + err
-    problems = [line for line in err.splitlines() if line.startswith(str(path))]
-    assert len(problems) == 1, err
-    assert problems[0].startswith(f"{path}: not a readable .xlsx workbook {reason}"), err
 
 
 def test_a_row_below_the_declared_dimension_of_a_sheet_is_read(
