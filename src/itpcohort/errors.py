@@ -67,6 +67,10 @@ class ItpcohortError(Exception):
 
     exit_code = 1
 
+    def __str__(self) -> str:
+        """The message, control characters escaped (it may name a file or a value)."""
+        return escape_controls(super().__str__())
+
 
 class InputError(ItpcohortError):
     """Invalid input: the files cannot be imported as they are (exit 1)."""

@@ -15,6 +15,11 @@ Order of the rules, each giving at most one reason per cell:
    patient date order);
 3. duplicates of ``(center, patient_id)``: every row of the key is rejected, naming the others;
 4. patient lookup of child rows, then their date coherence with their patient.
+
+A reason reads after the value it refuses (``is not a number``, ``is before start_date (...)``):
+``create_problems_table`` puts the value as written in front of it, once the checks are done and
+for the rejected cells only (``problem_reason``), so that the line, ``rejected_rows`` and
+``rejected_rows.csv`` say ``'<10' is not a number`` (``data-model.md``, Nothing is lost).
 """
 
 from __future__ import annotations

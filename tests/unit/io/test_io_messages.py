@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from itpcohort.errors import ELLIPSIS, SHOWN_MAX, Problem, cut, escape_controls, shown
+from itpcohort.errors import (
+    ELLIPSIS,
+    SHOWN_MAX,
+    InputError,
+    Problem,
+    cut,
+    escape_controls,
+    shown,
+)
 from itpcohort.schema import TABLES_BY_NAME
 from itpcohort.store.checks import problem_reason
 
@@ -50,3 +58,7 @@ def test_a_platelet_unit_is_suggested_as_the_data_model_spells_it() -> None:
     assert problem_reason(counts, unit, "10^9/ l", "is not a known unit").endswith(
         "did you mean '10^9/L'?"
     )
+
+
+def test_an_error_message_escapes_control_characters() -> None:
+    assert str(InputError("in/\x1b[2Jx: no such file")) == "in/\\x1b[2Jx: no such file"
