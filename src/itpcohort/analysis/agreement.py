@@ -4,6 +4,10 @@ Courses of the included patients that have an investigator assessment are compar
 response is always the one analysed. Agreement is exact agreement on the four levels CR/R/NR/NE;
 Cohen's (unweighted) kappa comes from statsmodels' ``cohens_kappa`` on the 4 × 4 table.
 A course whose investigator response is empty is not an assessment and is left out (counted).
+An assessment of a course that does not exist among the derived courses (``derived_response``
+empty in the mart: a course number beyond the patient's courses, or a course lost with a rejected
+treatment row) is a fact about the data, not a comparison: it is listed apart (``no_course``, for
+every patient, included or not) and never enters the agreement.
 """
 
 from __future__ import annotations
@@ -32,6 +36,16 @@ class DiscordantCourse:
 
 
 @dataclass(frozen=True)
+class AssessmentWithoutCourse:
+    """An investigator assessment of a course the derivation does not have (``data-model.md``)."""
+
+    center: str
+    patient_id: str
+    course: int
+    investigator_response: str | None
+
+
+@dataclass(frozen=True)
 class Agreement:
     """Investigator vs derived response: n, % agreement, Cohen's kappa, discordant courses."""
 
@@ -44,6 +58,8 @@ class Agreement:
     discordant: list[DiscordantCourse] = field(default_factory=list)
     not_assessed: int = 0
     note: str | None = None
+    n_no_course: int = 0
+    no_course: list[AssessmentWithoutCourse] = field(default_factory=list)
 
 
 def investigator_agreement(
@@ -52,7 +68,9 @@ def investigator_agreement(
     """Agreement over the assessed courses of the included patients; None without assessments."""
     if comparison is None or len(comparison) == 0:
         return None
-    rows = comparison.merge(patients[KEY], on=KEY, how="inner")
+    no_course = assessments_without_course(comparison)
+    rows = comparison[comparison["derived_response"].notna()]
+    rows = rows.merge(patients[KEY], on=KEY, how="inner")
     not_assessed = int(rows["investigator_response"].isna().sum())
     rows = rows[rows["investigator_response"].notna()]
     rows = rows.sort_values([*KEY, "course_number"]).reset_index(drop=True)
@@ -97,4 +115,27 @@ def investigator_agreement(
         discordant=discordant,
         not_assessed=not_assessed,
         note=note,
+        n_no_course=len(no_course),
+        no_course=no_course,
     )
+
+
+def assessments_without_course(comparison: pd.DataFrame) -> list[AssessmentWithoutCourse]:
+    """The assessments whose course the derivation does not have, sorted by center, patient, course.
+
+    ``comparison`` is the ``investigator_comparison`` mart (``derived_response`` empty for them);
+    every patient counts, included or not, since this is a data-quality finding.
+    """
+    rows = comparison[comparison["derived_response"].isna()]
+    rows = rows.sort_values([*KEY, "course_number"]).reset_index(drop=True)
+    return [
+        AssessmentWithoutCourse(
+            center=str(r.center),
+            patient_id=str(r.patient_id),
+            course=int(r.course_number),
+            investigator_response=None
+            if pd.isna(r.investigator_response)
+            else str(r.investigator_response),
+        )
+        for r in rows.itertuples()
+    ]

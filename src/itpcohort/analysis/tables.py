@@ -80,7 +80,8 @@ INVESTIGATOR_COLUMNS: dict[str, str] = {
     "patient_id": "text",
     "course_number": "int",
     "investigator_response": "response_or_missing",
-    "derived_response": "response",
+    # empty when the assessed course does not exist (the mart's documented NULL)
+    "derived_response": "response_or_missing",
 }
 TREATMENT_EVENTS_COLUMNS: dict[str, str] = {
     "center": "text",

@@ -866,6 +866,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "agree.patient": ("Patient", "Patient"),
     "agree.course": ("Course", "Cure"),
     "agree.discordant_caption": ("Discordant courses (n = {n})", "Cures discordantes (n = {n})"),
+    "agree.no_course": (
+        "{n} investigator assessment(s) refer to a course that does not exist in the derived "
+        "courses; they are not compared and are listed in the data quality section.",
+        "{n} évaluation(s) de l'investigateur portent sur une cure absente des cures dérivées{NB}; "
+        "elles ne sont pas comparées et sont listées dans la section qualité des données.".replace(
+            "{NB}", NB
+        ),
+    ),
     "agree.none_discordant": ("No course was discordant.", "Aucune cure n'était discordante."),
     # --- data quality ------------------------------------------------------------------------------
     "dq.what": ("Data quality summary", "Bilan de qualité des données"),
@@ -886,6 +894,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dq.read": ("Read", "Lues"),
     "dq.loaded": ("Loaded", "Chargées"),
     "dq.rejected": ("Rejected", "Rejetées"),
+    "dq.no_course": (
+        "{n} investigator assessment(s) refer to a course that does not exist among the derived "
+        "courses (a course number beyond the patient's courses, or a course lost with a rejected "
+        "treatment row).",
+        "{n} évaluation(s) de l'investigateur portent sur une cure absente des cures dérivées "
+        "(numéro de cure au-delà des cures du patient, ou cure perdue avec une ligne de "
+        "traitement rejetée).",
+    ),
+    "dq.no_course_caption": (
+        "Investigator assessments of a course that does not exist (n = {n})",
+        "Évaluations de l'investigateur d'une cure inexistante (n = {n})",
+    ),
+    "dq.no_course_note": (
+        "Every patient, included or not. These assessments are not compared with a derived "
+        "response.",
+        "Tous les patients, inclus ou non. Ces évaluations ne sont comparées à aucune réponse "
+        "dérivée.",
+    ),
     "dq.no_rejection": ("No row was rejected.", "Aucune ligne n'a été rejetée."),
     "dq.rejections_caption": ("First rejected rows", "Premières lignes rejetées"),
     "dq.rejections_note": (

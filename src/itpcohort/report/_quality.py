@@ -116,6 +116,10 @@ def add_agreement(report: Report) -> Report:
     )
     if agreement.get("note"):
         report = report.append(paragraph(*analysis_note(t, str(agreement["note"])), style="note"))
+    if agreement.get("n_no_course"):
+        report = report.append(
+            paragraph(t("agree.no_course", n=f.integer(agreement.get("n_no_course"))))
+        )
     counts: list[list[int]] = agreement.get("table") or []
     header = [
         (Cell(t("agree.investigator")), Cell(t("agree.derived"), span=len(LEVELS))),
@@ -163,12 +167,20 @@ def add_agreement(report: Report) -> Report:
 
 
 def add_data_quality(report: Report) -> Report:
-    """Append the data quality: rows read, loaded and rejected per center and table, first rejections."""
-    t, f = report.t, report.t.fmt
+    """Append the data quality: rows read, loaded and rejected per center and table, first
+    rejections, and the investigator assessments of a course that does not exist."""
     quality: Mapping[str, Any] | None = report.results.get("data_quality")
     report = report.append(heading(report, 1, "section.data_quality"))
     if not quality:
-        return report.append(not_available(report, "dq.what"))
+        report = report.append(not_available(report, "dq.what"))
+    else:
+        report = _import_quality(report, quality)
+    return _assessments_without_course(report)
+
+
+def _import_quality(report: Report, quality: Mapping[str, Any]) -> Report:
+    """Rows read, loaded and rejected per center and table, and the first rejected rows."""
+    t, f = report.t, report.t.fmt
     tables: Sequence[Mapping[str, Any]] = quality.get("tables") or []
     report = report.append(
         paragraph(
@@ -228,6 +240,42 @@ def add_data_quality(report: Report) -> Report:
             header,
             rows,
             [t("dq.rejections_note")],
+        )
+    )
+
+
+def _assessments_without_course(report: Report) -> Report:
+    """The investigator assessments of a course the derivation does not have, counted and listed."""
+    t, f = report.t, report.t.fmt
+    agreement: Mapping[str, Any] = report.results.get("investigator_agreement") or {}
+    listed: Sequence[Mapping[str, Any]] = agreement.get("no_course") or []
+    if not listed:
+        return report
+    report = report.append(paragraph(t("dq.no_course", n=f.integer(len(listed)))))
+    rows = [
+        (
+            Cell(str(a.get("center")), verbatim=True),
+            Cell(str(a.get("patient_id")), verbatim=True),
+            Cell(f.integer(a.get("course"))),
+            Cell(
+                t.label("response.short", str(a["investigator_response"]))
+                if a.get("investigator_response")
+                else MISSING
+            ),
+        )
+        for a in listed
+    ]
+    header = [
+        header_row(t("dq.center"), t("agree.patient"), t("agree.course"), t("agree.investigator"))
+    ]
+    return report.append(
+        make_table(
+            report,
+            "assessments_without_course",
+            t("dq.no_course_caption", n=f.integer(len(rows))),
+            header,
+            rows,
+            [t("dq.no_course_note")],
         )
     )
 

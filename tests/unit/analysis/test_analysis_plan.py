@@ -340,3 +340,43 @@ def test_secondary_itp_is_a_proportion_of_the_included_patients_after_primary_it
     assert secondary["pct"] == pytest.approx(100 * n_secondary / len(included))
     assert secondary["ci_low"] < secondary["pct"] < secondary["ci_high"]
     assert cohort["primary_itp"]["n"] + secondary["n"] <= len(included)
+
+
+def test_an_assessment_of_a_course_that_does_not_exist_is_listed_apart() -> None:
+    """Issue 17 item 1: the mart's empty derived response is read, counted and listed, not compared."""
+    realistic = read_derived_tables(FIXTURES / "realistic")
+    comparison = pd.read_csv(
+        FIXTURES / "realistic" / "investigator_comparison.csv", dtype=str, keep_default_na=False
+    )
+    before = run(realistic)["investigator_agreement"]
+    first = comparison.iloc[0]
+    extra = pd.DataFrame(
+        {
+            "center": [first["center"], "BDX"],
+            "patient_id": [first["patient_id"], "BDX-999"],
+            "course_number": ["9", "1"],
+            "investigator_response": ["NR", ""],
+            "derived_response": ["", None],
+            "agrees": ["false", "false"],
+        }
+    )
+    tables = replace(
+        realistic,
+        investigator_comparison=pd.concat([comparison, extra], ignore_index=True),
+    ).checked()
+    agreement = run(tables)["investigator_agreement"]
+    assert agreement["n_no_course"] == 2
+    expected = [
+        {"center": "BDX", "patient_id": "BDX-999", "course": 1, "investigator_response": None},
+        {
+            "center": first["center"],
+            "patient_id": first["patient_id"],
+            "course": 9,
+            "investigator_response": "NR",
+        },
+    ]
+    assert agreement["no_course"] == sorted(
+        expected, key=lambda a: (a["center"], a["patient_id"], a["course"])
+    )
+    for key in ("n_courses", "table", "discordant", "kappa"):
+        assert agreement[key] == before[key], key
