@@ -166,7 +166,9 @@ def analyse(
                 "duration is not reached"
             )
     plan_predictors = predictors(patients, config.analysis.selection_p)
-    agreement = investigator_agreement(checked.investigator_comparison, patients)
+    agreement = investigator_agreement(
+        checked.investigator_comparison, patients, population.courses
+    )
     return StudyResults(
         criteria=dict(checked.criteria),
         analysis_settings={

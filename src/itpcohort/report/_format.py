@@ -9,6 +9,7 @@ languages (chosen for a results section; the exact values are in ``results.json`
 * odds ratios and kappa with two decimals;
 * p-values with three decimals, ``< 0.001`` below that (never ``0.000``);
 * a missing value (``None``) prints as an en dash;
+* an empty group (a proportion of denominator 0, ``0/0``) prints as ``none`` / ``aucun``;
 * integers of five digits or more get a thousands separator (``12,345`` / ``12 345``).
 """
 
@@ -23,6 +24,7 @@ NBSP = "\u00a0"
 MISSING = "–"
 DASH = "–"
 MINUS = "−"
+EMPTY_GROUP = {"en": "none", "fr": "aucun"}
 
 
 @dataclass(frozen=True)
@@ -83,10 +85,19 @@ class NumberFormat:
         """``95% CI`` / ``IC 95 %``."""
         return f"IC 95{NBSP}%" if self.lang == "fr" else "95% CI"
 
+    def empty_group(self) -> str:
+        """What an empty group prints as: ``none`` / ``aucun`` (never ``0/0``)."""
+        return EMPTY_GROUP[self.lang]
+
+    def _is_empty_group(self, proportion: Mapping[str, Any]) -> bool:
+        return proportion.get("denominator") == 0
+
     def n_of(self, proportion: Mapping[str, Any] | None) -> str:
-        """``n/N (pct%)`` of a results.json proportion."""
+        """``n/N (pct%)`` of a results.json proportion; ``none`` when its group is empty."""
         if not proportion:
             return MISSING
+        if self._is_empty_group(proportion):
+            return self.empty_group()
         n, denominator = proportion.get("n"), proportion.get("denominator")
         base = f"{self.integer(n)}/{self.integer(denominator)}"
         if proportion.get("pct") is None:
@@ -94,9 +105,12 @@ class NumberFormat:
         return f"{base} ({self.pct(proportion['pct'])})"
 
     def n_pct(self, proportion: Mapping[str, Any] | None) -> str:
-        """``n (pct%)`` of a results.json proportion (the denominator said in the header)."""
+        """``n (pct%)`` of a results.json proportion (the denominator said in the header);
+        ``none`` when its group is empty."""
         if not proportion:
             return MISSING
+        if self._is_empty_group(proportion):
+            return self.empty_group()
         if proportion.get("pct") is None:
             return self.integer(proportion.get("n"))
         return f"{self.integer(proportion.get('n'))} ({self.pct(proportion['pct'])})"
@@ -108,9 +122,11 @@ class NumberFormat:
         return self.ci(proportion.get("ci_low"), proportion.get("ci_high"))
 
     def proportion_with_ci(self, proportion: Mapping[str, Any] | None) -> str:
-        """``n/N (pct%; 95% CI low–high)``, for prose."""
+        """``n/N (pct%; 95% CI low–high)``, for prose; ``none`` when its group is empty."""
         if not proportion:
             return MISSING
+        if self._is_empty_group(proportion):
+            return self.empty_group()
         base = f"{self.integer(proportion.get('n'))}/{self.integer(proportion.get('denominator'))}"
         if proportion.get("pct") is None:
             return base

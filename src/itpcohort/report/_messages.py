@@ -847,14 +847,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- agreement ---------------------------------------------------------------------------------
     "results.agreement": (
         "For {n} courses with an investigator assessment, the derived response agreed with the "
-        "investigator's in {agreement}; Cohen's kappa {kappa} ({ci_label} {ci}). {not_assessed} "
-        "courses had no assessment. The derived response is the one analysed.",
+        "investigator's in {agreement}; Cohen's kappa {kappa} ({ci_label} {ci}). The derived "
+        "response is the one analysed.",
         "Pour {n} cures évaluées par l'investigateur, la réponse dérivée concordait avec la sienne "
-        "dans {agreement} des cas{NB}; kappa de Cohen {kappa} ({ci_label} {ci}). {not_assessed} "
-        "cures n'avaient pas d'évaluation. La réponse analysée est la réponse dérivée.".replace(
-            "{NB}", NB
-        ),
+        "dans {agreement} des cas{NB}; kappa de Cohen {kappa} ({ci_label} {ci}). La réponse "
+        "analysée est la réponse dérivée.".replace("{NB}", NB),
     ),
+    "agree.not_assessed": (
+        "{not_assessed} of the {courses} courses of the included patients had no investigator "
+        "assessment (by center in the next table).",
+        "{not_assessed} des {courses} cures des patients inclus n'avaient pas d'évaluation de "
+        "l'investigateur (par centre dans le tableau suivant).",
+    ),
+    "agree.all_assessed": (
+        "Every course of the included patients had an investigator assessment.",
+        "Toutes les cures des patients inclus avaient une évaluation de l'investigateur.",
+    ),
+    "agree.by_center_caption": (
+        "Courses of the included patients assessed by the investigators, by center",
+        "Cures des patients inclus évaluées par les investigateurs, par centre",
+    ),
+    "agree.by_center_note": (
+        "Every course of the included patients counts; a center that sent no investigator "
+        "assessments shows all its courses as not assessed. Percentages of the center's courses.",
+        "Toutes les cures des patients inclus comptent{NB}; un centre qui n'a envoyé aucune "
+        "évaluation d'investigateur a toutes ses cures non évaluées. Pourcentages des cures du "
+        "centre.".replace("{NB}", NB),
+    ),
+    "agree.courses": ("Courses", "Cures"),
+    "agree.assessed": ("Assessed, n (%)", "Évaluées, n (%)"),
+    "agree.not_assessed_col": ("Not assessed, n (%)", "Non évaluées, n (%)"),
+    "agree.total": ("All centers", "Tous les centres"),
     "agree.what": ("Investigator assessments", "Évaluations des investigateurs"),
     "agree.caption": (
         "Response assessed by the investigators (rows) and derived by the criteria (columns)",

@@ -101,6 +101,16 @@ def add_agreement(report: Report) -> Report:
     if not agreement:
         return report.append(not_available(report, "agree.what"))
     kappa = agreement.get("kappa")
+    not_assessed = int(agreement.get("not_assessed") or 0)
+    coverage = (
+        t(
+            "agree.not_assessed",
+            not_assessed=f.integer(not_assessed),
+            courses=f.integer(agreement.get("n_included_courses")),
+        )
+        if not_assessed
+        else t("agree.all_assessed")
+    )
     report = report.append(
         paragraph(
             t(
@@ -110,8 +120,9 @@ def add_agreement(report: Report) -> Report:
                 kappa=f.ratio(kappa) if kappa is not None else t("na"),
                 ci_label=f.ci_label(),
                 ci=f.ci(agreement.get("kappa_ci_low"), agreement.get("kappa_ci_high"), 2),
-                not_assessed=f.integer(agreement.get("not_assessed")),
             )
+            + " "
+            + coverage
         )
     )
     if agreement.get("note"):
@@ -120,6 +131,8 @@ def add_agreement(report: Report) -> Report:
         report = report.append(
             paragraph(t("agree.no_course", n=f.integer(agreement.get("n_no_course"))))
         )
+    if agreement.get("by_center"):
+        report = report.append(assessments_by_center_table(report, agreement))
     counts: list[list[int]] = agreement.get("table") or []
     header = [
         (Cell(t("agree.investigator")), Cell(t("agree.derived"), span=len(LEVELS))),
@@ -163,6 +176,45 @@ def add_agreement(report: Report) -> Report:
             header,
             rows,
         )
+    )
+
+
+def assessments_by_center_table(report: Report, agreement: Mapping[str, Any]) -> Table:
+    """Courses of the included patients per center: assessed by the investigator or not, n (%)."""
+    t, f = report.t, report.t.fmt
+    centers: Sequence[Mapping[str, Any]] = agreement.get("by_center") or []
+
+    def share(n: Any, total: Any) -> str:
+        pct = 100.0 * float(n) / float(total) if total else None
+        return f.n_pct({"n": n, "pct": pct})
+
+    def line(label: str, entry: Mapping[str, Any], bold: bool = False) -> tuple[Cell, ...]:
+        total = entry.get("courses")
+        return (
+            Cell(label, verbatim=not bold, bold=bold),
+            Cell(f.integer(total), bold=bold),
+            Cell(share(entry.get("assessed"), total), bold=bold),
+            Cell(share(entry.get("not_assessed"), total), bold=bold),
+        )
+
+    rows = [line(str(c.get("center")), c) for c in centers]
+    total = {
+        key: sum(int(c.get(key) or 0) for c in centers)
+        for key in ("courses", "assessed", "not_assessed")
+    }
+    rows.append(line(t("agree.total"), total, bold=True))
+    header = [
+        header_row(
+            t("dq.center"), t("agree.courses"), t("agree.assessed"), t("agree.not_assessed_col")
+        )
+    ]
+    return make_table(
+        report,
+        "assessments_by_center",
+        t("agree.by_center_caption"),
+        header,
+        rows,
+        [t("agree.by_center_note")],
     )
 
 

@@ -75,7 +75,7 @@ def case(
 def test_every_table_is_read_back_in_html_and_word(written: dict[str, ReportFiles]) -> None:
     for files in written.values():
         html = read_html(files.html).tables
-        assert len(html) == len(files.tables) == len(docx_tables(files.docx)) == 17
+        assert len(html) == len(files.tables) == len(docx_tables(files.docx)) == 18
 
 
 def test_table1_baseline(case: tuple[dict[str, Grid], Translator, dict[str, Any]]) -> None:
@@ -314,11 +314,11 @@ def test_agreement_and_discordant_courses(
 ) -> None:
     tables, t, results = case
     agreement = results["investigator_agreement"]
-    grid = tables["table11_agreement"]
+    grid = tables["table12_agreement"]
     for i, level in enumerate(LEVELS):
         row = row_of(grid, t(f"response.short.{level}"), 2)
         assert [numbers(cell, t.lang)[0] for cell in row[1:]] == agreement["table"][i]
-    listed = tables["table12_discordant"][1:]
+    listed = tables["table13_discordant"][1:]
     assert len(listed) == len(agreement["discordant"]) > 0
     for row, course in zip(listed, agreement["discordant"], strict=True):
         assert row[:3] == [course["center"], course["patient_id"], str(course["course"])]
@@ -330,23 +330,23 @@ def test_data_quality_and_provenance(
     case: tuple[dict[str, Grid], Translator, dict[str, Any]],
 ) -> None:
     tables, t, results = case
-    grid = tables["table13_data_quality"][1:]
+    grid = tables["table14_data_quality"][1:]
     for row, entry in zip(grid, results["data_quality"]["tables"], strict=True):
         assert row[:2] == [entry["center"], entry["table"]]
         for cell, key in zip(row[2:], ("rows_read", "rows_loaded", "rows_rejected"), strict=True):
             close(cell, [entry[key]], [0], t.lang)
-    rejections = tables["table14_rejections"][1:]
+    rejections = tables["table15_rejections"][1:]
     assert [r[0] for r in rejections] == [
         r["file"] for r in results["data_quality"]["first_rejections"]
     ]
     assert rejections[0][3] == results["data_quality"]["first_rejections"][0]["value"]
-    inputs = tables["table16_inputs"][1:]
+    inputs = tables["table17_inputs"][1:]
     assert [(r[0], r[1]) for r in inputs] == [
         (i["path"], i["sha256"]) for i in results["provenance"]["inputs"]
     ]
-    software = {row[0]: row[1] for row in tables["table15_software"][1:]}
+    software = {row[0]: row[1] for row in tables["table16_software"][1:]}
     assert software["DuckDB"] == results["provenance"]["duckdb"]
-    criteria = {row[0]: row[2] for row in tables["table17_criteria"][1:]}
+    criteria = {row[0]: row[2] for row in tables["table18_criteria"][1:]}
     for name in ("confirm_days", "response_window_days", "cr_threshold"):
         close(criteria[name], [results["criteria"][name]], [0], t.lang)
 

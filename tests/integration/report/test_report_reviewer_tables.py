@@ -56,3 +56,61 @@ def test_assessments_of_a_course_that_does_not_exist_are_counted_and_listed(
     assert "assessments_without_course" not in tables(clean)
     sentence = t("agree.no_course", n="").strip()[:40]
     assert not any(sentence in text for text in texts(clean))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_courses_without_assessment_are_counted_by_center(realistic: Cohort, lang: str) -> None:
+    """Item 14: a by-center table of assessed courses; the prose count is the table's total."""
+    results: dict[str, Any] = copy.deepcopy(realistic.results)
+    agreement = results["investigator_agreement"]
+    agreement["by_center"].append({"center": "ZZZ", "courses": 6, "assessed": 0, "not_assessed": 6})
+    agreement["n_included_courses"] += 6
+    agreement["not_assessed"] += 6
+    t, f = Translator(lang), Translator(lang).fmt
+    report = Report(results, None, lang).add_agreement()
+    by_center = grid(tables(report)["assessments_by_center"])
+    assert by_center[-2] == ["ZZZ", "6", f"0 ({f.pct(0.0)})", f"6 ({f.pct(100.0)})"]
+    assert by_center[-1][0] == t("agree.total")
+    assert by_center[-1][1] == f.integer(agreement["n_included_courses"])
+    assert by_center[-1][3].startswith(f.integer(agreement["not_assessed"]) + " (")
+    sentence = t(
+        "agree.not_assessed",
+        not_assessed=f.integer(agreement["not_assessed"]),
+        courses=f.integer(agreement["n_included_courses"]),
+    )
+    assert any(sentence in text for text in texts(report))
+    assert not any(t("agree.all_assessed") in text for text in texts(report))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_course_assessed_is_said_so_never_as_zero(realistic: Cohort, lang: str) -> None:
+    results: dict[str, Any] = copy.deepcopy(realistic.results)
+    agreement = results["investigator_agreement"]
+    for entry in agreement["by_center"]:
+        entry.update(assessed=entry["courses"], not_assessed=0)
+    agreement["not_assessed"] = 0
+    t = Translator(lang)
+    report = Report(results, None, lang).add_agreement()
+    assert any(t("agree.all_assessed") in text for text in texts(report))
+    assert not any(
+        t("agree.not_assessed", not_assessed="0", courses="")[:20] in text for text in texts(report)
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_empty_group_prints_as_none(realistic: Cohort, lang: str) -> None:
+    """Item 18: "not evaluable at course 1 (reported apart): 0/0" reads "none" / "aucun"."""
+    results: dict[str, Any] = copy.deepcopy(realistic.results)
+    empty = {"n": 0, "denominator": 0, "pct": None, "ci_low": None, "ci_high": None}
+    results["retreatment"]["response2_among_ne1"] = empty
+    report = Report(results, None, lang).add_response().add_retreatment()
+    word = {"en": "none", "fr": "aucun"}[lang]
+    prose = " ".join(texts(report))
+    assert "0/0" not in prose
+    assert f": {word}." in prose.replace("\u00a0", " ")
+    row = next(
+        row
+        for row in grid(tables(report)["retreatment"])
+        if row[0] == Translator(lang)("retr.among_ne1")
+    )
+    assert row[1:] == [word, "–"]

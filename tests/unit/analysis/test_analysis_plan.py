@@ -18,6 +18,7 @@ from itpcohort.analysis import (
     read_derived_tables,
     write_results_json,
 )
+from itpcohort.analysis.population import select_population
 from itpcohort.config import AnalysisOptions, StudyConfig
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "analysis"
@@ -380,3 +381,25 @@ def test_an_assessment_of_a_course_that_does_not_exist_is_listed_apart() -> None
     )
     for key in ("n_courses", "table", "discordant", "kappa"):
         assert agreement[key] == before[key], key
+
+
+def test_courses_without_an_assessment_are_counted_per_center() -> None:
+    """Issue 17 item 14: a center that sent no assessments shows all its courses as not assessed."""
+    realistic = read_derived_tables(FIXTURES / "realistic")
+    comparison = realistic.investigator_comparison
+    assert comparison is not None
+    silent = sorted(comparison["center"].unique())[0]
+    tables = replace(realistic, investigator_comparison=comparison[comparison["center"] != silent])
+    document = run(tables)
+    agreement = document["investigator_agreement"]
+    by_center = {c["center"]: c for c in agreement["by_center"]}
+    population = select_population(tables.checked(), 18)
+    expected = population.courses.groupby("center").size().to_dict()
+    assert {center: c["courses"] for center, c in by_center.items()} == expected
+    assert by_center[silent]["assessed"] == 0
+    assert by_center[silent]["not_assessed"] == by_center[silent]["courses"] > 0
+    assert agreement["not_assessed"] == sum(c["not_assessed"] for c in by_center.values())
+    assert agreement["n_included_courses"] == sum(c["courses"] for c in by_center.values())
+    assert agreement["not_assessed"] >= by_center[silent]["courses"]
+    for entry in by_center.values():
+        assert entry["assessed"] + entry["not_assessed"] == entry["courses"]

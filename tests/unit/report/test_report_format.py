@@ -23,7 +23,12 @@ def test_percentages_and_intervals() -> None:
 
 def test_empty_proportion_and_missing_values() -> None:
     empty = {"n": 0, "denominator": 0, "pct": None, "ci_low": None, "ci_high": None}
-    assert EN.n_of(empty) == "0/0"
+    # an empty group prints as a word, never 0/0 (issue 17 item 18)
+    assert EN.n_of(empty) == "none"
+    assert FR.n_of(empty) == "aucun"
+    assert EN.n_pct(empty) == "none"
+    assert FR.proportion_with_ci(empty) == "aucun"
+    assert EN.n_of({"n": 0, "denominator": 4, "pct": 0.0}) == "0/4 (0.0%)"
     assert EN.proportion_ci(empty) == "–"
     assert EN.number(None) == "–"
     assert EN.number(float("nan")) == "–"
