@@ -145,6 +145,20 @@ class NumberFormat:
         median, q1, q3 = (self.number(v, decimals) for v in values)
         return f"{median} [{q1}{DASH}{q3}]"
 
+    def median_ci(
+        self, median: float | None, low: float | None, high: float | None, not_reached: str
+    ) -> str:
+        """A Kaplan–Meier median with its CI, one decimal: ``15.2 (9.8–24.1)``.
+
+        A median or an upper limit the curve never reaches prints as ``not_reached``; without a
+        lower limit the CI is left out.
+        """
+        text = not_reached if median is None else self.number(median, 1)
+        if low is None:
+            return text
+        upper = not_reached if high is None else self.number(high, 1)
+        return f"{text} ({self.number(low, 1)}{DASH}{upper})"
+
     def ratio(self, value: float | None) -> str:
         """An odds ratio or a kappa, two decimals."""
         return self.number(value, 2)

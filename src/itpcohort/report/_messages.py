@@ -31,6 +31,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "na.sentence": ("{what}: not available.", f"{{what}}{NB}: non disponible."),
     "p.not_computed": ("p not computed", "p non calculé"),
     "km.not_reached": ("not reached", "non atteinte"),
+    "km.months": ("{value} months", f"{{value}}{NB}mois"),
     "level.missing": ("Missing", "Donnée manquante"),
     "note.label": ("Note.", "Remarque."),
     "note.analysis": (
@@ -601,10 +602,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # --- duration ----------------------------------------------------------------------------------
     "results.duration": (
-        "The median duration of response was {median1} days after course 1 and {median2} days "
-        "after course 2 (Table 6, Figures 3–5).",
-        "La durée médiane de réponse était de {median1} jours après la première cure et de "
-        "{median2} jours après la deuxième (tableau 6, figures 3 à 5).",
+        "Median duration of response: {median1} after course 1 and {median2} after course 2 "
+        "(Table 6, Figures 3–5); the next course counts as a loss of response.",
+        f"Durée médiane de réponse{NB}: {{median1}} après la première cure et {{median2}} après "
+        f"la deuxième (tableau 6, figures 3 à 5){NB}; la cure suivante compte comme une perte de "
+        "réponse.",
     ),
     "dur.caption": (
         "Time to response and duration of response by course (Kaplan–Meier)",
@@ -616,17 +618,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dur.response": ("Duration of response (CR or R)", "Durée de la réponse (RC ou R)"),
     "dur.cr": ("Duration of complete response", "Durée de la réponse complète"),
     "dur.n_events": ("Responders / losses of response, n", "Répondeurs / pertes de réponse, n"),
-    "dur.median": ("Median, days ({ci})", "Médiane, jours ({ci})"),
+    "dur.median": ("Median, months ({ci})", "Médiane, mois ({ci})"),
     "dur.at_risk": ("At risk at {months} months, n", f"À risque à {{months}}{NB}mois, n"),
     "dur.note": (
         "Durations from the response date to the loss of response, censored at the last "
-        "follow-up; 95% CI of the median by the log-log method. A month is 365.25/12 days.",
+        "follow-up; 95% CI of the median by the log-log method. A month is 365.25/12 days. A "
+        "loss of response is the first of a confirmed count below the response threshold, a "
+        "significant bleeding, a rescue or new treatment, or the next rituximab course: the next "
+        "course counts as a loss, so a responder who was retreated always has an event (hence "
+        "as many losses as responders after course 1 when every responder was retreated).",
         "Durées de la date de réponse à la perte de réponse, censurées aux dernières nouvelles"
-        f"{NB}; IC 95{NB}% de la médiane par la méthode log-log. Un mois compte 365,25/12 jours.",
+        f"{NB}; IC 95{NB}% de la médiane par la méthode log-log. Un mois compte 365,25/12 jours. "
+        f"La perte de réponse est le premier de ces événements{NB}: numération confirmée sous le "
+        "seuil de réponse, saignement significatif, traitement de secours ou nouveau traitement, "
+        "ou cure suivante de rituximab. La cure suivante compte comme une perte, si bien qu'un "
+        "répondeur retraité a toujours un événement (d'où autant de pertes que de répondeurs "
+        "après la cure 1 quand tous les répondeurs ont été retraités).",
     ),
     "fig.km.legend": (
-        "Course {course} (n = {n}; median {median} days)",
-        f"Cure {{course}} (n = {{n}}{NB}; médiane {{median}} jours)",
+        "Course {course} (n = {n}; median {median})",
+        f"Cure {{course}} (n = {{n}}{NB}; médiane {{median}})",
     ),
     "fig.km.xlabel": ("Months since response", "Mois depuis la réponse"),
     "fig.km.ylabel": ("Patients still in response (%)", "Patients toujours en réponse (%)"),
@@ -828,8 +839,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sens.mcnemar_p": ("Exact McNemar test, p", "Test exact de McNemar, p"),
     "sens.median_duration": (
-        "Median duration of response, course {course}, days",
-        "Durée médiane de réponse, cure {course}, jours",
+        "Median duration of response, course {course}, months",
+        "Durée médiane de réponse, cure {course}, mois",
     ),
     "sens.odds_ratio": (
         "Odds ratio of course-1 response (Firth)",

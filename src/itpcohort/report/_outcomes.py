@@ -269,10 +269,11 @@ def _duration_rows(report: Report, key: str, message_id: str) -> list[tuple[Cell
         label_row(
             t("dur.median", ci=f.ci_label()),
             *(
-                (
-                    f"{f.number(s.get('median_days'), 0)} ({f.ci(s.get('ci_low_days'), s.get('ci_high_days'), 0)})"
-                    if s.get("median_days") is not None
-                    else t("km.not_reached")
+                f.median_ci(
+                    s.get("median_months"),
+                    s.get("ci_low_months"),
+                    s.get("ci_high_months"),
+                    t("km.not_reached"),
                 )
                 if s
                 else "–"
@@ -326,8 +327,8 @@ def add_duration(report: Report) -> Report:
     report = report.append(heading(report, 2, "section.results.duration"))
     by_course = [course_entry(get(results, "duration", "by_course"), c) for c in COMPARED]
     medians = [
-        f.number(s.get("median_days"), 0)
-        if s.get("median_days") is not None
+        t("km.months", value=f.number(s.get("median_months"), 1))
+        if s.get("median_months") is not None
         else t("km.not_reached")
         for s in by_course
     ]

@@ -45,8 +45,8 @@ def sensitivity_table(report: Report) -> Table:
             for r, ok in zip(runs, done, strict=True)
         ]
 
-    def median(days: Any) -> str:
-        return f.number(days, 0) if days is not None else t("km.not_reached")
+    def median(months: Any) -> str:
+        return f.number(months, 1) if months is not None else t("km.not_reached")
 
     rows: list[tuple[Cell, ...]] = [
         label_row(t("sens.n_patients"), *cells("n_patients", f.integer)),
@@ -67,7 +67,7 @@ def sensitivity_table(report: Report) -> Table:
         rows.append(
             label_row(
                 t("sens.median_duration", course=course),
-                *cells(f"median_duration_course{course}_days", median),
+                *cells(f"median_duration_course{course}_months", median),
             )
         )
     rows.append(label_row(t("sens.odds_ratio"), *cells("response_course1_odds_ratio", f.ratio)))

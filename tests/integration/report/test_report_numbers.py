@@ -192,10 +192,11 @@ def test_duration(case: tuple[dict[str, Grid], Translator, dict[str, Any]]) -> N
                 [0, 0],
                 lang,
             )
+            # issue 17 item 16: medians in months (the unit of the axis) with their CI
             close(
                 row_of(grid, t("dur.median", ci=t.fmt.ci_label()), start)[column],
-                [summary["median_days"], summary["ci_low_days"], summary["ci_high_days"]],
-                [0, 0, 0],
+                [summary["median_months"], summary["ci_low_months"], summary["ci_high_months"]],
+                [1, 1, 1],
                 lang,
             )
             for month in (6, 12, 24, 36):
@@ -297,8 +298,8 @@ def test_sensitivity(case: tuple[dict[str, Grid], Translator, dict[str, Any]]) -
         p_value(row_of(grid, t("sens.mcnemar_p"))[column], run["mcnemar_p"], lang)
         close(
             row_of(grid, t("sens.median_duration", course=2))[column],
-            [run["median_duration_course2_days"]],
-            [0],
+            [run["median_duration_course2_months"]],
+            [1],
             lang,
         )
         close(

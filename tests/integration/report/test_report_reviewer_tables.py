@@ -114,3 +114,37 @@ def test_an_empty_group_prints_as_none(realistic: Cohort, lang: str) -> None:
         if row[0] == Translator(lang)("retr.among_ne1")
     )
     assert row[1:] == [word, "–"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_kaplan_meier_medians_in_months_with_ci_and_the_next_course_as_a_loss(
+    realistic: Cohort, lang: str
+) -> None:
+    """Item 16: medians in months (the axis unit) with their 95% CI; the loss footnote."""
+    t, f = Translator(lang), Translator(lang).fmt
+    report = Report(realistic.results, None, lang).add_duration()
+    table = tables(report)["duration"]
+    rows = grid(table)
+    label = t("dur.median", ci=f.ci_label())
+    assert {"en": "months", "fr": "mois"}[lang] in label
+    first = realistic.results["duration"]["by_course"][0]
+    median_row = next(row for row in rows if row[0] == label)
+    assert median_row[1] == (
+        f"{f.number(first['median_months'], 1)} "
+        f"({f.number(first['ci_low_months'], 1)}–{f.number(first['ci_high_months'], 1)})"
+    )
+    notes = " ".join(run.text for note in table.notes for run in note)
+    assert {"en": "the next course counts as a loss", "fr": "compte comme une perte"}[lang] in notes
+    prose = " ".join(texts(report))
+    assert t("km.months", value=f.number(first["median_months"], 1)) in prose
+    assert "jours" not in prose and " days" not in prose
+
+
+def test_a_median_not_reached_keeps_its_lower_limit() -> None:
+    from itpcohort.report._format import NumberFormat
+
+    en, fr = NumberFormat("en"), NumberFormat("fr")
+    assert en.median_ci(15.24, 9.81, None, "not reached") == "15.2 (9.8–not reached)"
+    assert en.median_ci(None, 20.0, None, "not reached") == "not reached (20.0–not reached)"
+    assert fr.median_ci(None, None, None, "non atteinte") == "non atteinte"
+    assert fr.median_ci(3.05, 1.0, 7.96, "non atteinte") == "3,1 (1,0–8,0)"

@@ -117,6 +117,10 @@ def test_contract_keys_exist_in_order(ties: DerivedTables) -> None:
             "ci_low_days",
             "ci_high_days",
             "at_risk",
+            # added by issue 17 item 16: the same median and CI in months
+            "median_months",
+            "ci_low_months",
+            "ci_high_months",
         }
         assert set(line["at_risk"]) == {"m6", "m12", "m24", "m36"}
     assert set(document["predictors"]["response_course1_firth"]) >= {
@@ -188,6 +192,9 @@ def test_no_course2_responder(ties: DerivedTables) -> None:
         "ci_low_days": None,
         "ci_high_days": None,
         "at_risk": {"m6": 0, "m12": 0, "m24": 0, "m36": 0},
+        "median_months": None,
+        "ci_low_months": None,
+        "ci_high_months": None,
     }
     firth = document["predictors"]["response_course1_firth"]
     assert firth["odds_ratio"] is None and "did not respond" in firth["note"]
