@@ -6,7 +6,9 @@ languages (chosen for a results section; the exact values are in ``results.json`
 
 * percentages with one decimal; a proportion is ``n/N (pct%)`` and its CI ``low–high``;
 * medians and quartiles with one decimal, or none when all three are whole numbers (ages, lines);
-* odds ratios and kappa with two decimals;
+* kappa with two decimals; odds ratios at a precision that suits their size
+  (``odds_ratio_decimals``): two decimals from 1 to 10, one to 100, none above, two significant
+  digits below 1 (``0.50``, ``0.050``, ``0.0043``) and ``< 0.001`` below that, never ``0.00``;
 * p-values with three decimals, ``< 0.001`` below that (never ``0.000``);
 * a missing value (``None``) prints as an en dash;
 * an empty group (a proportion of denominator 0, ``0/0``) prints as ``none`` / ``aucun``;
@@ -160,8 +162,22 @@ class NumberFormat:
         return f"{text} ({self.number(low, 1)}{DASH}{upper})"
 
     def ratio(self, value: float | None) -> str:
-        """An odds ratio or a kappa, two decimals."""
+        """A kappa (or any ratio read on a linear scale), two decimals."""
         return self.number(value, 2)
+
+    def odds_ratio(self, value: float | None) -> str:
+        """An odds ratio at the precision of ``odds_ratio_decimals`` (``0.0043``, ``2.35``, ``14.2``)."""
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            return MISSING
+        if value < ODDS_RATIO_FLOOR:
+            return f"<{NBSP}{self.number(ODDS_RATIO_FLOOR, 3)}"
+        return self.number(value, odds_ratio_decimals(value))
+
+    def odds_ratio_ci(self, low: float | None, high: float | None) -> str:
+        """The CI of an odds ratio, each limit at the precision of its own size."""
+        if low is None or high is None:
+            return MISSING
+        return f"{self.odds_ratio(low)}{DASH}{self.odds_ratio(high)}"
 
     def p_value(self, value: float | None) -> str:
         """``0.006``; ``< 0.001`` below one in a thousand; an en dash when not computed."""
@@ -170,6 +186,20 @@ class NumberFormat:
         if value < 0.001:
             return f"<{NBSP}{self.number(0.001, 3)}"
         return self.number(value, 3)
+
+
+ODDS_RATIO_FLOOR = 0.001
+
+
+def odds_ratio_decimals(value: float) -> int:
+    """Decimals of an odds ratio: 0 from 100, 1 from 10, 2 from 1, two significant digits below."""
+    if value >= 100:
+        return 0
+    if value >= 10:
+        return 1
+    if value >= 1:
+        return 2
+    return max(2, 1 - math.floor(math.log10(value)))
 
 
 def quantile_decimals(rows: Sequence[Mapping[str, Any] | None]) -> int:

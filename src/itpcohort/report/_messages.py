@@ -241,6 +241,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Réponse à la première cure (RC ou R)",
     ),
     "factor.sex": ("Sex (male vs female)", "Sexe (homme vs femme)"),
+    # model terms (Firth table, forest plot): each names its reference level or its unit
+    "term.response_course1": (
+        "Response to course 1 (CR or R vs NR or NE)",
+        "Réponse à la cure 1 (RC ou R vs NR ou NE)",
+    ),
+    "term.sex": ("Male vs female", "Homme vs femme"),
+    "term.itp_type": ("Secondary vs primary ITP", "PTI secondaire vs primitif"),
+    "term.age_course2": ("Age at course 2, per year", "Âge à la cure 2, par année"),
+    "term.itp_duration_course2_months": (
+        "ITP duration at course 2, per month",
+        "Ancienneté du PTI à la cure 2, par mois",
+    ),
+    "term.prior_lines_course2": (
+        "Prior treatment lines, per additional line",
+        "Lignes de traitement antérieures, par ligne supplémentaire",
+    ),
+    "term.splenectomy_before_course2": (
+        "Splenectomy before course 2 (yes vs no)",
+        "Splénectomie avant la cure 2 (oui vs non)",
+    ),
+    "term.regimen_course2": (
+        "Regimen of course 2: {level} vs {reference}",
+        f"Schéma de la cure 2{NB}: {{level}} vs {{reference}}",
+    ),
+    "term.interval_months": (
+        "Interval between courses 1 and 2, per month",
+        "Intervalle entre les cures 1 et 2, par mois",
+    ),
+    "term.duration_course1_days": (
+        "Course-1 response duration, per day",
+        "Durée de la réponse à la cure 1, par jour",
+    ),
     "factor.itp_type": ("Secondary ITP (vs primary)", "PTI secondaire (vs primitif)"),
     "factor.age_course2": ("Age at course 2, years", "Âge à la deuxième cure, ans"),
     "factor.itp_duration_course2_months": (

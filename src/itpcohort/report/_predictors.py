@@ -60,6 +60,29 @@ def term_label(t: Translator, term: str) -> str:
     return label
 
 
+#: reference level of each categorical factor (``flagship-study.md``, Factors)
+REFERENCE_LEVEL = {"regimen_course2": "375x4"}
+
+
+def model_term_label(t: Translator, term: str) -> str:
+    """The label of a model term that names its comparison: its reference level or its unit.
+
+    ``Male vs female``, ``per additional line``, ``per month``; a categorical level reads
+    ``Regimen of course 2: 1000 mg × 2 vs 375 mg/m² × 4`` (issue 17 item 13).
+    """
+    factor, _, level = term.partition("=")
+    if level and factor in REFERENCE_LEVEL:
+        prefix = LEVEL_PREFIX.get(factor, factor)
+        return t(
+            f"term.{factor}",
+            level=t.label(prefix, level),
+            reference=t.label(prefix, REFERENCE_LEVEL[factor]),
+        )
+    if not level and t.has(f"term.{factor}"):
+        return t(f"term.{factor}")
+    return term_label(t, term)
+
+
 def univariable_table(report: Report) -> Table:
     """One block of rows per factor of the plan, in the plan's order."""
     t, f = report.t, report.t.fmt
@@ -126,8 +149,8 @@ def firth_table(report: Report) -> Table:
     def term_row(label: str, term: Mapping[str, Any]) -> tuple[Cell, ...]:
         return label_row(
             label,
-            f.ratio(term.get("odds_ratio")),
-            f.ci(term.get("ci_low"), term.get("ci_high"), 2),
+            f.odds_ratio(term.get("odds_ratio")),
+            f.odds_ratio_ci(term.get("ci_low"), term.get("ci_high")),
             f.p_value(term.get("p")),
             indent=1,
         )
@@ -137,12 +160,12 @@ def firth_table(report: Report) -> Table:
             t("firth.single", n=f.integer(single.get("n")), events=f.integer(single.get("events"))),
             4,
         ),
-        term_row(term_label(t, "response_course1"), single),
+        term_row(model_term_label(t, "response_course1"), single),
         group_row(
             t("firth.multi", n=f.integer(model.get("n")), events=f.integer(model.get("events"))), 4
         ),
     ]
-    rows += [term_row(term_label(t, str(term.get("term"))), term) for term in terms]
+    rows += [term_row(model_term_label(t, str(term.get("term"))), term) for term in terms]
     selected = ", ".join(term_label(t, str(s)) for s in predictors.get("selected") or [])
     notes: list[str | tuple[Text, ...]] = [
         t(
@@ -169,9 +192,9 @@ def add_predictors(report: Report) -> Report:
             t(
                 "results.predictors",
                 selection_p=f.number(predictors.get("selection_p"), 2),
-                odds=f.ratio(single.get("odds_ratio")),
+                odds=f.odds_ratio(single.get("odds_ratio")),
                 ci_label=f.ci_label(),
-                ci=f.ci(single.get("ci_low"), single.get("ci_high"), 2),
+                ci=f.odds_ratio_ci(single.get("ci_low"), single.get("ci_high")),
                 p=p_text(t, single.get("p")),
             )
         )
@@ -179,7 +202,7 @@ def add_predictors(report: Report) -> Report:
     report = report.append(univariable_table(report))
     report = report.append(firth_table(report))
     image = forest_figure(
-        predictors.get("multivariable") or [], t, lambda term: term_label(t, term)
+        predictors.get("multivariable") or [], t, lambda term: model_term_label(t, term)
     )
     if image is None:
         return report.append(not_available(report, "fig.forest.what"))

@@ -70,7 +70,9 @@ def sensitivity_table(report: Report) -> Table:
                 *cells(f"median_duration_course{course}_months", median),
             )
         )
-    rows.append(label_row(t("sens.odds_ratio"), *cells("response_course1_odds_ratio", f.ratio)))
+    rows.append(
+        label_row(t("sens.odds_ratio"), *cells("response_course1_odds_ratio", f.odds_ratio))
+    )
     rows.append(
         label_row(t("sens.odds_ratio_p"), *cells("response_course1_p", f.p_value), indent=1)
     )

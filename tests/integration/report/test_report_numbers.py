@@ -16,6 +16,8 @@ from conftest import Cohort
 from report_helpers import Grid, docx_tables, index_of, numbers, read_html, row_of
 
 from itpcohort.report import ReportFiles, Translator
+from itpcohort.report._format import odds_ratio_decimals
+from itpcohort.report._predictors import model_term_label
 
 LANGS = ("en", "fr")
 LEVELS = ("CR", "R", "NR", "NE")
@@ -237,11 +239,17 @@ def test_predictors(case: tuple[dict[str, Grid], Translator, dict[str, Any]]) ->
             )
 
     firth = tables["table08_firth"]
-    label = t("factor.response_course1")
+    # issue 17 item 13: terms name their reference or unit; odds ratios at a size-suited precision
+    label = t("term.response_course1")
     single = predictors["response_course1_firth"]
     first = row_of(firth, label)
-    close(first[1], [single["odds_ratio"]], [2], lang)
-    close(first[2], [single["ci_low"], single["ci_high"]], [2, 2], lang)
+    close(first[1], [single["odds_ratio"]], [odds_ratio_decimals(single["odds_ratio"])], lang)
+    close(
+        first[2],
+        [single["ci_low"], single["ci_high"]],
+        [odds_ratio_decimals(single["ci_low"]), odds_ratio_decimals(single["ci_high"])],
+        lang,
+    )
     p_value(first[3], single["p"], lang)
     multi_start = index_of(
         firth,
@@ -253,9 +261,14 @@ def test_predictors(case: tuple[dict[str, Grid], Translator, dict[str, Any]]) ->
     )
     assert len(predictors["multivariable"]) >= 1
     for term in predictors["multivariable"]:
-        row = row_of(firth, t(f"factor.{term['term']}"), multi_start)
-        close(row[1], [term["odds_ratio"]], [2], lang)
-        close(row[2], [term["ci_low"], term["ci_high"]], [2, 2], lang)
+        row = row_of(firth, model_term_label(t, term["term"]), multi_start)
+        close(row[1], [term["odds_ratio"]], [odds_ratio_decimals(term["odds_ratio"])], lang)
+        close(
+            row[2],
+            [term["ci_low"], term["ci_high"]],
+            [odds_ratio_decimals(term["ci_low"]), odds_ratio_decimals(term["ci_high"])],
+            lang,
+        )
         p_value(row[3], term["p"], lang)
 
 
@@ -305,7 +318,7 @@ def test_sensitivity(case: tuple[dict[str, Grid], Translator, dict[str, Any]]) -
         close(
             row_of(grid, t("sens.odds_ratio"))[column],
             [run["response_course1_odds_ratio"]],
-            [2],
+            [odds_ratio_decimals(run["response_course1_odds_ratio"])],
             lang,
         )
 

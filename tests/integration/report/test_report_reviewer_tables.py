@@ -148,3 +148,57 @@ def test_a_median_not_reached_keeps_its_lower_limit() -> None:
     assert en.median_ci(None, 20.0, None, "not reached") == "not reached (20.0–not reached)"
     assert fr.median_ci(None, None, None, "non atteinte") == "non atteinte"
     assert fr.median_ci(3.05, 1.0, 7.96, "non atteinte") == "3,1 (1,0–8,0)"
+
+
+@pytest.mark.parametrize(
+    ("value", "english"),
+    [
+        (1.234, "1.23"),
+        (9.994, "9.99"),
+        (14.26, "14.3"),
+        (123.4, "123"),
+        (0.5, "0.50"),
+        (0.05, "0.050"),
+        (0.00432, "0.0043"),
+        (0.0004, "<\u00a00.001"),
+        (None, "–"),
+    ],
+)
+def test_odds_ratios_print_at_a_precision_suited_to_their_size(
+    value: float | None, english: str
+) -> None:
+    """Item 13: two decimals below 10, fewer above, two significant digits below 1, never 0.00."""
+    en, fr = Translator("en").fmt, Translator("fr").fmt
+    assert en.odds_ratio(value) == english
+    assert fr.odds_ratio(value) == english.replace(".", ",")
+    assert en.odds_ratio(value) not in ("0.00", "0")
+
+
+MODEL_TERMS = {
+    "response_course1": ("CR or R vs NR or NE", "RC ou R vs NR ou NE"),
+    "sex": ("vs female", "vs femme"),
+    "itp_type": ("vs primary", "vs primitif"),
+    "age_course2": ("per year", "par année"),
+    "itp_duration_course2_months": ("per month", "par mois"),
+    "prior_lines_course2": ("per additional line", "par ligne supplémentaire"),
+    "splenectomy_before_course2": ("yes vs no", "oui vs non"),
+    "interval_months": ("per month", "par mois"),
+    "regimen_course2=1000x2": ("1000 mg × 2 vs 375 mg/m² × 4", "1000 mg × 2 vs 375 mg/m² × 4"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_model_term_names_its_reference_or_unit(realistic: Cohort, lang: str) -> None:
+    """Item 13: in the Firth table and the forest plot's labels."""
+    from itpcohort.report._predictors import model_term_label
+
+    t = Translator(lang)
+    for term, expected in MODEL_TERMS.items():
+        assert expected[LANGS.index(lang)] in model_term_label(t, term), term
+    report = Report(realistic.results, None, lang).add_predictors()
+    labels = [row[0] for row in grid(tables(report)["firth"])]
+    terms = ["response_course1"] + [
+        str(term["term"]) for term in realistic.results["predictors"]["multivariable"]
+    ]
+    for term in terms:
+        assert model_term_label(t, term) in labels
