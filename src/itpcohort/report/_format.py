@@ -145,7 +145,7 @@ class NumberFormat:
         if decimals is None:
             decimals = quantile_decimals([quantiles])
         median, q1, q3 = (self.number(v, decimals) for v in values)
-        return f"{median} [{q1}{DASH}{q3}]"
+        return f"{median}{NBSP}[{q1}{DASH}{q3}]"
 
     def median_ci(
         self, median: float | None, low: float | None, high: float | None, not_reached: str

@@ -759,14 +759,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "uni.responders": ("Responders to course 2", "Répondeurs à la cure 2"),
     "uni.nonresponders": ("Non-responders to course 2", "Non-répondeurs à la cure 2"),
     "uni.test": ("Test", "Test"),
-    "uni.median_n": ("median {median} (n = {n})", "médiane {median} (n = {n})"),
     "uni.note": (
-        "Categorical factors: number of patients in each level; continuous factors: median of "
-        "each group. Responders: CR or R after course 2; non-responders: NR or NE.",
-        "Facteurs qualitatifs : nombre de patients par modalité ; facteurs quantitatifs : "
-        "médiane de chaque groupe. Répondeurs : RC ou R après la deuxième cure ; non-répondeurs : "
-        "NR ou NE.".replace(" :", f"{NB}:").replace(" ;", f"{NB};"),
+        "Categorical factors: n (%) of each level among the responders and among the "
+        "non-responders whose factor is known; continuous factors: median [IQR] and n of each "
+        "group. Responders: CR or R after course 2; non-responders: NR or NE. IQR: interquartile "
+        "range.",
+        "Facteurs qualitatifs : n (%) de chaque modalité chez les répondeurs et chez les "
+        "non-répondeurs dont le facteur est connu ; facteurs quantitatifs : médiane [EIQ] et n de "
+        "chaque groupe. Répondeurs : RC ou R après la deuxième cure ; non-répondeurs : NR ou NE. "
+        "EIQ : écart interquartile.".replace(" :", f"{NB}:").replace(" ;", f"{NB};"),
     ),
+    "uni.median_iqr": ("Median [IQR]", "Médiane [EIQ]"),
+    "uni.n": ("n", "n"),
     "firth.caption": (
         "Firth penalized logistic regression of response to course 2",
         "Régression logistique pénalisée de Firth de la réponse à la deuxième cure",

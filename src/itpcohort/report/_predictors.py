@@ -27,6 +27,7 @@ from itpcohort.report._build import (
     paragraph,
 )
 from itpcohort.report._figures import forest_figure
+from itpcohort.report._format import NBSP, quantile_decimals
 from itpcohort.report._i18n import Translator
 
 if TYPE_CHECKING:
@@ -83,12 +84,28 @@ def model_term_label(t: Translator, term: str) -> str:
     return term_label(t, term)
 
 
+def _unbroken(text: str) -> str:
+    """``text`` with no-break spaces, so a number and its bracket or percentage never split."""
+    return text.replace(" ", NBSP)
+
+
 def univariable_table(report: Report) -> Table:
-    """One block of rows per factor of the plan, in the plan's order."""
+    """One block of rows per factor of the plan, in the plan's order (issue 17 item 12).
+
+    A continuous factor shows the median [IQR] and the n of each response group; a categorical
+    factor the n (%) of each level in each group (percent of the group's patients with the factor
+    known); the test and its p-value stand on the factor's line. Value cells hold no breakable
+    space, so no number is split across lines in Word.
+    """
     t, f = report.t, report.t.fmt
     tests: list[Mapping[str, Any]] = get(report.results, "predictors", "univariable") or []
     rows: list[tuple[Cell, ...]] = []
     notes: list[tuple[Text, ...]] = []
+
+    def share(n: Any, total: int) -> str:
+        pct = 100.0 * float(n) / total if total and n is not None else None
+        return _unbroken(f.n_pct({"n": n, "pct": pct}))
+
     for test in tests:
         factor = str(test.get("factor"))
         detail: Mapping[str, Any] = test.get("detail") or {}
@@ -97,34 +114,44 @@ def univariable_table(report: Report) -> Table:
         label = term_label(t, factor)
         if test.get("note"):
             notes.append((Text(label + t("colon")), *analysis_note(t, str(test["note"]))))
+        rows.append(label_row(label, "", "", test_name, p, bold=True))
         if test.get("test") == "wilcoxon":
+            groups = [
+                {key: detail.get(f"{key}_{group}") for key in ("median", "q1", "q3")}
+                for group in ("responders", "nonresponders")
+            ]
+            decimals = quantile_decimals(groups)
             rows.append(
                 label_row(
-                    label,
-                    t(
-                        "uni.median_n",
-                        median=f.number(detail.get("median_responders"), 1),
-                        n=f.integer(detail.get("n_responders")),
-                    ),
-                    t(
-                        "uni.median_n",
-                        median=f.number(detail.get("median_nonresponders"), 1),
-                        n=f.integer(detail.get("n_nonresponders")),
-                    ),
-                    test_name,
-                    p,
-                    bold=True,
+                    t("uni.median_iqr"),
+                    *(_unbroken(f.median_iqr(g, decimals)) for g in groups),
+                    "",
+                    "",
+                    indent=1,
+                )
+            )
+            rows.append(
+                label_row(
+                    t("uni.n"),
+                    f.integer(detail.get("n_responders")),
+                    f.integer(detail.get("n_nonresponders")),
+                    "",
+                    "",
+                    indent=1,
                 )
             )
             continue
-        rows.append(label_row(label, "", "", test_name, p, bold=True))
-        for level, pair in sorted(detail.items(), key=lambda item: _level_rank(factor, item[0])):
-            counts = list(pair) if isinstance(pair, list | tuple) else [None, None]
+        pairs = {
+            level: list(pair) if isinstance(pair, list | tuple) else [None, None]
+            for level, pair in detail.items()
+        }
+        totals = [sum(int(pair[i] or 0) for pair in pairs.values()) for i in (0, 1)]
+        for level, counts in sorted(pairs.items(), key=lambda item: _level_rank(factor, item[0])):
             rows.append(
                 label_row(
                     t.label(LEVEL_PREFIX.get(factor, factor), level),
-                    f.integer(counts[1]),
-                    f.integer(counts[0]),
+                    share(counts[1], totals[1]),
+                    share(counts[0], totals[0]),
                     "",
                     "",
                     indent=1,

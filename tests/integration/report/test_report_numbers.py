@@ -222,21 +222,35 @@ def test_predictors(case: tuple[dict[str, Grid], Translator, dict[str, Any]]) ->
     tables, t, results = case
     grid, lang = tables["table07_univariable"], t.lang
     predictors = results["predictors"]
+    # issue 17 item 12: continuous factors as median [IQR] and n per group, categorical as n (%)
     for test in predictors["univariable"]:
         row = row_of(grid, t(f"factor.{test['factor']}"))
         p_value(row[4], test["p"], lang)
+        start = index_of(grid, t(f"factor.{test['factor']}"))
+        detail = test["detail"]
         if test["test"] == "wilcoxon":
-            detail = test["detail"]
-            close(row[1], [detail["median_responders"], detail["n_responders"]], [1, 0], lang)
-            close(row[2], [detail["median_nonresponders"], detail["n_nonresponders"]], [1, 0], lang)
+            quartiles = grid[start + 1]
+            assert quartiles[0] == t("uni.median_iqr")
+            for column, group in ((1, "responders"), (2, "nonresponders")):
+                values = [detail[f"{k}_{group}"] for k in ("median", "q1", "q3")]
+                close(quartiles[column], values, [1, 1, 1], lang)
+            counts = grid[start + 2]
+            assert counts[0] == t("uni.n")
+            close(counts[1], [detail["n_responders"]], [0], lang)
+            close(counts[2], [detail["n_nonresponders"]], [0], lang)
         else:
-            start = index_of(grid, t(f"factor.{test['factor']}"))
-            block = grid[start + 1 : start + 1 + len(test["detail"])]
+            block = grid[start + 1 : start + 1 + len(detail)]
             got = {row[0]: (numbers(row[2], lang)[0], numbers(row[1], lang)[0]) for row in block}
-            assert len(got) == len(test["detail"])
-            assert sorted(got.values()) == sorted(
-                tuple(map(float, v)) for v in test["detail"].values()
-            )
+            assert len(got) == len(detail)
+            assert sorted(got.values()) == sorted(tuple(map(float, v)) for v in detail.values())
+            totals = [sum(v[i] for v in detail.values()) for i in (0, 1)]
+            for row in block:
+                for column, total in ((2, totals[0]), (1, totals[1])):
+                    n, *pct = numbers(row[column], lang)
+                    if total:
+                        close(row[column], [n, 100 * n / total], [0, 1], lang)
+                    else:
+                        assert pct == []
 
     firth = tables["table08_firth"]
     # issue 17 item 13: terms name their reference or unit; odds ratios at a size-suited precision

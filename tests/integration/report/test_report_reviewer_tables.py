@@ -202,3 +202,54 @@ def test_every_model_term_names_its_reference_or_unit(realistic: Cohort, lang: s
     ]
     for term in terms:
         assert model_term_label(t, term) in labels
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_univariable_medians_with_iqr_and_n_levels_as_n_pct(realistic: Cohort, lang: str) -> None:
+    """Item 12: continuous factors as median [IQR] and n per group, categorical as n (%)."""
+    t, f = Translator(lang), Translator(lang).fmt
+    report = Report(realistic.results, None, lang).add_predictors()
+    rows = grid(tables(report)["univariable"])
+    tests = realistic.results["predictors"]["univariable"]
+    continuous = [x for x in tests if x["test"] == "wilcoxon"]
+    categorical = [x for x in tests if x["test"] != "wilcoxon"]
+    assert continuous and categorical
+    labels = [row[0] for row in rows]
+    for test in continuous:
+        start = labels.index(t(f"factor.{test['factor']}"))
+        detail = test["detail"]
+        assert rows[start + 1][0] == t("uni.median_iqr")
+        assert rows[start + 1][1].startswith(f.number(detail["median_responders"], 0)[:1])
+        assert "[" in rows[start + 1][1] and "–" in rows[start + 1][1]
+        assert rows[start + 2][1:3] == [
+            f.integer(detail["n_responders"]),
+            f.integer(detail["n_nonresponders"]),
+        ]
+    for test in categorical:
+        start = labels.index(t(f"factor.{test['factor']}"))
+        for row in rows[start + 1 : start + 1 + len(test["detail"])]:
+            for cell in row[1:3]:
+                assert cell.endswith("%)") or cell.endswith(f"{f.percent_sign()})"), cell
+    # no breakable space inside a value: Word keeps each number whole
+    for row in rows:
+        for cell in row[1:3]:
+            assert " " not in cell, cell
+
+
+def test_word_never_wraps_a_univariable_value(written: dict[str, Any]) -> None:
+    """Item 12: every value cell of the univariable table is marked no-wrap in report.docx."""
+    import docx
+    from docx.oxml.ns import qn
+
+    for lang, files in written.items():
+        t = Translator(lang)
+        document = docx.Document(str(files.docx))
+        table = next(x for x in document.tables if x.rows[0].cells[0].text == t("uni.factor"))
+        checked = 0
+        for row in table.rows[1:]:
+            for cell in row.cells[1:3]:
+                if cell.text:
+                    tc_pr = cell._tc.tcPr
+                    assert tc_pr is not None and tc_pr.find(qn("w:noWrap")) is not None, cell.text
+                    checked += 1
+        assert checked > 10
