@@ -39,6 +39,7 @@ COURSES_COLUMNS: dict[str, str] = {
     "itp_phase": "text",
     "prior_lines": "number",
     "splenectomy_before": "bool",
+    "baseline_platelets": "number",
     "response": "response",
     "time_to_response_days": "number",
     "duration_days": "number",

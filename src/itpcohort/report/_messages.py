@@ -407,8 +407,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "fig.flow.excluded": ("Excluded: n = {n}", f"Exclus{NB}: n = {{n}}"),
     "fig.flow.included": (
-        "Included: at least 2 courses\nn = {n} patients, {centers} centres",
-        f"Inclus{NB}: au moins 2 cures\nn = {{n}} patients, {{centers}} centres",
+        "Included: n = {n} patients, {centers} centres\nat least 2 rituximab courses, age "
+        "≥ {age} years at course 1 and a platelet count after course 1",
+        f"Inclus{NB}: n = {{n}} patients, {{centers}} centres\nau moins 2 cures de rituximab, "
+        "âge ≥ {age} ans à la première cure et une numération plaquettaire après la première "
+        "cure",
     ),
     "fig.flow.responders1": (
         "Course 1: responders\nn = {n}\n(CR {cr}, R {r})",
@@ -445,8 +448,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "t1.characteristic": ("Characteristic", "Caractéristique"),
     "t1.patients": ("Patients (N = {n})", "Patients (N = {n})"),
     "t1.centers": (
-        "Centres, n (patients per centre below)",
-        "Centres, n (patients par centre ci-dessous)",
+        "Centres, n (patients per centre below, n (%))",
+        "Centres, n (patients par centre ci-dessous, n (%))",
     ),
     "t1.sex": ("Sex, n (%)", "Sexe, n (%)"),
     "t1.itp_type": ("ITP type", "Type de PTI"),
@@ -480,6 +483,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Rituximab regimen of course {course}, n (%)",
         "Schéma de rituximab de la cure {course}, n (%)",
     ),
+    "t1.platelets_course1": (
+        "Baseline platelet count at course 1, ×10⁹/L, median [IQR]",
+        "Plaquettes avant la première cure, ×10⁹/L, médiane [EIQ]",
+    ),
+    "t1.platelets_course2": (
+        "Baseline platelet count at course 2, ×10⁹/L, median [IQR]",
+        "Plaquettes avant la deuxième cure, ×10⁹/L, médiane [EIQ]",
+    ),
     "t1.interval": (
         "Interval between courses 1 and 2, months, median [IQR]",
         "Intervalle entre les cures 1 et 2, mois, médiane [EIQ]",
@@ -496,12 +507,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "t1.note": (
         "IQR: interquartile range. Percentages are of the included patients, except the causes of "
         "secondary ITP (of the patients with secondary ITP; causes no patient had are not listed). "
-        "A month is 365.25/12 days.",
+        "A month is 365.25/12 days. Ages in completed years; baseline platelet count: the last "
+        "count in the {baseline_days} days before the course start.",
         "EIQ : écart interquartile. Les pourcentages portent sur les patients inclus, sauf les "
         "causes de PTI secondaire (sur les patients atteints de PTI secondaire ; les causes "
-        "absentes ne sont pas listées). Un mois compte 365,25/12 jours.".replace(
-            " :", f"{NB}:"
-        ).replace(" ;", f"{NB};"),
+        "absentes ne sont pas listées). Un mois compte 365,25/12 jours. Âges en années révolues ; "
+        "plaquettes avant la cure : dernière numération des {baseline_days} jours précédant "
+        "le début de la cure.".replace(" :", f"{NB}:").replace(" ;", f"{NB};"),
     ),
     # --- primary outcome, response by course -------------------------------------------------------
     "results.primary": (

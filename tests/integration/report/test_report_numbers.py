@@ -85,8 +85,9 @@ def test_table1_baseline(case: tuple[dict[str, Grid], Translator, dict[str, Any]
     grid, cohort, lang = tables["table01_baseline"], results["cohort"], t.lang
     close(grid[0][1], [cohort["n_patients"]], [0], lang)
     close(row_of(grid, t("t1.centers"))[1], [cohort["n_centers"]], [0], lang)
+    # issue 17 item 15: centres as n (%), one precision per line whatever the data
     for center, n in cohort["patients_by_center"].items():
-        close(row_of(grid, center)[1], [n], [0], lang)
+        close(row_of(grid, center)[1], [n, cohort["centers"][center]["pct"]], [0, 1], lang)
     for sex in ("F", "M"):
         p = cohort["sex"][sex]
         close(row_of(grid, t(f"sex.{sex}"))[1], [p["n"], p["pct"]], [0, 1], lang)
@@ -95,17 +96,26 @@ def test_table1_baseline(case: tuple[dict[str, Grid], Translator, dict[str, Any]
     secondary = cohort["secondary_itp"]
     assert secondary["n"] > 0
     close(row_of(grid, t("t1.secondary"))[1], [secondary["n"], secondary["pct"]], [0, 1], lang)
-    for key, label in (
-        ("age_at_diagnosis", "t1.age_at_diagnosis"),
-        ("age_at_first_course", "t1.age_at_first_course"),
-        ("itp_duration_course1_months", "t1.itp_duration"),
-        ("prior_lines", "t1.prior_lines"),
-        ("interval_months", "t1.interval"),
-        ("followup_months", "t1.followup"),
+    for key, label, decimals in (
+        ("age_at_diagnosis", "t1.age_at_diagnosis", 0),
+        ("age_at_first_course", "t1.age_at_first_course", 0),
+        ("itp_duration_course1_months", "t1.itp_duration", 1),
+        ("prior_lines", "t1.prior_lines", 1),
+        ("baseline_platelets_course1", "t1.platelets_course1", 0),
+        ("baseline_platelets_course2", "t1.platelets_course2", 0),
+        ("interval_months", "t1.interval", 1),
+        ("followup_months", "t1.followup", 1),
     ):
         q = cohort[key]
-        decimals = 0 if all(float(q[k]).is_integer() for k in ("median", "q1", "q3")) else 1
-        close(row_of(grid, t(label))[1], [q["median"], q["q1"], q["q3"]], [decimals] * 3, lang)
+        cell = row_of(grid, t(label))[1]
+        close(cell, [q["median"], q["q1"], q["q3"]], [decimals] * 3, lang)
+        assert all(
+            (len(x.split(",")[-1]) if lang == "fr" else len(x.split(".")[-1])) == decimals
+            for x in cell.replace("[", " ").replace("]", " ").replace("–", " ").split()
+            if ("," if lang == "fr" else ".") in x
+        ), cell
+        if decimals == 0:
+            assert ("," if lang == "fr" else ".") not in cell, cell
     for course in (1, 2):
         start = index_of(grid, t("t1.regimen", course=course))
         for code, p in cohort[f"regimen_course{course}"].items():

@@ -16,6 +16,7 @@ from itpcohort.report import Report, Translator
 from itpcohort.report._blocks import Paragraph, Table
 
 LANGS = ("en", "fr")
+NBSP = "\u00a0"
 
 
 def tables(report: Report) -> dict[str, Table]:
@@ -253,3 +254,30 @@ def test_word_never_wraps_a_univariable_value(written: dict[str, Any]) -> None:
                     assert tc_pr is not None and tc_pr.find(qn("w:noWrap")) is not None, cell.text
                     checked += 1
         assert checked > 10
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_table1_has_one_format_whatever_the_data(realistic: Cohort, lang: str) -> None:
+    """Item 15: ages in whole years and months with one decimal whether or not values are whole;
+    centres as n (%); baseline platelet count at courses 1 and 2 as median [IQR]."""
+    t, f = Translator(lang), Translator(lang).fmt
+    cells = []
+    for values in ((39.0, 28.0, 51.0), (39.5, 28.25, 51.75)):
+        results: dict[str, Any] = copy.deepcopy(realistic.results)
+        for key in ("age_at_diagnosis", "itp_duration_course1_months"):
+            results["cohort"][key].update(dict(zip(("median", "q1", "q3"), values, strict=True)))
+        rows = grid(tables(Report(results, None, lang).add_population())["baseline"])
+        by_label = {row[0]: row[1] for row in rows}
+        cells.append((by_label[t("t1.age_at_diagnosis")], by_label[t("t1.itp_duration")], by_label))
+    (age_whole, months_whole, by_label), (age_half, months_half, _) = cells
+    assert age_whole == f"39{NBSP}[28–51]" and age_half == f"40{NBSP}[28–52]"
+    assert months_whole == f.median_iqr({"median": 39.0, "q1": 28.0, "q3": 51.0}, 1)
+    assert months_half == f.median_iqr({"median": 39.5, "q1": 28.25, "q3": 51.75}, 1)
+    cohort = realistic.results["cohort"]
+    for center, share in cohort["centers"].items():
+        assert by_label[center] == f.n_pct(share)
+    for course in (1, 2):
+        q = cohort[f"baseline_platelets_course{course}"]
+        assert q["n"] > 0
+        label = next(x for x in by_label if x.startswith(t(f"t1.platelets_course{course}")))
+        assert by_label[label] == f.median_iqr(q, 0)
