@@ -149,36 +149,58 @@ def add_agreement(report: Report) -> Report:
         make_table(report, "agreement", t("agree.caption"), header, rows, [t("agree.note")])
     )
     discordant: Sequence[Mapping[str, Any]] = agreement.get("discordant") or []
+    if not discordant:
+        return report.append(paragraph(t("agree.none_discordant")))
+    return report.append(
+        course_listing(
+            report, "discordant", discordant, ("investigator_response", "derived_response")
+        )
+    )
+
+
+#: header message of each response column of a course listing
+RESPONSE_COLUMNS = {
+    "investigator_response": "agree.investigator",
+    "derived_response": "agree.derived",
+}
+
+
+#: caption message and notes of each course listing
+LISTINGS = {
+    "discordant": ("agree.discordant_caption", ()),
+    "assessments_without_course": ("dq.no_course_caption", ("dq.no_course_note",)),
+}
+
+
+def course_listing(
+    report: Report, key: str, courses: Sequence[Mapping[str, Any]], responses: Sequence[str]
+) -> Table:
+    """A table of courses: center, patient, course number, then the ``responses`` columns;
+    its caption (with the number of courses) and notes are those of ``LISTINGS[key]``."""
+    t, f = report.t, report.t.fmt
+    caption_id, note_ids = LISTINGS[key]
     rows = [
         (
-            Cell(str(d.get("center")), verbatim=True),
-            Cell(str(d.get("patient_id")), verbatim=True),
-            Cell(f.integer(d.get("course"))),
-            Cell(t.label("response.short", str(d.get("investigator_response")))),
-            Cell(t.label("response.short", str(d.get("derived_response")))),
+            Cell(str(c.get("center")), verbatim=True),
+            Cell(str(c.get("patient_id")), verbatim=True),
+            Cell(f.integer(c.get("course"))),
+            *(
+                Cell(t.label("response.short", str(c[name])) if c.get(name) else MISSING)
+                for name in responses
+            ),
         )
-        for d in discordant
+        for c in courses
     ]
-    if not rows:
-        return report.append(paragraph(t("agree.none_discordant")))
     header = [
         header_row(
             t("dq.center"),
             t("agree.patient"),
             t("agree.course"),
-            t("agree.investigator"),
-            t("agree.derived"),
+            *(t(RESPONSE_COLUMNS[name]) for name in responses),
         )
     ]
-    return report.append(
-        make_table(
-            report,
-            "discordant",
-            t("agree.discordant_caption", n=f.integer(len(rows))),
-            header,
-            rows,
-        )
-    )
+    caption = t(caption_id, n=f.integer(len(courses)))
+    return make_table(report, key, caption, header, rows, [t(note) for note in note_ids])
 
 
 def assessments_by_center_table(report: Report, agreement: Mapping[str, Any]) -> Table:
@@ -306,31 +328,8 @@ def _assessments_without_course(report: Report) -> Report:
     if not listed:
         return report
     report = report.append(paragraph(t("dq.no_course", n=f.integer(len(listed)))))
-    rows = [
-        (
-            Cell(str(a.get("center")), verbatim=True),
-            Cell(str(a.get("patient_id")), verbatim=True),
-            Cell(f.integer(a.get("course"))),
-            Cell(
-                t.label("response.short", str(a["investigator_response"]))
-                if a.get("investigator_response")
-                else MISSING
-            ),
-        )
-        for a in listed
-    ]
-    header = [
-        header_row(t("dq.center"), t("agree.patient"), t("agree.course"), t("agree.investigator"))
-    ]
     return report.append(
-        make_table(
-            report,
-            "assessments_without_course",
-            t("dq.no_course_caption", n=f.integer(len(rows))),
-            header,
-            rows,
-            [t("dq.no_course_note")],
-        )
+        course_listing(report, "assessments_without_course", listed, ("investigator_response",))
     )
 
 

@@ -56,6 +56,14 @@ def p_value(text: str, p: float | None, lang: str) -> None:
         close(text, [p], [3], lang)
 
 
+def odds_ratio_cells(row: list[str], term: Mapping[str, Any], lang: str) -> None:
+    """Odds ratio (cell 1) and its CI (cell 2), each at the precision its size calls for."""
+    keys = ("odds_ratio", "ci_low", "ci_high")
+    places = [odds_ratio_decimals(term[key]) for key in keys]
+    close(row[1], [term["odds_ratio"]], places[:1], lang)
+    close(row[2], [term["ci_low"], term["ci_high"]], places[1:], lang)
+
+
 def tables_of(files: ReportFiles, source: str) -> dict[str, Grid]:
     html = read_html(files.html)
     if source == "html":
@@ -267,13 +275,7 @@ def test_predictors(case: tuple[dict[str, Grid], Translator, dict[str, Any]]) ->
     label = t("term.response_course1")
     single = predictors["response_course1_firth"]
     first = row_of(firth, label)
-    close(first[1], [single["odds_ratio"]], [odds_ratio_decimals(single["odds_ratio"])], lang)
-    close(
-        first[2],
-        [single["ci_low"], single["ci_high"]],
-        [odds_ratio_decimals(single["ci_low"]), odds_ratio_decimals(single["ci_high"])],
-        lang,
-    )
+    odds_ratio_cells(first, single, lang)
     p_value(first[3], single["p"], lang)
     multi_start = index_of(
         firth,
@@ -286,13 +288,7 @@ def test_predictors(case: tuple[dict[str, Grid], Translator, dict[str, Any]]) ->
     assert len(predictors["multivariable"]) >= 1
     for term in predictors["multivariable"]:
         row = row_of(firth, model_term_label(t, term["term"]), multi_start)
-        close(row[1], [term["odds_ratio"]], [odds_ratio_decimals(term["odds_ratio"])], lang)
-        close(
-            row[2],
-            [term["ci_low"], term["ci_high"]],
-            [odds_ratio_decimals(term["ci_low"]), odds_ratio_decimals(term["ci_high"])],
-            lang,
-        )
+        odds_ratio_cells(row, term, lang)
         p_value(row[3], term["p"], lang)
 
 
