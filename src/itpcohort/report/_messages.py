@@ -31,6 +31,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "na.sentence": ("{what}: not available.", f"{{what}}{NB}: non disponible."),
     "p.not_computed": ("p not computed", "p non calculé"),
     "km.not_reached": ("not reached", "non atteinte"),
+    "km.no_responder": ("not estimable (no responder)", "non estimable (aucun répondeur)"),
     "km.months": ("{value} months", f"{{value}}{NB}mois"),
     "level.missing": ("Missing", "Donnée manquante"),
     "note.label": ("Note.", "Remarque."),

@@ -259,7 +259,13 @@ def _duration_rows(report: Report, key: str, message_id: str) -> list[tuple[Cell
         label_row(
             t("dur.n_events"),
             *(
-                f"{f.integer(s.get('n'))} / {f.integer(s.get('events'))}" if s else "–"
+                (
+                    f"{f.integer(s.get('n'))} / {f.integer(s.get('events'))}"
+                    if s.get("n")
+                    else f.empty_group()
+                )
+                if s
+                else "–"
                 for s in summaries
             ),
             indent=1,
@@ -269,11 +275,15 @@ def _duration_rows(report: Report, key: str, message_id: str) -> list[tuple[Cell
         label_row(
             t("dur.median", ci=f.ci_label()),
             *(
-                f.median_ci(
-                    s.get("median_months"),
-                    s.get("ci_low_months"),
-                    s.get("ci_high_months"),
-                    t("km.not_reached"),
+                (
+                    f.median_ci(
+                        s.get("median_months"),
+                        s.get("ci_low_months"),
+                        s.get("ci_high_months"),
+                        t("km.not_reached"),
+                    )
+                    if s.get("n")
+                    else f.empty_group()
                 )
                 if s
                 else "–"
@@ -329,7 +339,7 @@ def add_duration(report: Report) -> Report:
     medians = [
         t("km.months", value=f.number(s.get("median_months"), 1))
         if s.get("median_months") is not None
-        else t("km.not_reached")
+        else t("km.not_reached" if s.get("n") else "km.no_responder")
         for s in by_course
     ]
     report = report.append(paragraph(t("results.duration", median1=medians[0], median2=medians[1])))

@@ -281,3 +281,32 @@ def test_table1_has_one_format_whatever_the_data(realistic: Cohort, lang: str) -
         assert q["n"] > 0
         label = next(x for x in by_label if x.startswith(t(f"t1.platelets_course{course}")))
         assert by_label[label] == f.median_iqr(q, 0)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_course_without_responder_reads_none_not_zero_over_zero(
+    realistic: Cohort, lang: str
+) -> None:
+    """Item 18: the duration of response of a course nobody responded to reads "none"."""
+    results: dict[str, Any] = copy.deepcopy(realistic.results)
+    empty = {
+        "course": 2,
+        "n": 0,
+        "events": 0,
+        "median_days": None,
+        "ci_low_days": None,
+        "ci_high_days": None,
+        "at_risk": {"m6": 0, "m12": 0, "m24": 0, "m36": 0},
+        "median_months": None,
+        "ci_low_months": None,
+        "ci_high_months": None,
+    }
+    results["duration"]["by_course"][1] = empty
+    t, f = Translator(lang), Translator(lang).fmt
+    report = Report(results, None, lang).add_duration()
+    rows = grid(tables(report)["duration"])
+    start = next(i for i, row in enumerate(rows) if row[0] == t("dur.response"))
+    assert rows[start + 1][2] == f.empty_group()
+    assert rows[start + 2][2] == f.empty_group()
+    assert "0 / 0" not in " ".join(cell for row in rows for cell in row)
+    assert t("km.no_responder") in " ".join(texts(report))
