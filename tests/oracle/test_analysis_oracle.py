@@ -119,3 +119,29 @@ def test_every_oracle_figure_matches(cohort: str) -> None:
         if not math.isclose(actual, expected, rel_tol=tolerance, abs_tol=tolerance):
             mismatches.append(f"{where}: ours {actual!r}, R {expected!r}")
     assert not mismatches, "\n".join(mismatches)
+
+
+@pytest.mark.parametrize("cohort", COHORTS)
+def test_kaplan_meier_medians_in_months_are_r_days_over_a_month(cohort: str) -> None:
+    """Issue 17 item 16: the months the report prints are R's survfit medians / (365.25/12)."""
+    ours = results_of(cohort)
+    month = 365.25 / 12
+    checked = 0
+    for key in ("by_course", "cr_by_course"):
+        for r_row, our_row in zip(
+            ORACLE[cohort]["duration"][key], ours["duration"][key], strict=True
+        ):
+            for what in ("median", "ci_low", "ci_high"):
+                expected = r_row[f"{what}_days"]
+                actual = our_row[f"{what}_months"]
+                if expected is None:
+                    assert actual is None, (key, what)
+                    continue
+                assert math.isclose(actual, expected / month, rel_tol=TOLERANCE), (key, what)
+                checked += 1
+    for run_row in ours["sensitivity"]:
+        for course in (1, 2):
+            days = run_row[f"median_duration_course{course}_days"]
+            months = run_row[f"median_duration_course{course}_months"]
+            assert (days is None and months is None) or math.isclose(months, days / month)
+    assert checked > 0

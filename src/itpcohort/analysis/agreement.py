@@ -4,6 +4,13 @@ Courses of the included patients that have an investigator assessment are compar
 response is always the one analysed. Agreement is exact agreement on the four levels CR/R/NR/NE;
 Cohen's (unweighted) kappa comes from statsmodels' ``cohens_kappa`` on the 4 × 4 table.
 A course whose investigator response is empty is not an assessment and is left out (counted).
+Every course of the included patients without an assessment is counted, per center
+(``not_assessed``, ``by_center``): a center that sent no assessments file shows all its courses
+as not assessed.
+An assessment of a course that does not exist among the derived courses (``derived_response``
+empty in the mart: a course number beyond the patient's courses, or a course lost with a rejected
+treatment row) is a fact about the data, not a comparison: it is listed apart (``no_course``, for
+every patient, included or not) and never enters the agreement.
 """
 
 from __future__ import annotations
@@ -32,6 +39,26 @@ class DiscordantCourse:
 
 
 @dataclass(frozen=True)
+class AssessmentWithoutCourse:
+    """An investigator assessment of a course the derivation does not have (``data-model.md``)."""
+
+    center: str
+    patient_id: str
+    course: int
+    investigator_response: str | None
+
+
+@dataclass(frozen=True)
+class CenterAssessments:
+    """Courses of the included patients of one center, with and without an assessment."""
+
+    center: str
+    courses: int
+    assessed: int
+    not_assessed: int
+
+
+@dataclass(frozen=True)
 class Agreement:
     """Investigator vs derived response: n, % agreement, Cohen's kappa, discordant courses."""
 
@@ -44,17 +71,27 @@ class Agreement:
     discordant: list[DiscordantCourse] = field(default_factory=list)
     not_assessed: int = 0
     note: str | None = None
+    n_no_course: int = 0
+    no_course: list[AssessmentWithoutCourse] = field(default_factory=list)
+    n_included_courses: int = 0
+    by_center: list[CenterAssessments] = field(default_factory=list)
 
 
 def investigator_agreement(
-    comparison: pd.DataFrame | None, patients: pd.DataFrame
+    comparison: pd.DataFrame | None, patients: pd.DataFrame, courses: pd.DataFrame
 ) -> Agreement | None:
-    """Agreement over the assessed courses of the included patients; None without assessments."""
+    """Agreement over the assessed courses of the included patients; None without assessments.
+
+    ``courses`` holds every course of the included patients (``Population.courses``): each one
+    without an investigator response is counted as not assessed, per center.
+    """
     if comparison is None or len(comparison) == 0:
         return None
-    rows = comparison.merge(patients[KEY], on=KEY, how="inner")
-    not_assessed = int(rows["investigator_response"].isna().sum())
+    no_course = assessments_without_course(comparison)
+    rows = comparison[comparison["derived_response"].notna()]
+    rows = rows.merge(patients[KEY], on=KEY, how="inner")
     rows = rows[rows["investigator_response"].notna()]
+    by_center = assessments_by_center(courses, rows)
     rows = rows.sort_values([*KEY, "course_number"]).reset_index(drop=True)
     investigator, derived = rows["investigator_response"], rows["derived_response"]
     counts = np.array(
@@ -95,6 +132,56 @@ def investigator_agreement(
         kappa_ci_high=high,
         table=counts.tolist(),
         discordant=discordant,
-        not_assessed=not_assessed,
+        not_assessed=sum(c.not_assessed for c in by_center),
         note=note,
+        n_no_course=len(no_course),
+        no_course=no_course,
+        n_included_courses=sum(c.courses for c in by_center),
+        by_center=by_center,
     )
+
+
+def assessments_by_center(courses: pd.DataFrame, assessed: pd.DataFrame) -> list[CenterAssessments]:
+    """Per center (sorted), the courses of the included patients and how many were assessed.
+
+    ``assessed`` holds one row per assessed course (investigator response present, course
+    existing); a course assessed twice counts once.
+    """
+    keys = [*KEY, "course_number"]
+    marked = (
+        courses[keys]
+        .drop_duplicates()
+        .merge(assessed[keys].drop_duplicates(), on=keys, how="left", indicator=True)
+    )
+    marked["is_assessed"] = marked["_merge"] == "both"
+    counts = marked.groupby("center", sort=True)["is_assessed"].agg(["size", "sum"])
+    return [
+        CenterAssessments(
+            center=str(center),
+            courses=int(row["size"]),
+            assessed=int(row["sum"]),
+            not_assessed=int(row["size"] - row["sum"]),
+        )
+        for center, row in counts.iterrows()
+    ]
+
+
+def assessments_without_course(comparison: pd.DataFrame) -> list[AssessmentWithoutCourse]:
+    """The assessments whose course the derivation does not have, sorted by center, patient, course.
+
+    ``comparison`` is the ``investigator_comparison`` mart (``derived_response`` empty for them);
+    every patient counts, included or not, since this is a data-quality finding.
+    """
+    rows = comparison[comparison["derived_response"].isna()]
+    rows = rows.sort_values([*KEY, "course_number"]).reset_index(drop=True)
+    return [
+        AssessmentWithoutCourse(
+            center=str(r.center),
+            patient_id=str(r.patient_id),
+            course=int(r.course_number),
+            investigator_response=None
+            if pd.isna(r.investigator_response)
+            else str(r.investigator_response),
+        )
+        for r in rows.itertuples()
+    ]

@@ -8,6 +8,9 @@ median and IQR (type 7). ITP duration and the interval between courses are in mo
 365.25/12 days; follow-up is from the first rituximab course to the last follow-up or death
 (``followup_days`` of ``patient_baseline``), in months. Prior lines and prior splenectomy are
 counted before course 1 (as in the published table: "lines before the first course").
+Patients per centre are proportions of the included patients (``centers``); the baseline platelet
+count of courses 1 and 2 (``baseline_platelets`` of ``courses``, 10^9/L) is a median and IQR, as
+ITP papers report it.
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ class BaselineTable:
     interval_months: Quantiles
     n_courses: Quantiles
     followup_months: Quantiles
+    centers: dict[str, Proportion]
+    baseline_platelets_course1: Quantiles
+    baseline_platelets_course2: Quantiles
 
 
 def _levels(values: pd.Series, levels: tuple[str, ...], n: int) -> dict[str, Proportion]:
@@ -86,4 +92,7 @@ def baseline_table(patients: pd.DataFrame) -> BaselineTable:
         interval_months=quantiles(interval),
         n_courses=quantiles(patients["n_courses_derived"]),
         followup_months=quantiles(patients["followup_days"] / MONTH_DAYS),
+        centers={str(k): proportion(int(v), n) for k, v in centers.items()},
+        baseline_platelets_course1=quantiles(patients["baseline_platelets_c1"]),
+        baseline_platelets_course2=quantiles(patients["baseline_platelets_c2"]),
     )

@@ -85,6 +85,8 @@ def _sensitivity_row(
         mcnemar_p=retreatment.mcnemar_p,
         median_duration_course1_days=durations[0].median_days,
         median_duration_course2_days=durations[1].median_days,
+        median_duration_course1_months=durations[0].median_months,
+        median_duration_course2_months=durations[1].median_months,
         response_course1_odds_ratio=term.odds_ratio if term else None,
         response_course1_p=term.p if term else None,
         note=firth.note if term is None else None,
@@ -166,7 +168,9 @@ def analyse(
                 "duration is not reached"
             )
     plan_predictors = predictors(patients, config.analysis.selection_p)
-    agreement = investigator_agreement(checked.investigator_comparison, patients)
+    agreement = investigator_agreement(
+        checked.investigator_comparison, patients, population.courses
+    )
     return StudyResults(
         criteria=dict(checked.criteria),
         analysis_settings={

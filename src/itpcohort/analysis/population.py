@@ -72,6 +72,7 @@ COURSE_WIDE_COLUMNS = (
     "itp_phase",
     "prior_lines",
     "splenectomy_before",
+    "baseline_platelets",
     "response",
     "time_to_response_days",
     "duration_days",

@@ -25,7 +25,7 @@ import pandas as pd
 from firthmodels import FirthLogisticRegression
 from scipy import special, stats
 
-from itpcohort.analysis.estimates import finite_or_none
+from itpcohort.analysis.estimates import finite_or_none, quantiles
 from itpcohort.analysis.population import MONTH_DAYS
 from itpcohort.analysis.response import is_responder
 
@@ -247,11 +247,17 @@ def univariable_test(frame: pd.DataFrame, factor: Factor) -> UnivariableTest:
                 if len(x) == 0 or len(y) == 0
                 else "not testable: every value is the same"
             )
+        responders, nonresponders = quantiles(x), quantiles(y)
         detail: dict[str, object] = {
             "median_responders": float(np.median(x)) if len(x) else None,
             "median_nonresponders": float(np.median(y)) if len(y) else None,
             "n_responders": len(x),
             "n_nonresponders": len(y),
+            # quartiles (type 7) of each group, for the median [IQR] of the report's table
+            "q1_responders": responders.q1,
+            "q3_responders": responders.q3,
+            "q1_nonresponders": nonresponders.q1,
+            "q3_nonresponders": nonresponders.q3,
         }
         return UnivariableTest(factor.name, "wilcoxon", p, len(data), note, detail)
     levels = sorted(values.unique(), key=str)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from itpcohort.analysis.estimates import Proportion, Quantiles, proportion_of, quantiles
 from itpcohort.analysis.response import is_responder
-from itpcohort.analysis.survival import KaplanMeierDuration
+from itpcohort.analysis.survival import MONTH_DAYS, KaplanMeierDuration
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,11 @@ def time_to_response(patients: pd.DataFrame, course: int) -> Quantiles:
 
 @dataclass(frozen=True)
 class DurationSummary:
-    """One line of ``duration.by_course[]`` / ``duration.cr_by_course[]`` (Kaplan–Meier)."""
+    """One line of ``duration.by_course[]`` / ``duration.cr_by_course[]`` (Kaplan–Meier).
+
+    The median and its 95% CI are given in days (the contract) and in months of 365.25/12 days
+    (the unit of the report's axis and tables).
+    """
 
     course: int
     n: int
@@ -51,6 +55,14 @@ class DurationSummary:
     ci_low_days: float | None
     ci_high_days: float | None
     at_risk: dict[str, int]
+    median_months: float | None = None
+    ci_low_months: float | None = None
+    ci_high_months: float | None = None
+
+
+def months(days: float | None) -> float | None:
+    """``days`` in months of 365.25/12 days (``flagship-study.md``: a month everywhere); None stays."""
+    return None if days is None else days / MONTH_DAYS
 
 
 def duration_by_course(
@@ -79,5 +91,8 @@ def duration_by_course(
         ci_low_days=km.ci_low_,
         ci_high_days=km.ci_high_,
         at_risk=dict(km.at_risk_),
+        median_months=months(km.median_),
+        ci_low_months=months(km.ci_low_),
+        ci_high_months=months(km.ci_high_),
     )
     return summary, km

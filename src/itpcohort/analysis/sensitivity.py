@@ -76,6 +76,8 @@ class SensitivityRow:
     mcnemar_p: float | None = None
     median_duration_course1_days: float | None = None
     median_duration_course2_days: float | None = None
+    median_duration_course1_months: float | None = None
+    median_duration_course2_months: float | None = None
     response_course1_odds_ratio: float | None = None
     response_course1_p: float | None = None
     note: str | None = None

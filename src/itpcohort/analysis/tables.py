@@ -39,6 +39,7 @@ COURSES_COLUMNS: dict[str, str] = {
     "itp_phase": "text",
     "prior_lines": "number",
     "splenectomy_before": "bool",
+    "baseline_platelets": "number",
     "response": "response",
     "time_to_response_days": "number",
     "duration_days": "number",
@@ -80,7 +81,8 @@ INVESTIGATOR_COLUMNS: dict[str, str] = {
     "patient_id": "text",
     "course_number": "int",
     "investigator_response": "response_or_missing",
-    "derived_response": "response",
+    # empty when the assessed course does not exist (the mart's documented NULL)
+    "derived_response": "response_or_missing",
 }
 TREATMENT_EVENTS_COLUMNS: dict[str, str] = {
     "center": "text",

@@ -28,7 +28,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
 
-from itpcohort.report._blocks import Document, Figure, Heading, Paragraph, Table, Text
+from itpcohort.report._blocks import Cell, Document, Figure, Heading, Paragraph, Table, Text
 
 PAGE_WIDTH_CM, PAGE_HEIGHT_CM, MARGIN_CM = 21.0, 29.7, 2.0
 TEXT_WIDTH_CM = PAGE_WIDTH_CM - 2 * MARGIN_CM
@@ -173,6 +173,11 @@ def column_widths(table: Table) -> list[float]:
     return [TEXT_WIDTH_CM * weight / total for weight in weights]
 
 
+def _unbreakable(cell: Cell) -> bool:
+    """True for a cell Word must not wrap: short, or a value written with no-break spaces only."""
+    return len(cell.text) <= NO_WRAP_CHARS or (cell.align != "left" and " " not in cell.text)
+
+
 def _table(document: DocxDocument, table: Table) -> DocxTable:
     _keep_with_next(_caption(document, table.label, table.number, table.caption))
     n_rows = len(table.header) + len(table.rows)
@@ -220,7 +225,9 @@ def _table(document: DocxDocument, table: Table) -> DocxTable:
             # tcPr children in schema order: tcW, gridSpan, ..., tcBorders, shd, noWrap
             if is_header and row_index == len(table.header) - 1:
                 _border(word_cell._tc.get_or_add_tcPr(), "w:tcBorders", {"bottom": 6})
-            if column > 0 and len(cell.text) <= NO_WRAP_CHARS:
+            # a short value, or a value without a breakable space (a number with its bracket
+            # or percentage joined by no-break spaces), never wraps
+            if column > 0 and _unbreakable(cell):
                 tc_pr = word_cell._tc.get_or_add_tcPr()
                 _insert_in_order(tc_pr, OxmlElement("w:noWrap"), "w:noWrap")
             column += cell.span

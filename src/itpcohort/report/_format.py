@@ -6,9 +6,12 @@ languages (chosen for a results section; the exact values are in ``results.json`
 
 * percentages with one decimal; a proportion is ``n/N (pct%)`` and its CI ``low–high``;
 * medians and quartiles with one decimal, or none when all three are whole numbers (ages, lines);
-* odds ratios and kappa with two decimals;
+* kappa with two decimals; odds ratios at a precision that suits their size
+  (``odds_ratio_decimals``): two decimals from 1 to 10, one to 100, none above, two significant
+  digits below 1 (``0.50``, ``0.050``, ``0.0043``) and ``< 0.001`` below that, never ``0.00``;
 * p-values with three decimals, ``< 0.001`` below that (never ``0.000``);
 * a missing value (``None``) prints as an en dash;
+* an empty group (a proportion of denominator 0, ``0/0``) prints as ``none`` / ``aucun``;
 * integers of five digits or more get a thousands separator (``12,345`` / ``12 345``).
 """
 
@@ -23,6 +26,7 @@ NBSP = "\u00a0"
 MISSING = "–"
 DASH = "–"
 MINUS = "−"
+EMPTY_GROUP = {"en": "none", "fr": "aucun"}
 
 
 @dataclass(frozen=True)
@@ -83,10 +87,19 @@ class NumberFormat:
         """``95% CI`` / ``IC 95 %``."""
         return f"IC 95{NBSP}%" if self.lang == "fr" else "95% CI"
 
+    def empty_group(self) -> str:
+        """What an empty group prints as: ``none`` / ``aucun`` (never ``0/0``)."""
+        return EMPTY_GROUP[self.lang]
+
+    def _is_empty_group(self, proportion: Mapping[str, Any]) -> bool:
+        return proportion.get("denominator") == 0
+
     def n_of(self, proportion: Mapping[str, Any] | None) -> str:
-        """``n/N (pct%)`` of a results.json proportion."""
+        """``n/N (pct%)`` of a results.json proportion; ``none`` when its group is empty."""
         if not proportion:
             return MISSING
+        if self._is_empty_group(proportion):
+            return self.empty_group()
         n, denominator = proportion.get("n"), proportion.get("denominator")
         base = f"{self.integer(n)}/{self.integer(denominator)}"
         if proportion.get("pct") is None:
@@ -94,9 +107,12 @@ class NumberFormat:
         return f"{base} ({self.pct(proportion['pct'])})"
 
     def n_pct(self, proportion: Mapping[str, Any] | None) -> str:
-        """``n (pct%)`` of a results.json proportion (the denominator said in the header)."""
+        """``n (pct%)`` of a results.json proportion (the denominator said in the header);
+        ``none`` when its group is empty."""
         if not proportion:
             return MISSING
+        if self._is_empty_group(proportion):
+            return self.empty_group()
         if proportion.get("pct") is None:
             return self.integer(proportion.get("n"))
         return f"{self.integer(proportion.get('n'))} ({self.pct(proportion['pct'])})"
@@ -108,9 +124,11 @@ class NumberFormat:
         return self.ci(proportion.get("ci_low"), proportion.get("ci_high"))
 
     def proportion_with_ci(self, proportion: Mapping[str, Any] | None) -> str:
-        """``n/N (pct%; 95% CI low–high)``, for prose."""
+        """``n/N (pct%; 95% CI low–high)``, for prose; ``none`` when its group is empty."""
         if not proportion:
             return MISSING
+        if self._is_empty_group(proportion):
+            return self.empty_group()
         base = f"{self.integer(proportion.get('n'))}/{self.integer(proportion.get('denominator'))}"
         if proportion.get("pct") is None:
             return base
@@ -127,11 +145,39 @@ class NumberFormat:
         if decimals is None:
             decimals = quantile_decimals([quantiles])
         median, q1, q3 = (self.number(v, decimals) for v in values)
-        return f"{median} [{q1}{DASH}{q3}]"
+        return f"{median}{NBSP}[{q1}{DASH}{q3}]"
+
+    def median_ci(
+        self, median: float | None, low: float | None, high: float | None, not_reached: str
+    ) -> str:
+        """A Kaplan–Meier median with its CI, one decimal: ``15.2 (9.8–24.1)``.
+
+        A median or an upper limit the curve never reaches prints as ``not_reached``; without a
+        lower limit the CI is left out.
+        """
+        text = not_reached if median is None else self.number(median, 1)
+        if low is None:
+            return text
+        upper = not_reached if high is None else self.number(high, 1)
+        return f"{text} ({self.number(low, 1)}{DASH}{upper})"
 
     def ratio(self, value: float | None) -> str:
-        """An odds ratio or a kappa, two decimals."""
+        """A kappa (or any ratio read on a linear scale), two decimals."""
         return self.number(value, 2)
+
+    def odds_ratio(self, value: float | None) -> str:
+        """An odds ratio at the precision of ``odds_ratio_decimals`` (``0.0043``, ``2.35``, ``14.2``)."""
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            return MISSING
+        if value < ODDS_RATIO_FLOOR:
+            return f"<{NBSP}{self.number(ODDS_RATIO_FLOOR, 3)}"
+        return self.number(value, odds_ratio_decimals(value))
+
+    def odds_ratio_ci(self, low: float | None, high: float | None) -> str:
+        """The CI of an odds ratio, each limit at the precision of its own size."""
+        if low is None or high is None:
+            return MISSING
+        return f"{self.odds_ratio(low)}{DASH}{self.odds_ratio(high)}"
 
     def p_value(self, value: float | None) -> str:
         """``0.006``; ``< 0.001`` below one in a thousand; an en dash when not computed."""
@@ -140,6 +186,20 @@ class NumberFormat:
         if value < 0.001:
             return f"<{NBSP}{self.number(0.001, 3)}"
         return self.number(value, 3)
+
+
+ODDS_RATIO_FLOOR = 0.001
+
+
+def odds_ratio_decimals(value: float) -> int:
+    """Decimals of an odds ratio: 0 from 100, 1 from 10, 2 from 1, two significant digits below."""
+    if value >= 100:
+        return 0
+    if value >= 10:
+        return 1
+    if value >= 1:
+        return 2
+    return max(2, 1 - math.floor(math.log10(value)))
 
 
 def quantile_decimals(rows: Sequence[Mapping[str, Any] | None]) -> int:

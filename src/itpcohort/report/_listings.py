@@ -10,6 +10,8 @@ is capped by ``ReportLimits``, its full version is a file of the run, and its ca
   one time axis), the marks of every patient in ``tables/swimmer_data.csv``;
 * the discordant courses of the investigator agreement: the first 200 rows, every row in
   ``tables/discordant_courses.csv``;
+* the investigator assessments of a course that does not exist: likewise, every row in
+  ``tables/assessments_without_course.csv``;
 * the rejected rows: the first rows results.json carries (at most 200), every row in
   ``rejected_rows.csv`` beside the report.
 """
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 LISTING_MAX = 200
 SWIMMER_DATA = "swimmer_data"
 DISCORDANT_DATA = "discordant_courses"
+NO_COURSE_DATA = "assessments_without_course"
 REJECTED_ROWS_FILE = "rejected_rows.csv"
 
 
@@ -161,37 +164,71 @@ def capped_table(
     return dataclasses.replace(table, data=data) if data else table
 
 
-def discordant_table(report: Report, discordant: Sequence[Mapping[str, Any]]) -> Table:
-    """The discordant courses (investigator vs derived response), capped, all in a CSV."""
+#: header message of each response column of a course listing
+RESPONSE_COLUMNS = {
+    "investigator_response": "agree.investigator",
+    "derived_response": "agree.derived",
+}
+
+
+def course_listing(
+    report: Report,
+    key: str,
+    caption: str,
+    courses: Sequence[Mapping[str, Any]],
+    responses: Sequence[str],
+    data_name: str,
+    notes: Sequence[str] = (),
+) -> Table:
+    """A listing of courses (center, patient, course number, then the ``responses`` columns),
+    capped; when rows are left out, every row is in ``tables/<data_name>.csv``."""
     t, f = report.t, report.t.fmt
 
-    def cells(d: Mapping[str, Any]) -> tuple[Cell, ...]:
+    def cells(c: Mapping[str, Any]) -> tuple[Cell, ...]:
         return (
-            Cell(str(d.get("center")), verbatim=True),
-            Cell(str(d.get("patient_id")), verbatim=True),
-            Cell(f.integer(d.get("course"))),
-            Cell(t.label("response.short", str(d.get("investigator_response")))),
-            Cell(t.label("response.short", str(d.get("derived_response")))),
+            Cell(str(c.get("center")), verbatim=True),
+            Cell(str(c.get("patient_id")), verbatim=True),
+            Cell(f.integer(c.get("course"))),
+            *(
+                Cell(t.label("response.short", str(c[name])) if c.get(name) else MISSING)
+                for name in responses
+            ),
         )
 
-    header = tuple(
-        Cell(t(key))
-        for key in (
-            "dq.center",
-            "agree.patient",
-            "agree.course",
-            "agree.investigator",
-            "agree.derived",
-        )
+    header = (
+        Cell(t("dq.center")),
+        Cell(t("agree.patient")),
+        Cell(t("agree.course")),
+        *(Cell(t(RESPONSE_COLUMNS[name])) for name in responses),
     )
-    return capped_table(
+    full = (len(courses), f"tables/{data_name}.csv", data_name)
+    return capped_table(report, key, caption, header, courses, cells, full, notes)
+
+
+def discordant_table(report: Report, discordant: Sequence[Mapping[str, Any]]) -> Table:
+    """The discordant courses (investigator vs derived response), capped, all in a CSV."""
+    caption = report.t("agree.discordant_caption", n=report.t.fmt.integer(len(discordant)))
+    return course_listing(
         report,
         "discordant",
-        t("agree.discordant_caption", n=f.integer(len(discordant))),
-        header,
+        caption,
         discordant,
-        cells,
-        (len(discordant), f"tables/{DISCORDANT_DATA}.csv", DISCORDANT_DATA),
+        ("investigator_response", "derived_response"),
+        DISCORDANT_DATA,
+    )
+
+
+def assessments_without_course_table(report: Report, listed: Sequence[Mapping[str, Any]]) -> Table:
+    """The investigator assessments of a course the derivation does not have, capped."""
+    t = report.t
+    return course_listing(
+        report,
+        "assessments_without_course",
+        t("dq.no_course_caption", n=t.fmt.integer(len(listed))),
+        listed,
+        ("investigator_response",),
+        NO_COURSE_DATA,
+        [t("dq.no_course_note")],
     )
 
 

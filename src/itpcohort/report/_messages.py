@@ -32,6 +32,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "na.sentence": ("{what}: not available.", f"{{what}}{NB}: non disponible."),
     "p.not_computed": ("p not computed", "p non calculé"),
     "km.not_reached": ("not reached", "non atteinte"),
+    "km.no_responder": ("not estimable (no responder)", "non estimable (aucun répondeur)"),
+    "km.months": ("{value} months", f"{{value}}{NB}mois"),
     "level.missing": ("Missing", "Donnée manquante"),
     "note.label": ("Note.", "Remarque."),
     "note.analysis": (
@@ -241,6 +243,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Réponse à la première cure (RC ou R)",
     ),
     "factor.sex": ("Sex (male vs female)", "Sexe (homme vs femme)"),
+    # model terms (Firth table, forest plot): each names its reference level or its unit
+    "term.response_course1": (
+        "Response to course 1 (CR or R vs NR or NE)",
+        "Réponse à la cure 1 (RC ou R vs NR ou NE)",
+    ),
+    "term.sex": ("Male vs female", "Homme vs femme"),
+    "term.itp_type": ("Secondary vs primary ITP", "PTI secondaire vs primitif"),
+    "term.age_course2": ("Age at course 2, per year", "Âge à la cure 2, par année"),
+    "term.itp_duration_course2_months": (
+        "ITP duration at course 2, per month",
+        "Ancienneté du PTI à la cure 2, par mois",
+    ),
+    "term.prior_lines_course2": (
+        "Prior treatment lines, per additional line",
+        "Lignes de traitement antérieures, par ligne supplémentaire",
+    ),
+    "term.splenectomy_before_course2": (
+        "Splenectomy before course 2 (yes vs no)",
+        "Splénectomie avant la cure 2 (oui vs non)",
+    ),
+    "term.regimen_course2": (
+        "Regimen of course 2: {level} vs {reference}",
+        f"Schéma de la cure 2{NB}: {{level}} vs {{reference}}",
+    ),
+    "term.interval_months": (
+        "Interval between courses 1 and 2, per month",
+        "Intervalle entre les cures 1 et 2, par mois",
+    ),
+    "term.duration_course1_days": (
+        "Course-1 response duration, per day",
+        "Durée de la réponse à la cure 1, par jour",
+    ),
     "factor.itp_type": ("Secondary ITP (vs primary)", "PTI secondaire (vs primitif)"),
     "factor.age_course2": ("Age at course 2, years", "Âge à la deuxième cure, ans"),
     "factor.itp_duration_course2_months": (
@@ -375,8 +409,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "fig.flow.excluded": ("Excluded: n = {n}", f"Exclus{NB}: n = {{n}}"),
     "fig.flow.included": (
-        "Included: at least 2 courses\nn = {n} patients, {centers} centres",
-        f"Inclus{NB}: au moins 2 cures\nn = {{n}} patients, {{centers}} centres",
+        "Included: n = {n} patients, {centers} centres\nat least 2 rituximab courses, age "
+        "≥ {age} years at course 1 and a platelet count after course 1",
+        f"Inclus{NB}: n = {{n}} patients, {{centers}} centres\nau moins 2 cures de rituximab, "
+        "âge ≥ {age} ans à la première cure et une numération plaquettaire après la première "
+        "cure",
     ),
     "fig.flow.responders1": (
         "Course 1: responders\nn = {n}\n(CR {cr}, R {r})",
@@ -413,8 +450,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "t1.characteristic": ("Characteristic", "Caractéristique"),
     "t1.patients": ("Patients (N = {n})", "Patients (N = {n})"),
     "t1.centers": (
-        "Centres, n (patients per centre below)",
-        "Centres, n (patients par centre ci-dessous)",
+        "Centres, n (patients per centre below, n (%))",
+        "Centres, n (patients par centre ci-dessous, n (%))",
     ),
     "t1.sex": ("Sex, n (%)", "Sexe, n (%)"),
     "t1.itp_type": ("ITP type", "Type de PTI"),
@@ -448,6 +485,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Rituximab regimen of course {course}, n (%)",
         "Schéma de rituximab de la cure {course}, n (%)",
     ),
+    "t1.platelets_course1": (
+        "Baseline platelet count at course 1, ×10⁹/L, median [IQR]",
+        "Plaquettes avant la première cure, ×10⁹/L, médiane [EIQ]",
+    ),
+    "t1.platelets_course2": (
+        "Baseline platelet count at course 2, ×10⁹/L, median [IQR]",
+        "Plaquettes avant la deuxième cure, ×10⁹/L, médiane [EIQ]",
+    ),
     "t1.interval": (
         "Interval between courses 1 and 2, months, median [IQR]",
         "Intervalle entre les cures 1 et 2, mois, médiane [EIQ]",
@@ -464,12 +509,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "t1.note": (
         "IQR: interquartile range. Percentages are of the included patients, except the causes of "
         "secondary ITP (of the patients with secondary ITP; causes no patient had are not listed). "
-        "A month is 365.25/12 days.",
+        "A month is 365.25/12 days. Ages in completed years; baseline platelet count: the last "
+        "count in the {baseline_days} days before the course start.",
         "EIQ : écart interquartile. Les pourcentages portent sur les patients inclus, sauf les "
         "causes de PTI secondaire (sur les patients atteints de PTI secondaire ; les causes "
-        "absentes ne sont pas listées). Un mois compte 365,25/12 jours.".replace(
-            " :", f"{NB}:"
-        ).replace(" ;", f"{NB};"),
+        "absentes ne sont pas listées). Un mois compte 365,25/12 jours. Âges en années révolues ; "
+        "plaquettes avant la cure : dernière numération des {baseline_days} jours précédant "
+        "le début de la cure.".replace(" :", f"{NB}:").replace(" ;", f"{NB};"),
     ),
     # --- primary outcome, response by course -------------------------------------------------------
     "results.primary": (
@@ -602,10 +648,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # --- duration ----------------------------------------------------------------------------------
     "results.duration": (
-        "The median duration of response was {median1} days after course 1 and {median2} days "
-        "after course 2 (Table 6, Figures 3–5).",
-        "La durée médiane de réponse était de {median1} jours après la première cure et de "
-        "{median2} jours après la deuxième (tableau 6, figures 3 à 5).",
+        "Median duration of response: {median1} after course 1 and {median2} after course 2 "
+        "(Table 6, Figures 3–5); the next course counts as a loss of response.",
+        f"Durée médiane de réponse{NB}: {{median1}} après la première cure et {{median2}} après "
+        f"la deuxième (tableau 6, figures 3 à 5){NB}; la cure suivante compte comme une perte de "
+        "réponse.",
     ),
     "dur.caption": (
         "Time to response and duration of response by course (Kaplan–Meier)",
@@ -617,17 +664,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dur.response": ("Duration of response (CR or R)", "Durée de la réponse (RC ou R)"),
     "dur.cr": ("Duration of complete response", "Durée de la réponse complète"),
     "dur.n_events": ("Responders / losses of response, n", "Répondeurs / pertes de réponse, n"),
-    "dur.median": ("Median, days ({ci})", "Médiane, jours ({ci})"),
+    "dur.median": ("Median, months ({ci})", "Médiane, mois ({ci})"),
     "dur.at_risk": ("At risk at {months} months, n", f"À risque à {{months}}{NB}mois, n"),
     "dur.note": (
         "Durations from the response date to the loss of response, censored at the last "
-        "follow-up; 95% CI of the median by the log-log method. A month is 365.25/12 days.",
+        "follow-up; 95% CI of the median by the log-log method. A month is 365.25/12 days. A "
+        "loss of response is the first of a confirmed count below the response threshold, a "
+        "significant bleeding, a rescue or new treatment, or the next rituximab course: the next "
+        "course counts as a loss, so a responder who was retreated always has an event (hence "
+        "as many losses as responders after course 1 when every responder was retreated).",
         "Durées de la date de réponse à la perte de réponse, censurées aux dernières nouvelles"
-        f"{NB}; IC 95{NB}% de la médiane par la méthode log-log. Un mois compte 365,25/12 jours.",
+        f"{NB}; IC 95{NB}% de la médiane par la méthode log-log. Un mois compte 365,25/12 jours. "
+        f"La perte de réponse est le premier de ces événements{NB}: numération confirmée sous le "
+        "seuil de réponse, saignement significatif, traitement de secours ou nouveau traitement, "
+        "ou cure suivante de rituximab. La cure suivante compte comme une perte, si bien qu'un "
+        "répondeur retraité a toujours un événement (d'où autant de pertes que de répondeurs "
+        "après la cure 1 quand tous les répondeurs ont été retraités).",
     ),
     "fig.km.legend": (
-        "Course {course} (n = {n}; median {median} days)",
-        f"Cure {{course}} (n = {{n}}{NB}; médiane {{median}} jours)",
+        "Course {course} (n = {n}; median {median})",
+        f"Cure {{course}} (n = {{n}}{NB}; médiane {{median}})",
     ),
     "fig.km.xlabel": ("Months since response", "Mois depuis la réponse"),
     "fig.km.ylabel": ("Patients still in response (%)", "Patients toujours en réponse (%)"),
@@ -755,14 +811,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "uni.responders": ("Responders to course 2", "Répondeurs à la cure 2"),
     "uni.nonresponders": ("Non-responders to course 2", "Non-répondeurs à la cure 2"),
     "uni.test": ("Test", "Test"),
-    "uni.median_n": ("median {median} (n = {n})", "médiane {median} (n = {n})"),
     "uni.note": (
-        "Categorical factors: number of patients in each level; continuous factors: median of "
-        "each group. Responders: CR or R after course 2; non-responders: NR or NE.",
-        "Facteurs qualitatifs : nombre de patients par modalité ; facteurs quantitatifs : "
-        "médiane de chaque groupe. Répondeurs : RC ou R après la deuxième cure ; non-répondeurs : "
-        "NR ou NE.".replace(" :", f"{NB}:").replace(" ;", f"{NB};"),
+        "Categorical factors: n (%) of each level among the responders and among the "
+        "non-responders whose factor is known; continuous factors: median [IQR] and n of each "
+        "group. Responders: CR or R after course 2; non-responders: NR or NE. IQR: interquartile "
+        "range.",
+        "Facteurs qualitatifs : n (%) de chaque modalité chez les répondeurs et chez les "
+        "non-répondeurs dont le facteur est connu ; facteurs quantitatifs : médiane [EIQ] et n de "
+        "chaque groupe. Répondeurs : RC ou R après la deuxième cure ; non-répondeurs : NR ou NE. "
+        "EIQ : écart interquartile.".replace(" :", f"{NB}:").replace(" ;", f"{NB};"),
     ),
+    "uni.median_iqr": ("Median [IQR]", "Médiane [EIQ]"),
+    "uni.n": ("n", "n"),
     "firth.caption": (
         "Firth penalized logistic regression of response to course 2",
         "Régression logistique pénalisée de Firth de la réponse à la deuxième cure",
@@ -867,8 +927,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sens.mcnemar_p": ("Exact McNemar test, p", "Test exact de McNemar, p"),
     "sens.median_duration": (
-        "Median duration of response, course {course}, days",
-        "Durée médiane de réponse, cure {course}, jours",
+        "Median duration of response, course {course}, months",
+        "Durée médiane de réponse, cure {course}, mois",
     ),
     "sens.odds_ratio": (
         "Odds ratio of course-1 response (Firth)",
@@ -886,14 +946,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- agreement ---------------------------------------------------------------------------------
     "results.agreement": (
         "For {n} courses with an investigator assessment, the derived response agreed with the "
-        "investigator's in {agreement}; Cohen's kappa {kappa} ({ci_label} {ci}). {not_assessed} "
-        "courses had no assessment. The derived response is the one analysed.",
+        "investigator's in {agreement}; Cohen's kappa {kappa} ({ci_label} {ci}). The derived "
+        "response is the one analysed.",
         "Pour {n} cures évaluées par l'investigateur, la réponse dérivée concordait avec la sienne "
-        "dans {agreement} des cas{NB}; kappa de Cohen {kappa} ({ci_label} {ci}). {not_assessed} "
-        "cures n'avaient pas d'évaluation. La réponse analysée est la réponse dérivée.".replace(
-            "{NB}", NB
-        ),
+        "dans {agreement} des cas{NB}; kappa de Cohen {kappa} ({ci_label} {ci}). La réponse "
+        "analysée est la réponse dérivée.".replace("{NB}", NB),
     ),
+    "agree.not_assessed": (
+        "{not_assessed} of the {courses} courses of the included patients had no investigator "
+        "assessment (by center in the next table).",
+        "{not_assessed} des {courses} cures des patients inclus n'avaient pas d'évaluation de "
+        "l'investigateur (par centre dans le tableau suivant).",
+    ),
+    "agree.all_assessed": (
+        "Every course of the included patients had an investigator assessment.",
+        "Toutes les cures des patients inclus avaient une évaluation de l'investigateur.",
+    ),
+    "agree.by_center_caption": (
+        "Courses of the included patients assessed by the investigators, by center",
+        "Cures des patients inclus évaluées par les investigateurs, par centre",
+    ),
+    "agree.by_center_note": (
+        "Every course of the included patients counts; a center that sent no investigator "
+        "assessments shows all its courses as not assessed. Percentages of the center's courses.",
+        "Toutes les cures des patients inclus comptent{NB}; un centre qui n'a envoyé aucune "
+        "évaluation d'investigateur a toutes ses cures non évaluées. Pourcentages des cures du "
+        "centre.".replace("{NB}", NB),
+    ),
+    "agree.courses": ("Courses", "Cures"),
+    "agree.assessed": ("Assessed, n (%)", "Évaluées, n (%)"),
+    "agree.not_assessed_col": ("Not assessed, n (%)", "Non évaluées, n (%)"),
+    "agree.total": ("All centers", "Tous les centres"),
     "agree.what": ("Investigator assessments", "Évaluations des investigateurs"),
     "agree.caption": (
         "Response assessed by the investigators (rows) and derived by the criteria (columns)",
@@ -905,6 +988,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "agree.patient": ("Patient", "Patient"),
     "agree.course": ("Course", "Cure"),
     "agree.discordant_caption": ("Discordant courses (n = {n})", "Cures discordantes (n = {n})"),
+    "agree.no_course": (
+        "{n} investigator assessment(s) refer to a course that does not exist in the derived "
+        "courses; they are not compared and are listed in the data quality section.",
+        "{n} évaluation(s) de l'investigateur portent sur une cure absente des cures dérivées{NB}; "
+        "elles ne sont pas comparées et sont listées dans la section qualité des données.".replace(
+            "{NB}", NB
+        ),
+    ),
     "agree.none_discordant": ("No course was discordant.", "Aucune cure n'était discordante."),
     # --- data quality ------------------------------------------------------------------------------
     "dq.what": ("Data quality summary", "Bilan de qualité des données"),
@@ -925,6 +1016,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dq.read": ("Read", "Lues"),
     "dq.loaded": ("Loaded", "Chargées"),
     "dq.rejected": ("Rejected", "Rejetées"),
+    "dq.no_course": (
+        "{n} investigator assessment(s) refer to a course that does not exist among the derived "
+        "courses (a course number beyond the patient's courses, or a course lost with a rejected "
+        "treatment row).",
+        "{n} évaluation(s) de l'investigateur portent sur une cure absente des cures dérivées "
+        "(numéro de cure au-delà des cures du patient, ou cure perdue avec une ligne de "
+        "traitement rejetée).",
+    ),
+    "dq.no_course_caption": (
+        "Investigator assessments of a course that does not exist (n = {n})",
+        "Évaluations de l'investigateur d'une cure inexistante (n = {n})",
+    ),
+    "dq.no_course_note": (
+        "Every patient, included or not. These assessments are not compared with a derived "
+        "response.",
+        "Tous les patients, inclus ou non. Ces évaluations ne sont comparées à aucune réponse "
+        "dérivée.",
+    ),
     "dq.no_rejection": ("No row was rejected.", "Aucune ligne n'a été rejetée."),
     "dq.rejections_caption": ("First rejected rows", "Premières lignes rejetées"),
     "dq.rejections_note": (

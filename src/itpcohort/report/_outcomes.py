@@ -259,7 +259,13 @@ def _duration_rows(report: Report, key: str, message_id: str) -> list[tuple[Cell
         label_row(
             t("dur.n_events"),
             *(
-                f"{f.integer(s.get('n'))} / {f.integer(s.get('events'))}" if s else "–"
+                (
+                    f"{f.integer(s.get('n'))} / {f.integer(s.get('events'))}"
+                    if s.get("n")
+                    else f.empty_group()
+                )
+                if s
+                else "–"
                 for s in summaries
             ),
             indent=1,
@@ -270,9 +276,14 @@ def _duration_rows(report: Report, key: str, message_id: str) -> list[tuple[Cell
             t("dur.median", ci=f.ci_label()),
             *(
                 (
-                    f"{f.number(s.get('median_days'), 0)} ({f.ci(s.get('ci_low_days'), s.get('ci_high_days'), 0)})"
-                    if s.get("median_days") is not None
-                    else t("km.not_reached")
+                    f.median_ci(
+                        s.get("median_months"),
+                        s.get("ci_low_months"),
+                        s.get("ci_high_months"),
+                        t("km.not_reached"),
+                    )
+                    if s.get("n")
+                    else f.empty_group()
                 )
                 if s
                 else "–"
@@ -326,9 +337,9 @@ def add_duration(report: Report) -> Report:
     report = report.append(heading(report, 2, "section.results.duration"))
     by_course = [course_entry(get(results, "duration", "by_course"), c) for c in COMPARED]
     medians = [
-        f.number(s.get("median_days"), 0)
-        if s.get("median_days") is not None
-        else t("km.not_reached")
+        t("km.months", value=f.number(s.get("median_months"), 1))
+        if s.get("median_months") is not None
+        else t("km.not_reached" if s.get("n") else "km.no_responder")
         for s in by_course
     ]
     report = report.append(paragraph(t("results.duration", median1=medians[0], median2=medians[1])))

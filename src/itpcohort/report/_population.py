@@ -3,8 +3,10 @@
 ``flagship-study.md`` Population and Analysis 1. Categorical lines are ``n (%)`` of the included
 patients, primary and secondary ITP as ``cohort.primary_itp`` and ``cohort.secondary_itp`` give them
 (secondary causes: of the patients with secondary ITP; a cause that no patient has is not
-listed); continuous lines are ``median [IQR]``, with ``n`` in the label when values are missing.
-Counts per centre have no percentage in results.json and are printed as counts.
+listed); continuous lines are ``median [IQR]``, with ``n`` in the label when values are missing,
+each line at a fixed precision whatever the data (``DECIMALS``: ages in whole years, months and
+counts with one decimal, platelet counts whole). Patients per centre are ``n (%)`` (issue 17
+item 15).
 """
 
 from __future__ import annotations
@@ -33,6 +35,22 @@ CONTINUOUS_LINES = (
     ("age_at_first_course", "t1.age_at_first_course"),
     ("itp_duration_course1_months", "t1.itp_duration"),
 )
+PLATELET_LINES = (
+    ("baseline_platelets_course1", "t1.platelets_course1"),
+    ("baseline_platelets_course2", "t1.platelets_course2"),
+)
+#: decimals of each continuous line of table 1, the same whatever the data
+DECIMALS = {
+    "age_at_diagnosis": 0,
+    "age_at_first_course": 0,
+    "itp_duration_course1_months": 1,
+    "prior_lines": 1,
+    "baseline_platelets_course1": 0,
+    "baseline_platelets_course2": 0,
+    "interval_months": 1,
+    "n_courses": 1,
+    "followup_months": 1,
+}
 LATER_CONTINUOUS_LINES = (
     ("interval_months", "t1.interval"),
     ("n_courses", "t1.n_courses"),
@@ -59,7 +77,7 @@ def _quantile_row(
     label = report.t(message_id)
     if quantiles.get("missing"):
         label = report.t("t1.with_n", label=label, n=report.t.fmt.integer(quantiles.get("n")))
-    return label_row(label, report.t.fmt.median_iqr(quantiles))
+    return label_row(label, report.t.fmt.median_iqr(quantiles, DECIMALS.get(key, 1)))
 
 
 def table1_rows(report: Report) -> list[tuple[Cell, ...]]:
@@ -69,8 +87,12 @@ def table1_rows(report: Report) -> list[tuple[Cell, ...]]:
     rows: list[tuple[Cell, ...]] = [
         label_row(t("t1.centers"), f.integer(cohort.get("n_centers"))),
     ]
+    shares: Mapping[str, Any] = cohort.get("centers") or {}
     rows += [
-        (Cell(code, indent=1, verbatim=True), Cell(f.integer(n)))
+        (
+            Cell(code, indent=1, verbatim=True),
+            Cell(f.n_pct(shares[code]) if code in shares else f.integer(n)),
+        )
         for code, n in (cohort.get("patients_by_center") or {}).items()
     ]
     rows.append(group_row(t("t1.sex"), 2))
@@ -90,6 +112,8 @@ def table1_rows(report: Report) -> list[tuple[Cell, ...]]:
     rows += _level_rows(report, cohort.get("itp_phase_course1"), "phase")
     rows.append(_quantile_row(report, cohort, "prior_lines", "t1.prior_lines"))
     rows.append(label_row(t("t1.splenectomy"), f.n_pct(cohort.get("splenectomy_before_course1"))))
+    if any(key in cohort for key, _ in PLATELET_LINES):
+        rows += [_quantile_row(report, cohort, key, mid) for key, mid in PLATELET_LINES]
     for course in (1, 2):
         rows.append(group_row(t("t1.regimen", course=course), 2))
         rows += _level_rows(report, cohort.get(f"regimen_course{course}"), "regimen")
@@ -139,6 +163,11 @@ def add_population(report: Report) -> Report:
         t("t1.caption"),
         [header_row(t("t1.characteristic"), t("t1.patients", n=f.integer(n)))],
         table1_rows(report),
-        notes=[t("t1.note")],
+        notes=[
+            t(
+                "t1.note",
+                baseline_days=f.integer(get(results, "criteria", "baseline_days")),
+            )
+        ],
     )
     return report.append(table)

@@ -27,6 +27,7 @@ from itpcohort.report._build import (
     paragraph,
 )
 from itpcohort.report._figures import forest_figure
+from itpcohort.report._format import NBSP, quantile_decimals
 from itpcohort.report._i18n import Translator
 
 if TYPE_CHECKING:
@@ -60,12 +61,51 @@ def term_label(t: Translator, term: str) -> str:
     return label
 
 
+#: reference level of each categorical factor (``flagship-study.md``, Factors)
+REFERENCE_LEVEL = {"regimen_course2": "375x4"}
+
+
+def model_term_label(t: Translator, term: str) -> str:
+    """The label of a model term that names its comparison: its reference level or its unit.
+
+    ``Male vs female``, ``per additional line``, ``per month``; a categorical level reads
+    ``Regimen of course 2: 1000 mg × 2 vs 375 mg/m² × 4`` (issue 17 item 13).
+    """
+    factor, _, level = term.partition("=")
+    if level and factor in REFERENCE_LEVEL:
+        prefix = LEVEL_PREFIX.get(factor, factor)
+        return t(
+            f"term.{factor}",
+            level=t.label(prefix, level),
+            reference=t.label(prefix, REFERENCE_LEVEL[factor]),
+        )
+    if not level and t.has(f"term.{factor}"):
+        return t(f"term.{factor}")
+    return term_label(t, term)
+
+
+def _unbroken(text: str) -> str:
+    """``text`` with no-break spaces, so a number and its bracket or percentage never split."""
+    return text.replace(" ", NBSP)
+
+
 def univariable_table(report: Report) -> Table:
-    """One block of rows per factor of the plan, in the plan's order."""
+    """One block of rows per factor of the plan, in the plan's order (issue 17 item 12).
+
+    A continuous factor shows the median [IQR] and the n of each response group; a categorical
+    factor the n (%) of each level in each group (percent of the group's patients with the factor
+    known); the test and its p-value stand on the factor's line. Value cells hold no breakable
+    space, so no number is split across lines in Word.
+    """
     t, f = report.t, report.t.fmt
     tests: list[Mapping[str, Any]] = get(report.results, "predictors", "univariable") or []
     rows: list[tuple[Cell, ...]] = []
     notes: list[tuple[Text, ...]] = []
+
+    def share(n: Any, total: int) -> str:
+        pct = 100.0 * float(n) / total if total and n is not None else None
+        return _unbroken(f.n_pct({"n": n, "pct": pct}))
+
     for test in tests:
         factor = str(test.get("factor"))
         detail: Mapping[str, Any] = test.get("detail") or {}
@@ -74,34 +114,44 @@ def univariable_table(report: Report) -> Table:
         label = term_label(t, factor)
         if test.get("note"):
             notes.append((Text(label + t("colon")), *analysis_note(t, str(test["note"]))))
+        rows.append(label_row(label, "", "", test_name, p, bold=True))
         if test.get("test") == "wilcoxon":
+            groups = [
+                {key: detail.get(f"{key}_{group}") for key in ("median", "q1", "q3")}
+                for group in ("responders", "nonresponders")
+            ]
+            decimals = quantile_decimals(groups)
             rows.append(
                 label_row(
-                    label,
-                    t(
-                        "uni.median_n",
-                        median=f.number(detail.get("median_responders"), 1),
-                        n=f.integer(detail.get("n_responders")),
-                    ),
-                    t(
-                        "uni.median_n",
-                        median=f.number(detail.get("median_nonresponders"), 1),
-                        n=f.integer(detail.get("n_nonresponders")),
-                    ),
-                    test_name,
-                    p,
-                    bold=True,
+                    t("uni.median_iqr"),
+                    *(_unbroken(f.median_iqr(g, decimals)) for g in groups),
+                    "",
+                    "",
+                    indent=1,
+                )
+            )
+            rows.append(
+                label_row(
+                    t("uni.n"),
+                    f.integer(detail.get("n_responders")),
+                    f.integer(detail.get("n_nonresponders")),
+                    "",
+                    "",
+                    indent=1,
                 )
             )
             continue
-        rows.append(label_row(label, "", "", test_name, p, bold=True))
-        for level, pair in sorted(detail.items(), key=lambda item: _level_rank(factor, item[0])):
-            counts = list(pair) if isinstance(pair, list | tuple) else [None, None]
+        pairs = {
+            level: list(pair) if isinstance(pair, list | tuple) else [None, None]
+            for level, pair in detail.items()
+        }
+        totals = [sum(int(pair[i] or 0) for pair in pairs.values()) for i in (0, 1)]
+        for level, counts in sorted(pairs.items(), key=lambda item: _level_rank(factor, item[0])):
             rows.append(
                 label_row(
                     t.label(LEVEL_PREFIX.get(factor, factor), level),
-                    f.integer(counts[1]),
-                    f.integer(counts[0]),
+                    share(counts[1], totals[1]),
+                    share(counts[0], totals[0]),
                     "",
                     "",
                     indent=1,
@@ -126,8 +176,8 @@ def firth_table(report: Report) -> Table:
     def term_row(label: str, term: Mapping[str, Any]) -> tuple[Cell, ...]:
         return label_row(
             label,
-            f.ratio(term.get("odds_ratio")),
-            f.ci(term.get("ci_low"), term.get("ci_high"), 2),
+            f.odds_ratio(term.get("odds_ratio")),
+            f.odds_ratio_ci(term.get("ci_low"), term.get("ci_high")),
             f.p_value(term.get("p")),
             indent=1,
         )
@@ -137,12 +187,12 @@ def firth_table(report: Report) -> Table:
             t("firth.single", n=f.integer(single.get("n")), events=f.integer(single.get("events"))),
             4,
         ),
-        term_row(term_label(t, "response_course1"), single),
+        term_row(model_term_label(t, "response_course1"), single),
         group_row(
             t("firth.multi", n=f.integer(model.get("n")), events=f.integer(model.get("events"))), 4
         ),
     ]
-    rows += [term_row(term_label(t, str(term.get("term"))), term) for term in terms]
+    rows += [term_row(model_term_label(t, str(term.get("term"))), term) for term in terms]
     selected = ", ".join(term_label(t, str(s)) for s in predictors.get("selected") or [])
     notes: list[str | tuple[Text, ...]] = [
         t(
@@ -169,9 +219,9 @@ def add_predictors(report: Report) -> Report:
             t(
                 "results.predictors",
                 selection_p=f.number(predictors.get("selection_p"), 2),
-                odds=f.ratio(single.get("odds_ratio")),
+                odds=f.odds_ratio(single.get("odds_ratio")),
                 ci_label=f.ci_label(),
-                ci=f.ci(single.get("ci_low"), single.get("ci_high"), 2),
+                ci=f.odds_ratio_ci(single.get("ci_low"), single.get("ci_high")),
                 p=p_text(t, single.get("p")),
             )
         )
@@ -179,7 +229,7 @@ def add_predictors(report: Report) -> Report:
     report = report.append(univariable_table(report))
     report = report.append(firth_table(report))
     image = forest_figure(
-        predictors.get("multivariable") or [], t, lambda term: term_label(t, term)
+        predictors.get("multivariable") or [], t, lambda term: model_term_label(t, term)
     )
     if image is None:
         return report.append(not_available(report, "fig.forest.what"))

@@ -22,7 +22,11 @@ from itpcohort.report._build import (
     paragraph,
 )
 from itpcohort.report._format import MISSING
-from itpcohort.report._listings import discordant_table, rejections_table
+from itpcohort.report._listings import (
+    assessments_without_course_table,
+    discordant_table,
+    rejections_table,
+)
 from itpcohort.report._methods import PARAMETER_NAMES, criteria_overrides
 
 if TYPE_CHECKING:
@@ -46,8 +50,8 @@ def sensitivity_table(report: Report) -> Table:
             for r, ok in zip(runs, done, strict=True)
         ]
 
-    def median(days: Any) -> str:
-        return f.number(days, 0) if days is not None else t("km.not_reached")
+    def median(months: Any) -> str:
+        return f.number(months, 1) if months is not None else t("km.not_reached")
 
     rows: list[tuple[Cell, ...]] = [
         label_row(t("sens.n_patients"), *cells("n_patients", f.integer)),
@@ -68,10 +72,12 @@ def sensitivity_table(report: Report) -> Table:
         rows.append(
             label_row(
                 t("sens.median_duration", course=course),
-                *cells(f"median_duration_course{course}_days", median),
+                *cells(f"median_duration_course{course}_months", median),
             )
         )
-    rows.append(label_row(t("sens.odds_ratio"), *cells("response_course1_odds_ratio", f.ratio)))
+    rows.append(
+        label_row(t("sens.odds_ratio"), *cells("response_course1_odds_ratio", f.odds_ratio))
+    )
     rows.append(
         label_row(t("sens.odds_ratio_p"), *cells("response_course1_p", f.p_value), indent=1)
     )
@@ -102,6 +108,16 @@ def add_agreement(report: Report) -> Report:
     if not agreement:
         return report.append(not_available(report, "agree.what"))
     kappa = agreement.get("kappa")
+    not_assessed = int(agreement.get("not_assessed") or 0)
+    coverage = (
+        t(
+            "agree.not_assessed",
+            not_assessed=f.integer(not_assessed),
+            courses=f.integer(agreement.get("n_included_courses")),
+        )
+        if not_assessed
+        else t("agree.all_assessed")
+    )
     report = report.append(
         paragraph(
             t(
@@ -111,12 +127,19 @@ def add_agreement(report: Report) -> Report:
                 kappa=f.ratio(kappa) if kappa is not None else t("na"),
                 ci_label=f.ci_label(),
                 ci=f.ci(agreement.get("kappa_ci_low"), agreement.get("kappa_ci_high"), 2),
-                not_assessed=f.integer(agreement.get("not_assessed")),
             )
+            + " "
+            + coverage
         )
     )
     if agreement.get("note"):
         report = report.append(paragraph(*analysis_note(t, str(agreement["note"])), style="note"))
+    if agreement.get("n_no_course"):
+        report = report.append(
+            paragraph(t("agree.no_course", n=f.integer(agreement.get("n_no_course"))))
+        )
+    if agreement.get("by_center"):
+        report = report.append(assessments_by_center_table(report, agreement))
     counts: list[list[int]] = agreement.get("table") or []
     header = [
         (Cell(t("agree.investigator")), Cell(t("agree.derived"), span=len(LEVELS))),
@@ -136,13 +159,60 @@ def add_agreement(report: Report) -> Report:
     return report.append(discordant_table(report, discordant))
 
 
-def add_data_quality(report: Report) -> Report:
-    """Append the data quality: rows read, loaded and rejected per center and table, first rejections."""
+def assessments_by_center_table(report: Report, agreement: Mapping[str, Any]) -> Table:
+    """Courses of the included patients per center: assessed by the investigator or not, n (%)."""
     t, f = report.t, report.t.fmt
+    centers: Sequence[Mapping[str, Any]] = agreement.get("by_center") or []
+
+    def share(n: Any, total: Any) -> str:
+        pct = 100.0 * float(n) / float(total) if total else None
+        return f.n_pct({"n": n, "pct": pct})
+
+    def line(label: str, entry: Mapping[str, Any], bold: bool = False) -> tuple[Cell, ...]:
+        total = entry.get("courses")
+        return (
+            Cell(label, verbatim=not bold, bold=bold),
+            Cell(f.integer(total), bold=bold),
+            Cell(share(entry.get("assessed"), total), bold=bold),
+            Cell(share(entry.get("not_assessed"), total), bold=bold),
+        )
+
+    rows = [line(str(c.get("center")), c) for c in centers]
+    total = {
+        key: sum(int(c.get(key) or 0) for c in centers)
+        for key in ("courses", "assessed", "not_assessed")
+    }
+    rows.append(line(t("agree.total"), total, bold=True))
+    header = [
+        header_row(
+            t("dq.center"), t("agree.courses"), t("agree.assessed"), t("agree.not_assessed_col")
+        )
+    ]
+    return make_table(
+        report,
+        "assessments_by_center",
+        t("agree.by_center_caption"),
+        header,
+        rows,
+        [t("agree.by_center_note")],
+    )
+
+
+def add_data_quality(report: Report) -> Report:
+    """Append the data quality: rows read, loaded and rejected per center and table, first
+    rejections, and the investigator assessments of a course that does not exist."""
     quality: Mapping[str, Any] | None = report.results.get("data_quality")
     report = report.append(heading(report, 1, "section.data_quality"))
     if not quality:
-        return report.append(not_available(report, "dq.what"))
+        report = report.append(not_available(report, "dq.what"))
+    else:
+        report = _import_quality(report, quality)
+    return _assessments_without_course(report)
+
+
+def _import_quality(report: Report, quality: Mapping[str, Any]) -> Report:
+    """Rows read, loaded and rejected per center and table, and the first rejected rows."""
+    t, f = report.t, report.t.fmt
     tables: Sequence[Mapping[str, Any]] = quality.get("tables") or []
     report = report.append(
         paragraph(
@@ -176,6 +246,17 @@ def add_data_quality(report: Report) -> Report:
     if not quality.get("first_rejections"):
         return report.append(paragraph(t("dq.no_rejection")))
     return report.append(rejections_table(report, quality))
+
+
+def _assessments_without_course(report: Report) -> Report:
+    """The investigator assessments of a course the derivation does not have, counted and listed."""
+    t, f = report.t, report.t.fmt
+    agreement: Mapping[str, Any] = report.results.get("investigator_agreement") or {}
+    listed: Sequence[Mapping[str, Any]] = agreement.get("no_course") or []
+    if not listed:
+        return report
+    report = report.append(paragraph(t("dq.no_course", n=f.integer(len(listed)))))
+    return report.append(assessments_without_course_table(report, listed))
 
 
 def add_reproducibility(report: Report) -> Report:

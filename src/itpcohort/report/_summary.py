@@ -48,9 +48,9 @@ def add_summary(report: Report) -> Report:
         sentences.append(
             t(
                 "summary.firth",
-                odds=f.ratio(firth.get("odds_ratio")),
+                odds=f.odds_ratio(firth.get("odds_ratio")),
                 ci_label=f.ci_label(),
-                ci=f.ci(firth.get("ci_low"), firth.get("ci_high"), 2),
+                ci=f.odds_ratio_ci(firth.get("ci_low"), firth.get("ci_high")),
                 p=p_text(t, firth.get("p")),
             )
         )

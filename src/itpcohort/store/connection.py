@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from itpcohort.errors import UsageError
+from itpcohort.errors import UsageError, shown
 
 DEFAULT_MEMORY_LIMIT = "4GB"
 
@@ -33,7 +33,7 @@ def resource_settings() -> tuple[str, int | None]:
     memory_limit = os.environ.get("ITPCOHORT_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT).strip()
     if not _MEMORY_LIMIT.fullmatch(memory_limit):
         raise UsageError(
-            f"ITPCOHORT_MEMORY_LIMIT={_shown(memory_limit)}: expected a size such as 4GB, 512MB, "
+            f"ITPCOHORT_MEMORY_LIMIT={shown(memory_limit)}: expected a size such as 4GB, 512MB, "
             "8GiB or 50%"
         )
     threads = os.environ.get("ITPCOHORT_THREADS", "").strip()
@@ -41,15 +41,9 @@ def resource_settings() -> tuple[str, int | None]:
         return memory_limit, None
     if not threads.isascii() or not threads.isdigit() or int(threads) < 1:
         raise UsageError(
-            f"ITPCOHORT_THREADS={_shown(threads)}: expected a whole number of threads, such as 4"
+            f"ITPCOHORT_THREADS={shown(threads)}: expected a whole number of threads, such as 4"
         )
     return memory_limit, int(threads)
-
-
-def _shown(value: str, width: int = 40) -> str:
-    """``value`` quoted for an error line, shortened and with control characters escaped."""
-    shown = value if len(value) <= width else value[: width - 1] + "…"
-    return repr(shown)
 
 
 def _install_ibis_compat() -> None:

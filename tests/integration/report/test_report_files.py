@@ -111,7 +111,7 @@ def test_word_document_structure(written: dict[str, ReportFiles]) -> None:
     assert headings == ["Summary", "Methods", "Results", "Data quality", "Reproducibility"]
     assert styles.count("Heading 2") == 13
     captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
-    assert sum(c.startswith("Table ") for c in captions) == len(document.tables) == 17
+    assert sum(c.startswith("Table ") for c in captions) == len(document.tables) == 18
     # the complete swimmer plot is a supplementary figure in several parts (one caption and
     # picture per part), numbered apart from the main figures (the compact swimmer plot is one)
     parts = sum("_swimmer-" in p.name for p in written["en"].figures if p.suffix == ".png")

@@ -16,6 +16,8 @@ from conftest import Cohort
 from report_helpers import Grid, docx_tables, index_of, numbers, read_html, row_of
 
 from itpcohort.report import ReportFiles, Translator
+from itpcohort.report._format import odds_ratio_decimals
+from itpcohort.report._predictors import model_term_label
 
 LANGS = ("en", "fr")
 LEVELS = ("CR", "R", "NR", "NE")
@@ -54,6 +56,14 @@ def p_value(text: str, p: float | None, lang: str) -> None:
         close(text, [p], [3], lang)
 
 
+def odds_ratio_cells(row: list[str], term: Mapping[str, Any], lang: str) -> None:
+    """Odds ratio (cell 1) and its CI (cell 2), each at the precision its size calls for."""
+    keys = ("odds_ratio", "ci_low", "ci_high")
+    places = [odds_ratio_decimals(term[key]) for key in keys]
+    close(row[1], [term["odds_ratio"]], places[:1], lang)
+    close(row[2], [term["ci_low"], term["ci_high"]], places[1:], lang)
+
+
 def tables_of(files: ReportFiles, source: str) -> dict[str, Grid]:
     html = read_html(files.html)
     if source == "html":
@@ -75,7 +85,7 @@ def case(
 def test_every_table_is_read_back_in_html_and_word(written: dict[str, ReportFiles]) -> None:
     for files in written.values():
         html = read_html(files.html).tables
-        assert len(html) == len(files.tables) == len(docx_tables(files.docx)) == 17
+        assert len(html) == len(files.tables) == len(docx_tables(files.docx)) == 18
 
 
 def test_table1_baseline(case: tuple[dict[str, Grid], Translator, dict[str, Any]]) -> None:
@@ -83,8 +93,9 @@ def test_table1_baseline(case: tuple[dict[str, Grid], Translator, dict[str, Any]
     grid, cohort, lang = tables["table01_baseline"], results["cohort"], t.lang
     close(grid[0][1], [cohort["n_patients"]], [0], lang)
     close(row_of(grid, t("t1.centers"))[1], [cohort["n_centers"]], [0], lang)
+    # issue 17 item 15: centres as n (%), one precision per line whatever the data
     for center, n in cohort["patients_by_center"].items():
-        close(row_of(grid, center)[1], [n], [0], lang)
+        close(row_of(grid, center)[1], [n, cohort["centers"][center]["pct"]], [0, 1], lang)
     for sex in ("F", "M"):
         p = cohort["sex"][sex]
         close(row_of(grid, t(f"sex.{sex}"))[1], [p["n"], p["pct"]], [0, 1], lang)
@@ -93,17 +104,26 @@ def test_table1_baseline(case: tuple[dict[str, Grid], Translator, dict[str, Any]
     secondary = cohort["secondary_itp"]
     assert secondary["n"] > 0
     close(row_of(grid, t("t1.secondary"))[1], [secondary["n"], secondary["pct"]], [0, 1], lang)
-    for key, label in (
-        ("age_at_diagnosis", "t1.age_at_diagnosis"),
-        ("age_at_first_course", "t1.age_at_first_course"),
-        ("itp_duration_course1_months", "t1.itp_duration"),
-        ("prior_lines", "t1.prior_lines"),
-        ("interval_months", "t1.interval"),
-        ("followup_months", "t1.followup"),
+    for key, label, decimals in (
+        ("age_at_diagnosis", "t1.age_at_diagnosis", 0),
+        ("age_at_first_course", "t1.age_at_first_course", 0),
+        ("itp_duration_course1_months", "t1.itp_duration", 1),
+        ("prior_lines", "t1.prior_lines", 1),
+        ("baseline_platelets_course1", "t1.platelets_course1", 0),
+        ("baseline_platelets_course2", "t1.platelets_course2", 0),
+        ("interval_months", "t1.interval", 1),
+        ("followup_months", "t1.followup", 1),
     ):
         q = cohort[key]
-        decimals = 0 if all(float(q[k]).is_integer() for k in ("median", "q1", "q3")) else 1
-        close(row_of(grid, t(label))[1], [q["median"], q["q1"], q["q3"]], [decimals] * 3, lang)
+        cell = row_of(grid, t(label))[1]
+        close(cell, [q["median"], q["q1"], q["q3"]], [decimals] * 3, lang)
+        assert all(
+            (len(x.split(",")[-1]) if lang == "fr" else len(x.split(".")[-1])) == decimals
+            for x in cell.replace("[", " ").replace("]", " ").replace("–", " ").split()
+            if ("," if lang == "fr" else ".") in x
+        ), cell
+        if decimals == 0:
+            assert ("," if lang == "fr" else ".") not in cell, cell
     for course in (1, 2):
         start = index_of(grid, t("t1.regimen", course=course))
         for code, p in cohort[f"regimen_course{course}"].items():
@@ -192,10 +212,11 @@ def test_duration(case: tuple[dict[str, Grid], Translator, dict[str, Any]]) -> N
                 [0, 0],
                 lang,
             )
+            # issue 17 item 16: medians in months (the unit of the axis) with their CI
             close(
                 row_of(grid, t("dur.median", ci=t.fmt.ci_label()), start)[column],
-                [summary["median_days"], summary["ci_low_days"], summary["ci_high_days"]],
-                [0, 0, 0],
+                [summary["median_months"], summary["ci_low_months"], summary["ci_high_months"]],
+                [1, 1, 1],
                 lang,
             )
             for month in (6, 12, 24, 36):
@@ -219,28 +240,42 @@ def test_predictors(case: tuple[dict[str, Grid], Translator, dict[str, Any]]) ->
     tables, t, results = case
     grid, lang = tables["table07_univariable"], t.lang
     predictors = results["predictors"]
+    # issue 17 item 12: continuous factors as median [IQR] and n per group, categorical as n (%)
     for test in predictors["univariable"]:
         row = row_of(grid, t(f"factor.{test['factor']}"))
         p_value(row[4], test["p"], lang)
+        start = index_of(grid, t(f"factor.{test['factor']}"))
+        detail = test["detail"]
         if test["test"] == "wilcoxon":
-            detail = test["detail"]
-            close(row[1], [detail["median_responders"], detail["n_responders"]], [1, 0], lang)
-            close(row[2], [detail["median_nonresponders"], detail["n_nonresponders"]], [1, 0], lang)
+            quartiles = grid[start + 1]
+            assert quartiles[0] == t("uni.median_iqr")
+            for column, group in ((1, "responders"), (2, "nonresponders")):
+                values = [detail[f"{k}_{group}"] for k in ("median", "q1", "q3")]
+                close(quartiles[column], values, [1, 1, 1], lang)
+            counts = grid[start + 2]
+            assert counts[0] == t("uni.n")
+            close(counts[1], [detail["n_responders"]], [0], lang)
+            close(counts[2], [detail["n_nonresponders"]], [0], lang)
         else:
-            start = index_of(grid, t(f"factor.{test['factor']}"))
-            block = grid[start + 1 : start + 1 + len(test["detail"])]
+            block = grid[start + 1 : start + 1 + len(detail)]
             got = {row[0]: (numbers(row[2], lang)[0], numbers(row[1], lang)[0]) for row in block}
-            assert len(got) == len(test["detail"])
-            assert sorted(got.values()) == sorted(
-                tuple(map(float, v)) for v in test["detail"].values()
-            )
+            assert len(got) == len(detail)
+            assert sorted(got.values()) == sorted(tuple(map(float, v)) for v in detail.values())
+            totals = [sum(v[i] for v in detail.values()) for i in (0, 1)]
+            for row in block:
+                for column, total in ((2, totals[0]), (1, totals[1])):
+                    n, *pct = numbers(row[column], lang)
+                    if total:
+                        close(row[column], [n, 100 * n / total], [0, 1], lang)
+                    else:
+                        assert pct == []
 
     firth = tables["table08_firth"]
-    label = t("factor.response_course1")
+    # issue 17 item 13: terms name their reference or unit; odds ratios at a size-suited precision
+    label = t("term.response_course1")
     single = predictors["response_course1_firth"]
     first = row_of(firth, label)
-    close(first[1], [single["odds_ratio"]], [2], lang)
-    close(first[2], [single["ci_low"], single["ci_high"]], [2, 2], lang)
+    odds_ratio_cells(first, single, lang)
     p_value(first[3], single["p"], lang)
     multi_start = index_of(
         firth,
@@ -252,9 +287,8 @@ def test_predictors(case: tuple[dict[str, Grid], Translator, dict[str, Any]]) ->
     )
     assert len(predictors["multivariable"]) >= 1
     for term in predictors["multivariable"]:
-        row = row_of(firth, t(f"factor.{term['term']}"), multi_start)
-        close(row[1], [term["odds_ratio"]], [2], lang)
-        close(row[2], [term["ci_low"], term["ci_high"]], [2, 2], lang)
+        row = row_of(firth, model_term_label(t, term["term"]), multi_start)
+        odds_ratio_cells(row, term, lang)
         p_value(row[3], term["p"], lang)
 
 
@@ -297,14 +331,14 @@ def test_sensitivity(case: tuple[dict[str, Grid], Translator, dict[str, Any]]) -
         p_value(row_of(grid, t("sens.mcnemar_p"))[column], run["mcnemar_p"], lang)
         close(
             row_of(grid, t("sens.median_duration", course=2))[column],
-            [run["median_duration_course2_days"]],
-            [0],
+            [run["median_duration_course2_months"]],
+            [1],
             lang,
         )
         close(
             row_of(grid, t("sens.odds_ratio"))[column],
             [run["response_course1_odds_ratio"]],
-            [2],
+            [odds_ratio_decimals(run["response_course1_odds_ratio"])],
             lang,
         )
 
@@ -314,11 +348,11 @@ def test_agreement_and_discordant_courses(
 ) -> None:
     tables, t, results = case
     agreement = results["investigator_agreement"]
-    grid = tables["table11_agreement"]
+    grid = tables["table12_agreement"]
     for i, level in enumerate(LEVELS):
         row = row_of(grid, t(f"response.short.{level}"), 2)
         assert [numbers(cell, t.lang)[0] for cell in row[1:]] == agreement["table"][i]
-    listed = tables["table12_discordant"][1:]
+    listed = tables["table13_discordant"][1:]
     assert len(listed) == len(agreement["discordant"]) > 0
     for row, course in zip(listed, agreement["discordant"], strict=True):
         assert row[:3] == [course["center"], course["patient_id"], str(course["course"])]
@@ -330,23 +364,23 @@ def test_data_quality_and_provenance(
     case: tuple[dict[str, Grid], Translator, dict[str, Any]],
 ) -> None:
     tables, t, results = case
-    grid = tables["table13_data_quality"][1:]
+    grid = tables["table14_data_quality"][1:]
     for row, entry in zip(grid, results["data_quality"]["tables"], strict=True):
         assert row[:2] == [entry["center"], entry["table"]]
         for cell, key in zip(row[2:], ("rows_read", "rows_loaded", "rows_rejected"), strict=True):
             close(cell, [entry[key]], [0], t.lang)
-    rejections = tables["table14_rejections"][1:]
+    rejections = tables["table15_rejections"][1:]
     assert [r[0] for r in rejections] == [
         r["file"] for r in results["data_quality"]["first_rejections"]
     ]
     assert rejections[0][3] == results["data_quality"]["first_rejections"][0]["value"]
-    inputs = tables["table16_inputs"][1:]
+    inputs = tables["table17_inputs"][1:]
     assert [(r[0], r[1]) for r in inputs] == [
         (i["path"], i["sha256"]) for i in results["provenance"]["inputs"]
     ]
-    software = {row[0]: row[1] for row in tables["table15_software"][1:]}
+    software = {row[0]: row[1] for row in tables["table16_software"][1:]}
     assert software["DuckDB"] == results["provenance"]["duckdb"]
-    criteria = {row[0]: row[2] for row in tables["table17_criteria"][1:]}
+    criteria = {row[0]: row[2] for row in tables["table18_criteria"][1:]}
     for name in ("confirm_days", "response_window_days", "cr_threshold"):
         close(criteria[name], [results["criteria"][name]], [0], t.lang)
 

@@ -18,6 +18,7 @@ from itpcohort.analysis import (
     read_derived_tables,
     write_results_json,
 )
+from itpcohort.analysis.population import select_population
 from itpcohort.config import AnalysisOptions, StudyConfig
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "analysis"
@@ -116,6 +117,10 @@ def test_contract_keys_exist_in_order(ties: DerivedTables) -> None:
             "ci_low_days",
             "ci_high_days",
             "at_risk",
+            # added by issue 17 item 16: the same median and CI in months
+            "median_months",
+            "ci_low_months",
+            "ci_high_months",
         }
         assert set(line["at_risk"]) == {"m6", "m12", "m24", "m36"}
     assert set(document["predictors"]["response_course1_firth"]) >= {
@@ -187,6 +192,9 @@ def test_no_course2_responder(ties: DerivedTables) -> None:
         "ci_low_days": None,
         "ci_high_days": None,
         "at_risk": {"m6": 0, "m12": 0, "m24": 0, "m36": 0},
+        "median_months": None,
+        "ci_low_months": None,
+        "ci_high_months": None,
     }
     firth = document["predictors"]["response_course1_firth"]
     assert firth["odds_ratio"] is None and "did not respond" in firth["note"]
@@ -340,3 +348,65 @@ def test_secondary_itp_is_a_proportion_of_the_included_patients_after_primary_it
     assert secondary["pct"] == pytest.approx(100 * n_secondary / len(included))
     assert secondary["ci_low"] < secondary["pct"] < secondary["ci_high"]
     assert cohort["primary_itp"]["n"] + secondary["n"] <= len(included)
+
+
+def test_an_assessment_of_a_course_that_does_not_exist_is_listed_apart() -> None:
+    """Issue 17 item 1: the mart's empty derived response is read, counted and listed, not compared."""
+    realistic = read_derived_tables(FIXTURES / "realistic")
+    comparison = pd.read_csv(
+        FIXTURES / "realistic" / "investigator_comparison.csv", dtype=str, keep_default_na=False
+    )
+    before = run(realistic)["investigator_agreement"]
+    first = comparison.iloc[0]
+    extra = pd.DataFrame(
+        {
+            "center": [first["center"], "BDX"],
+            "patient_id": [first["patient_id"], "BDX-999"],
+            "course_number": ["9", "1"],
+            "investigator_response": ["NR", ""],
+            "derived_response": ["", None],
+            "agrees": ["false", "false"],
+        }
+    )
+    tables = replace(
+        realistic,
+        investigator_comparison=pd.concat([comparison, extra], ignore_index=True),
+    ).checked()
+    agreement = run(tables)["investigator_agreement"]
+    assert agreement["n_no_course"] == 2
+    expected = [
+        {"center": "BDX", "patient_id": "BDX-999", "course": 1, "investigator_response": None},
+        {
+            "center": first["center"],
+            "patient_id": first["patient_id"],
+            "course": 9,
+            "investigator_response": "NR",
+        },
+    ]
+    assert agreement["no_course"] == sorted(
+        expected, key=lambda a: (a["center"], a["patient_id"], a["course"])
+    )
+    for key in ("n_courses", "table", "discordant", "kappa"):
+        assert agreement[key] == before[key], key
+
+
+def test_courses_without_an_assessment_are_counted_per_center() -> None:
+    """Issue 17 item 14: a center that sent no assessments shows all its courses as not assessed."""
+    realistic = read_derived_tables(FIXTURES / "realistic")
+    comparison = realistic.investigator_comparison
+    assert comparison is not None
+    silent = sorted(comparison["center"].unique())[0]
+    tables = replace(realistic, investigator_comparison=comparison[comparison["center"] != silent])
+    document = run(tables)
+    agreement = document["investigator_agreement"]
+    by_center = {c["center"]: c for c in agreement["by_center"]}
+    population = select_population(tables.checked(), 18)
+    expected = population.courses.groupby("center").size().to_dict()
+    assert {center: c["courses"] for center, c in by_center.items()} == expected
+    assert by_center[silent]["assessed"] == 0
+    assert by_center[silent]["not_assessed"] == by_center[silent]["courses"] > 0
+    assert agreement["not_assessed"] == sum(c["not_assessed"] for c in by_center.values())
+    assert agreement["n_included_courses"] == sum(c["courses"] for c in by_center.values())
+    assert agreement["not_assessed"] >= by_center[silent]["courses"]
+    for entry in by_center.values():
+        assert entry["assessed"] + entry["not_assessed"] == entry["courses"]

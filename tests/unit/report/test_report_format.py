@@ -23,7 +23,12 @@ def test_percentages_and_intervals() -> None:
 
 def test_empty_proportion_and_missing_values() -> None:
     empty = {"n": 0, "denominator": 0, "pct": None, "ci_low": None, "ci_high": None}
-    assert EN.n_of(empty) == "0/0"
+    # an empty group prints as a word, never 0/0 (issue 17 item 18)
+    assert EN.n_of(empty) == "none"
+    assert FR.n_of(empty) == "aucun"
+    assert EN.n_pct(empty) == "none"
+    assert FR.proportion_with_ci(empty) == "aucun"
+    assert EN.n_of({"n": 0, "denominator": 4, "pct": 0.0}) == "0/4 (0.0%)"
     assert EN.proportion_ci(empty) == "–"
     assert EN.number(None) == "–"
     assert EN.number(float("nan")) == "–"
@@ -59,12 +64,13 @@ def test_p_values() -> None:
 
 
 def test_medians_drop_decimals_only_when_all_are_whole() -> None:
-    assert EN.median_iqr({"median": 39.0, "q1": 28.0, "q3": 51.0}) == "39 [28–51]"
-    assert FR.median_iqr({"median": 57.7577, "q1": 26.05, "q3": 86.67}) == "57,8 [26,1–86,7]"
+    # a no-break space joins the median to its IQR (issue 17 item 12: no number split in Word)
+    assert EN.median_iqr({"median": 39.0, "q1": 28.0, "q3": 51.0}) == f"39{NB}[28–51]"
+    assert FR.median_iqr({"median": 57.7577, "q1": 26.05, "q3": 86.67}) == f"57,8{NB}[26,1–86,7]"
     assert EN.median_iqr({"median": None, "q1": None, "q3": None}) == "–"
     rows = [{"median": 57.0, "q1": 36.5, "q3": 82.5}, {"median": 56.0, "q1": 32.0, "q3": 85.0}]
     assert quantile_decimals(rows) == 1
-    assert EN.median_iqr(rows[1], quantile_decimals(rows)) == "56.0 [32.0–85.0]"
+    assert EN.median_iqr(rows[1], quantile_decimals(rows)) == f"56.0{NB}[32.0–85.0]"
 
 
 def test_ratios_and_ci_labels() -> None:

@@ -27,6 +27,7 @@ IDENTICAL_ON_PURPOSE = {
     "dq.table",
     "repro.version",
     "repro.sha256",
+    "uni.n",
 }
 
 

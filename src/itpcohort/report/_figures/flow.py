@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from itpcohort.report._figures._style import (
@@ -83,8 +84,31 @@ def _wrap(text: str, width: int) -> str:
     )
 
 
+#: axes units of one text line at 7 pt with line spacing 1.35 on a figure HEIGHT_CM tall
+LINE = 0.0265
+#: vertical room around the text inside a box
+BOX_MARGIN = 0.035
+
+
+def _height(text: str) -> float:
+    """The height of a box that holds ``text`` (one line per newline)."""
+    return BOX_MARGIN + LINE * (text.count("\n") + 1)
+
+
 def flow_figure(results: Mapping[str, Any], t: Translator) -> FigureImage:
-    """Draw the flow diagram from ``results['flow']`` and the course-1/2 response counts."""
+    """Draw and render the flow diagram of ``results`` (``flagship-study.md``, Population)."""
+    with journal_style():
+        return render(draw_flow(results, t), "flow", WIDTH_CM)
+
+
+def draw_flow(results: Mapping[str, Any], t: Translator) -> Figure:
+    """The flow diagram as a matplotlib figure (call inside ``journal_style``).
+
+    The inclusion box states every inclusion criterion (at least 2 rituximab courses, the
+    minimum age at course 1, a platelet count after course 1); box heights follow their text,
+    and the main column, the exclusion box and the side boxes are laid out so that no two boxes
+    touch, in either language (issue 17 item 15).
+    """
     f = t.fmt
     flow = results.get("flow") or {}
     excluded: Mapping[str, int] = flow.get("excluded") or {}
@@ -93,58 +117,57 @@ def flow_figure(results: Mapping[str, Any], t: Translator) -> FigureImage:
     courses = {c.get("course"): c for c in results.get("courses") or []}
     cohort = results.get("cohort") or {}
     later = results.get("later_courses") or []
+    min_age = (results.get("analysis") or {}).get("min_age", 18)
 
-    with journal_style():
-        figure = new_figure(WIDTH_CM, HEIGHT_CM)
-        ax = figure.add_axes((0.0, 0.0, 1.0, 1.0))
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        ax.axis("off")
+    figure = new_figure(WIDTH_CM, HEIGHT_CM)
+    ax = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    line: dict[str, Any] = {"color": OKABE_ITO["black"], "linewidth": 0.7}
 
-        main_x = 0.36
-        top_y, included_y, course1_y, course2_y = 0.91, 0.60, 0.36, 0.10
-        _box(
-            ax,
-            main_x,
-            top_y,
-            0.52,
-            0.11,
-            _wrap(t("fig.flow.screened", n=f.integer(flow.get("screened"))), 48),
-        )
-        lines = [t("fig.flow.excluded", n=f.integer(n_excluded))]
-        lines += [
-            "• "
-            + _wrap(
-                t.exclusion_reason(reason) + t("colon") + f.integer(excluded.get(reason, 0)), 38
-            ).replace("\n", "\n   ")
-            for reason in order
-        ]
-        exclusion_text = "\n".join(lines)
-        height = 0.05 + 0.033 * exclusion_text.count("\n")
-        _box(ax, 0.80, 0.755, 0.36, height, exclusion_text, align="left")
-        _arrow(ax, (main_x, top_y - 0.055), (main_x, included_y + 0.06))
-        ax.plot([main_x, 0.62], [0.755, 0.755], color=OKABE_ITO["black"], linewidth=0.7)
-        _arrow(ax, (main_x, 0.755), (0.62, 0.755))
-        _box(
-            ax,
-            main_x,
-            included_y,
-            0.52,
-            0.12,
-            _wrap(
-                t(
-                    "fig.flow.included",
-                    n=f.integer(flow.get("included")),
-                    centers=f.integer(cohort.get("n_centers")),
-                ),
-                46,
-            ),
-            emphasis=True,
-        )
+    main_x, main_w = 0.30, 0.46
+    side_x, side_w = 0.78, 0.40
+    screened_text = _wrap(t("fig.flow.screened", n=f.integer(flow.get("screened"))), 46)
+    screened_h = _height(screened_text)
+    top_y = 0.985 - screened_h / 2
+    _box(ax, main_x, top_y, main_w, screened_h, screened_text)
 
-        c1 = courses.get(1, {})
-        xs = (0.14, 0.42, 0.70)
-        texts = (
+    included_text = _wrap(
+        t(
+            "fig.flow.included",
+            n=f.integer(flow.get("included")),
+            centers=f.integer(cohort.get("n_centers")),
+            age=f.integer(min_age),
+        ),
+        46,
+    )
+    included_h = _height(included_text)
+    included_y = 0.47 + included_h / 2
+
+    lines = [t("fig.flow.excluded", n=f.integer(n_excluded))]
+    lines += [
+        "• "
+        + _wrap(
+            t.exclusion_reason(reason) + t("colon") + f.integer(excluded.get(reason, 0)), 40
+        ).replace("\n", "\n   ")
+        for reason in order
+    ]
+    exclusion_text = "\n".join(lines)
+    exclusion_h = _height(exclusion_text)
+    screened_bottom = top_y - screened_h / 2
+    included_top = included_y + included_h / 2
+    exclusion_y = (screened_bottom + included_top) / 2
+    _box(ax, side_x, exclusion_y, side_w, exclusion_h, exclusion_text, align="left")
+    _arrow(ax, (main_x, screened_bottom), (main_x, included_top))
+    _arrow(ax, (main_x, exclusion_y), (side_x - side_w / 2, exclusion_y))
+    _box(ax, main_x, included_y, main_w, included_h, included_text, emphasis=True)
+
+    c1 = courses.get(1, {})
+    xs, course1_w = (0.16, 0.50, 0.84), 0.30
+    texts = [
+        _wrap(text, 28)
+        for text in (
             t(
                 "fig.flow.responders1",
                 n=f.integer((c1.get("orr") or {}).get("n")),
@@ -154,35 +177,40 @@ def flow_figure(results: Mapping[str, Any], t: Translator) -> FigureImage:
             t("fig.flow.nonresponders1", n=f.integer(c1.get("NR"))),
             t("fig.flow.ne1", n=f.integer(c1.get("NE"))),
         )
-        ax.plot([xs[0], xs[-1]], [0.48, 0.48], color=OKABE_ITO["black"], linewidth=0.7)
-        ax.plot(
-            [main_x, main_x], [included_y - 0.06, 0.48], color=OKABE_ITO["black"], linewidth=0.7
-        )
-        for x, text in zip(xs, texts, strict=True):
-            _arrow(ax, (x, 0.48), (x, course1_y + 0.065))
-            _box(ax, x, course1_y, 0.255, 0.13, _wrap(text, 26))
-            ax.plot([x, x], [course1_y - 0.065, 0.22], color=OKABE_ITO["black"], linewidth=0.7)
-        ax.plot([xs[0], xs[-1]], [0.22, 0.22], color=OKABE_ITO["black"], linewidth=0.7)
-        _arrow(ax, (main_x, 0.22), (main_x, course2_y + 0.065))
-        c2 = courses.get(2, {})
-        course2_text = t(
+    ]
+    course1_h = max(_height(text) for text in texts)
+    branch_y = 0.43
+    course1_y = branch_y - 0.035 - course1_h / 2
+    join_y = course1_y - course1_h / 2 - 0.035
+    ax.plot([xs[0], xs[-1]], [branch_y, branch_y], **line)
+    ax.plot([main_x, main_x], [included_y - included_h / 2, branch_y], **line)
+    for x, text in zip(xs, texts, strict=True):
+        _arrow(ax, (x, branch_y), (x, course1_y + course1_h / 2))
+        _box(ax, x, course1_y, course1_w, course1_h, text)
+        ax.plot([x, x], [course1_y - course1_h / 2, join_y], **line)
+    ax.plot([xs[0], xs[-1]], [join_y, join_y], **line)
+    c2 = courses.get(2, {})
+    course2_text = _wrap(
+        t(
             "fig.flow.course2",
             n=f.integer(flow.get("included")),
             cr=f.integer(c2.get("CR")),
             r=f.integer(c2.get("R")),
             nr=f.integer(c2.get("NR")),
             ne=f.integer(c2.get("NE")),
+        ),
+        46,
+    )
+    course2_h = _height(course2_text)
+    course2_y = join_y - 0.035 - course2_h / 2
+    _arrow(ax, (main_x, join_y), (main_x, course2_y + course2_h / 2))
+    _box(ax, main_x, course2_y, main_w, course2_h, course2_text, emphasis=True)
+    if later:
+        later_text = "\n".join(
+            t("fig.flow.later", course=entry.get("course"), n=f.integer(entry.get("n_patients")))
+            for entry in later
         )
-        _box(ax, main_x, course2_y, 0.52, 0.13, _wrap(course2_text, 50), emphasis=True)
-        if later:
-            later_text = "\n".join(
-                t(
-                    "fig.flow.later",
-                    course=entry.get("course"),
-                    n=f.integer(entry.get("n_patients")),
-                )
-                for entry in later
-            )
-            _box(ax, 0.82, course2_y, 0.28, 0.05 + 0.035 * later_text.count("\n"), later_text)
-            _arrow(ax, (main_x + 0.26, course2_y), (0.68, course2_y))
-        return render(figure, "flow", WIDTH_CM)
+        later_w = 0.30
+        _box(ax, side_x, course2_y, later_w, _height(later_text), later_text)
+        _arrow(ax, (main_x + main_w / 2, course2_y), (side_x - later_w / 2, course2_y))
+    return figure

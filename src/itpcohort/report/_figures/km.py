@@ -95,8 +95,8 @@ def km_figure(
                     "fig.km.legend",
                     course=course,
                     n=f.integer(summary["n"]),
-                    median=f.number(summary.get("median_days"), 0)
-                    if summary.get("median_days") is not None
+                    median=t("km.months", value=f.number(summary.get("median_months"), 1))
+                    if summary.get("median_months") is not None
                     else t("km.not_reached"),
                 ),
             )
