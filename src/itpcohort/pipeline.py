@@ -347,7 +347,8 @@ def run_study(
             db_path, criteria, dict(zip(varied, compiling[1:], strict=True))
         )
     step("analysis plan")
-    tables = derived.analysis_tables()
+    # checked once here, for the analysis and the report alike
+    tables = derived.analysis_tables().checked()
     document = analyse(tables, config, sensitivity).to_json_dict()
     document["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     document.update(study_extras(config, report, db_path, lang))
