@@ -52,6 +52,12 @@ class CrfFormat(StrEnum):
     redcap = "redcap"
 
 
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    postgres = "postgres"
+    spark = "spark"
+
+
 InputsArg = Annotated[
     list[Path],
     typer.Argument(help="Study folder, center folder, .xlsx workbook or REDCap export."),
@@ -199,6 +205,14 @@ def derive(
     inputs: InputsArg,
     out_dir: OutOpt,
     config: ConfigOpt = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="Engine that derives (postgres: server and credentials from PGHOST, PGUSER, "
+            "PGSERVICE, PGPASSFILE...; spark: local).",
+        ),
+    ] = Engine.duckdb,
 ) -> None:
     """Import, then derive courses, baselines, responses and durations (no analysis)."""
     from itpcohort import pipeline
@@ -208,14 +222,23 @@ def derive(
     with _steps(2) as step, pipeline.compiling_derivation(criteria) as compiling:
         step("importing and validating")
         report = pipeline.import_inputs(inputs, study, out_dir, criteria, command="derive")
-        step("deriving courses and responses")
-        derived = pipeline.derive_marts(
-            out_dir / pipeline.DATABASE_NAME,
-            criteria,
-            persist=True,
-            csv_dir=out_dir,
-            compiled=compiling[0].result(),
-        )
+        step(f"deriving courses and responses on {engine}")
+        if engine != Engine.duckdb:
+            from itpcohort.store.engines import derive_study_on
+
+            marts = derive_study_on(engine, out_dir / pipeline.DATABASE_NAME, criteria)
+            run = pipeline.DerivedRun(criteria, marts)
+            derived = pipeline.DerivedRun(
+                criteria, marts, tuple(pipeline.write_derived_csvs(run, out_dir))
+            )
+        else:
+            derived = pipeline.derive_marts(
+                out_dir / pipeline.DATABASE_NAME,
+                criteria,
+                persist=True,
+                csv_dir=out_dir,
+                compiled=compiling[0].result(),
+            )
     print_import(report, out_dir, out, err)
     courses = derived.marts["courses"]
     out.print(

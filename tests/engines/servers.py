@@ -80,16 +80,20 @@ def postgres_server() -> Iterator[PostgresServer]:
     try:
         subprocess.run(
             _as_server_user(
-                [str(bindir / "initdb"), "-D", str(data), "-U", user, "-A", "trust", "-E", "UTF8"]
-                + ["--locale=C.UTF-8" if _has_c_utf8() else "--no-locale"]
+                [
+                    *(str(bindir / "initdb"), "-D", str(data), "-U", user, "-A", "trust"),
+                    *("-E", "UTF8", "--locale=C.UTF-8" if _has_c_utf8() else "--no-locale"),
+                ]
             ),
             **run,
         )
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off"
         subprocess.run(
             _as_server_user(
-                [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w"]
-                + ["-o", options, "start"]
+                [
+                    *(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log")),
+                    *("-w", "-o", options, "start"),
+                ]
             ),
             **run,
         )

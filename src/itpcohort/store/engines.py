@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from itpcohort.criteria import Criteria
@@ -40,7 +42,7 @@ def connect_engine(engine: str, **options: Any) -> Any:
 
     DuckDB runs in memory. PostgreSQL connects with libpq's defaults, so host, port, user,
     database and password come from the environment or a service/password file, never from argv
-    (``options`` are passed to ``ibis.postgres.connect`` as they are). Spark gets a local session
+    (``options`` are libpq's, passed to ``psycopg.connect``: ``host``, ``port``, ``dbname``...). Spark gets a local session
     unless ``options["session"]`` is one: UTC, few shuffle partitions, no UI.
     """
     import ibis
@@ -51,7 +53,11 @@ def connect_engine(engine: str, **options: Any) -> Any:
         _install_ibis_compat()
         return ibis.duckdb.connect(**options)
     if engine == "postgres":
-        return ibis.postgres.connect(**options)
+        import psycopg
+
+        # libpq fills in whatever ``options`` leaves out from PGHOST, PGPORT, PGUSER, PGDATABASE,
+        # PGSERVICE and PGPASSFILE (ibis.postgres.connect would force port 5432)
+        return ibis.postgres.from_connection(psycopg.connect(autocommit=True, **options))
     if engine == "spark":
         session = options.get("session") or spark_session()
         return ibis.pyspark.connect(session)
@@ -172,6 +178,36 @@ def _mart_arrow(backend: Any, expression: Any) -> pa.Table:
     """The rows of a mart as Arrow, in the column order and types of its Ibis schema."""
     schema = expression.schema().to_pyarrow()
     rows = backend.to_pyarrow(expression)
-    return pa.Table.from_arrays(
-        [rows.column(f.name).cast(f.type) for f in schema], schema=schema
-    )
+    return pa.Table.from_arrays([rows.column(f.name).cast(f.type) for f in schema], schema=schema)
+
+
+def derive_study_on(engine: str, db_path: Path, criteria: Criteria) -> dict[str, pa.Table]:
+    """The marts of the study database ``db_path`` derived on ``engine`` (``ENGINES``), under
+    ``criteria``; they are also written into the study database, as the DuckDB path does.
+
+    The canonical tables go to the engine as Arrow, only the marts come back. PostgreSQL is
+    reached through libpq's environment (``connect_engine``), Spark as a local session.
+    """
+    from itpcohort.schema import CANONICAL_COLUMNS
+    from itpcohort.store.connection import _install_ibis_compat
+
+    _install_ibis_compat()
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        tables = {
+            name: con.sql(f'SELECT * FROM main."{name}"').to_arrow_table()
+            for name in CANONICAL_COLUMNS
+        }
+    backend = connect_engine(engine)
+    try:
+        marts = derive_on(backend, tables, criteria)
+    finally:
+        if engine != "spark":  # the Spark session stays for the rest of the process
+            backend.disconnect()
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("BEGIN TRANSACTION")
+        for name, table in marts.items():
+            con.register("_mart", table)
+            con.execute(f'CREATE OR REPLACE TABLE main."{name}" AS SELECT * FROM _mart')
+            con.unregister("_mart")
+        con.execute("COMMIT")
+    return marts
