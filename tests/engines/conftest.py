@@ -12,24 +12,27 @@ from typing import Any
 import pytest
 
 from itpcohort.store.engines import connect_engine, spark_session
-from tests.engines.servers import postgres_server
+from tests.engines.servers import PostgresServer, postgres_server
 
 
 @pytest.fixture(scope="session")
-def postgres_backend() -> Iterator[Any]:
-    """An Ibis PostgreSQL backend on a server started for this test run."""
+def postgres_server_address() -> Iterator[PostgresServer]:
+    """A PostgreSQL server started for this test run (``servers.postgres_server``)."""
     with postgres_server() as server:
-        backend = connect_engine(
-            "postgres",
-            host=server.host,
-            port=server.port,
-            user=server.user,
-            dbname=server.database,
-        )
-        try:
-            yield backend
-        finally:
-            backend.disconnect()
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_backend(postgres_server_address: PostgresServer) -> Iterator[Any]:
+    """An Ibis PostgreSQL backend on the server of this test run."""
+    server = postgres_server_address
+    backend = connect_engine(
+        "postgres", host=server.host, port=server.port, user=server.user, dbname=server.database
+    )
+    try:
+        yield backend
+    finally:
+        backend.disconnect()
 
 
 @pytest.fixture(scope="session")
