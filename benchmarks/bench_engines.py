@@ -23,7 +23,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from itpcohort.config import StudyConfig
+from itpcohort.io import resolve_config
 from itpcohort.store import import_study
 from itpcohort.synth import generate_study
 
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-engines-")))
         generate_study(folder / "study", patients=patients, centers=4, seed=7)
         database = folder / "study.duckdb"
-        import_study([folder / "study"], StudyConfig(), database)
+        import_study([folder / "study"], resolve_config([folder / "study"], None), database)
         env: dict[str, str] = {}
         if "PGHOST" not in os.environ:
             sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

@@ -18,10 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from itpcohort.config import StudyConfig
 from itpcohort.criteria import Criteria
 from itpcohort.derive import MARTS
 from itpcohort.derive._common import canonical_schema
+from itpcohort.io import resolve_config
 from itpcohort.pipeline import DerivedRun, derive_marts, write_derived_csvs
 from itpcohort.schema import CANONICAL_COLUMNS
 from itpcohort.store import import_study
@@ -51,7 +51,7 @@ def _synthetic(folder: Path, seed: int) -> dict[str, pa.Table]:
     renamed ``S<seed>-<center>``."""
     generate_study(folder / "in", patients=PATIENTS, centers=2, seed=seed)
     database = folder / "study.duckdb"
-    import_study([folder / "in"], StudyConfig(), database)
+    import_study([folder / "in"], resolve_config([folder / "in"], None), database)
     with duckdb.connect(str(database), read_only=True) as con:
         tables = {
             n: con.sql(f'SELECT * FROM main."{n}"').to_arrow_table() for n in CANONICAL_COLUMNS
