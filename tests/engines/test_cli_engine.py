@@ -51,3 +51,21 @@ def test_derive_on_postgres_and_spark_writes_the_duckdb_files(
         assert sorted(p.name for p in folder.iterdir()) == [p.name for p in expected]
         for path in expected:
             assert (folder / path.name).read_bytes() == path.read_bytes(), (engine, path.name)
+
+
+def test_an_unreachable_server_is_one_line_and_no_derived_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = tmp_path / "study"
+    generate_study(study, patients=5, centers=1, seed=3)
+    monkeypatch.setenv("PGHOST", "127.0.0.1")
+    monkeypatch.setenv("PGPORT", "1")  # nothing listens there
+    monkeypatch.setenv("PGUSER", "nobody")
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "5")
+    with pytest.raises(SystemExit) as stop:
+        main(["derive", str(study), "--out", str(tmp_path / "out"), "--engine", "postgres"])
+    assert stop.value.code == 1
+    printed = capsys.readouterr().err
+    assert "cannot start the derivation on postgres" in printed
+    assert "Traceback" not in printed
+    assert not (tmp_path / "out" / "derived").exists()

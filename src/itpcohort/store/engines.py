@@ -28,6 +28,7 @@ import duckdb
 import pyarrow as pa
 
 from itpcohort.criteria import Criteria
+from itpcohort.errors import ItpcohortError
 
 #: the engines ``derive_on`` runs on, by the name of their Ibis backend
 ENGINES: dict[str, str] = {"duckdb": "duckdb", "postgres": "postgres", "spark": "pyspark"}
@@ -35,6 +36,10 @@ ENGINES: dict[str, str] = {"duckdb": "duckdb", "postgres": "postgres", "spark": 
 PREFIX = "_itpc_"
 
 _run_numbers = itertools.count(1)
+
+
+class EngineError(ItpcohortError):
+    """The engine could not be reached or started (one line, exit status 1)."""
 
 
 def connect_engine(engine: str, **options: Any) -> Any:
@@ -197,7 +202,11 @@ def derive_study_on(engine: str, db_path: Path, criteria: Criteria) -> dict[str,
             name: con.sql(f'SELECT * FROM main."{name}"').to_arrow_table()
             for name in CANONICAL_COLUMNS
         }
-    backend = connect_engine(engine)
+    try:
+        backend = connect_engine(engine)
+    except Exception as error:  # psycopg's or py4j's: the first line says why
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise EngineError(f"cannot start the derivation on {engine}: {reason}") from error
     try:
         marts = derive_on(backend, tables, criteria)
     finally:
