@@ -31,11 +31,11 @@ REFERENCE_MAX = 100_000
 MEMORY_LIMIT = os.environ.get("ITPCOHORT_MEMORY_LIMIT", "4GB")
 
 
-def _sizes(argv: list[str]) -> tuple[int, ...]:
+def _sizes(argv: list[str], default: tuple[int, ...] = DEFAULT_SIZES) -> tuple[int, ...]:
     text = os.environ.get("ITPCOHORT_BENCH_SIZES", "")
     if "--sizes" in argv:
         text = argv[argv.index("--sizes") + 1]
-    return tuple(int(s) for s in text.split(",") if s) or DEFAULT_SIZES
+    return tuple(int(s) for s in text.split(",") if s) or default
 
 
 def _study(patients: int) -> Path:

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import importlib
 
-BENCHMARKS = ("benchmarks.bench_synth", "benchmarks.import_bench", "benchmarks.bench_derive")
+BENCHMARKS = (
+    "benchmarks.bench_synth",
+    "benchmarks.import_bench",
+    "benchmarks.bench_derive",
+    "benchmarks.bench_run",
+)
 
 
 def main() -> None:

@@ -11,27 +11,81 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
+from itpcohort import __version__
 from itpcohort.config import StudyConfig
 from itpcohort.errors import ItpcohortError, UsageError
+from itpcohort.outputs import OutputFolder, storage_problem
 
 if TYPE_CHECKING:
     from itpcohort.criteria import Criteria
 
+
+def _as_flags(params: list[Any]) -> list[Any]:
+    """Show flags as flags in the help (no ``<bool>`` beside ``--help`` or ``--accept-rejected``)."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    """A command whose help shows flags as flags and its usage as ``[OPTIONS] INPUT...``."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _as_flags(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        # Typer writes a required argument as {INPUT}...; a person expects INPUT...
+        return [
+            piece.strip("{}").replace("}...", "...") for piece in super().collect_usage_pieces(ctx)
+        ]
+
+
+class _Group(TyperGroup):
+    """The ``itpcohort`` group, with the same help conventions as its commands."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _as_flags(super().get_params(ctx))
+
+
 app = typer.Typer(
     name="itpcohort",
+    cls=_Group,
     help="Multicentre retrospective cohort studies of ITP treatments, from center data to a report.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"itpcohort {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _itpcohort(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Multicentre retrospective cohort studies of ITP treatments, from center data to a report."""
+
+
 out = Console(highlight=False, emoji=False)
 err = Console(stderr=True, highlight=False, emoji=False)
 
@@ -60,7 +114,9 @@ class Engine(StrEnum):
 
 InputsArg = Annotated[
     list[Path],
-    typer.Argument(help="Study folder, center folder, .xlsx workbook or REDCap export."),
+    typer.Argument(
+        metavar="INPUT", help="Study folder, center folder, .xlsx workbook or REDCap export."
+    ),
 ]
 OutOpt = Annotated[Path, typer.Option("--out", help="Output folder.")]
 ConfigOpt = Annotated[
@@ -68,7 +124,7 @@ ConfigOpt = Annotated[
 ]
 
 
-@app.command()
+@app.command(cls=_Command)
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("demo-output"),
 ) -> None:
@@ -77,23 +133,26 @@ def demo(
     from itpcohort.io import resolve_config
     from itpcohort.synth import generate_study
 
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {out_dir}: exists and is not a folder")
-    cohort = out_dir / "input"
-    summary = generate_study(cohort, patients=DEMO_PATIENTS, centers=DEMO_CENTERS, seed=DEMO_SEED)
-    out.print(
-        f"synthetic study: {DEMO_PATIENTS} patients in {DEMO_CENTERS} centers, "
-        f"{sum(summary.rows.values()):,} rows, written to {cohort}",
-        soft_wrap=True,
-    )
-    study = resolve_config([cohort], None)
-    html = _run_and_print(
-        [cohort], study, criteria_from_config(study), out_dir, study.lang, accept_rejected=False
-    )
+    with OutputFolder(out_dir) as folder:
+        # the synthetic input is written where it stays (DIR/input), so that the report names it
+        # as the user sees it, and carried into the new outputs when the run is done
+        cohort = folder.keep("input")
+        summary = generate_study(
+            cohort, patients=DEMO_PATIENTS, centers=DEMO_CENTERS, seed=DEMO_SEED
+        )
+        out.print(
+            f"synthetic study: {DEMO_PATIENTS} patients in {DEMO_CENTERS} centers, "
+            f"{sum(summary.rows.values()):,} rows, written to {escape(str(out_dir / 'input'))}",
+            soft_wrap=True,
+        )
+        study = resolve_config([cohort], None)
+        html = _run_and_print(
+            [cohort], study, criteria_from_config(study), folder, study.lang, accept_rejected=False
+        )
     out.print(f"[bold]open the report:[/] {escape(str(html.resolve()))}", soft_wrap=True)
 
 
-@app.command()
+@app.command(cls=_Command)
 def synth(
     patients: Annotated[int, typer.Option("--patients", min=1, help="Number of patients.")],
     out_dir: OutOpt,
@@ -127,7 +186,7 @@ def synth(
     )
 
 
-@app.command()
+@app.command(cls=_Command)
 def validate(
     inputs: InputsArg,
     config: ConfigOpt = None,
@@ -137,13 +196,14 @@ def validate(
     from itpcohort.io.summary import print_validation
 
     study = resolve_config(inputs, config)
+    _criteria(study)  # the same check of [criteria] as derive and run
     report = validate_inputs(inputs, study)
     print_validation(report, out, err)
     if not report.ok:
         raise typer.Exit(1)
 
 
-@app.command("import")
+@app.command("import", cls=_Command)
 def import_(
     inputs: InputsArg,
     out_dir: OutOpt,
@@ -155,11 +215,17 @@ def import_(
     from itpcohort.store import import_study
 
     study = resolve_config(inputs, config)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {out_dir}: exists and is not a folder")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    report = import_study(inputs, study, out_dir / "study.duckdb", command="import")
-    write_rejected_rows(out_dir / "rejected_rows.csv", report)
+    _check_out(inputs, out_dir)
+    with OutputFolder(out_dir) as folder:
+        report = import_study(
+            inputs,
+            study,
+            folder.staging / "study.duckdb",
+            command="import",
+            previous=folder.path / "study.duckdb",
+        )
+        write_rejected_rows(folder.staging / "rejected_rows.csv", report)
+        folder.commit()
     print_import(report, out_dir, out, err)
 
 
@@ -188,19 +254,37 @@ def _steps(total: int) -> Iterator[Callable[[str], None]]:
         progress.update(task, completed=total)
 
 
+def _criteria(study: StudyConfig) -> Criteria:
+    """The study's criteria set with its ``[criteria]`` overrides, checked (one check, every command)."""
+    from itpcohort.criteria import criteria_from_config
+
+    return criteria_from_config(study)
+
+
+def _check_out(inputs: list[Path], out_dir: Path) -> None:
+    """Refuse an output folder that holds an input: replacing the folder would delete it."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: exists and is not a folder")
+    folder = out_dir.resolve()
+    for path in inputs:
+        if path.resolve().is_relative_to(folder):
+            raise UsageError(
+                f"--out {out_dir}: holds the input {path}; the output folder is replaced whole, "
+                "so choose another one"
+            )
+
+
 def _prepare(
     inputs: list[Path], out_dir: Path, config: Path | None
 ) -> tuple[StudyConfig, Criteria]:
-    from itpcohort.criteria import criteria_from_config
     from itpcohort.io import resolve_config
 
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {out_dir}: exists and is not a folder")
+    _check_out(inputs, out_dir)
     study = resolve_config(inputs, config)
-    return study, criteria_from_config(study)
+    return study, _criteria(study)
 
 
-@app.command()
+@app.command(cls=_Command)
 def derive(
     inputs: InputsArg,
     out_dir: OutOpt,
@@ -219,26 +303,10 @@ def derive(
     from itpcohort.io.summary import print_import
 
     study, criteria = _prepare(inputs, out_dir, config)
-    with _steps(2) as step, pipeline.compiling_derivation(criteria) as compiling:
-        step("importing and validating")
-        report = pipeline.import_inputs(inputs, study, out_dir, criteria, command="derive")
-        step(f"deriving courses and responses on {engine}")
-        if engine != Engine.duckdb:
-            from itpcohort.store.engines import derive_study_on
-
-            marts = derive_study_on(engine, out_dir / pipeline.DATABASE_NAME, criteria)
-            run = pipeline.DerivedRun(criteria, marts)
-            derived = pipeline.DerivedRun(
-                criteria, marts, tuple(pipeline.write_derived_csvs(run, out_dir))
-            )
-        else:
-            derived = pipeline.derive_marts(
-                out_dir / pipeline.DATABASE_NAME,
-                criteria,
-                persist=True,
-                csv_dir=out_dir,
-                compiled=compiling[0].result(),
-            )
+    with _steps(2) as step, OutputFolder(out_dir) as folder:
+        report, derived = pipeline.derive_study(
+            inputs, study, criteria, folder, step, engine=engine.value
+        )
     print_import(report, out_dir, out, err)
     courses = derived.marts["courses"]
     out.print(
@@ -248,7 +316,7 @@ def derive(
     )
 
 
-@app.command()
+@app.command(cls=_Command)
 def run(
     inputs: InputsArg,
     out_dir: OutOpt,
@@ -261,14 +329,15 @@ def run(
     """Import, derive, analyse and write results.json and the report."""
     study, criteria = _prepare(inputs, out_dir, config)
     language = lang.value if lang is not None else study.lang
-    _run_and_print(inputs, study, criteria, out_dir, language, accept_rejected)
+    with OutputFolder(out_dir) as folder:
+        _run_and_print(inputs, study, criteria, folder, language, accept_rejected)
 
 
 def _run_and_print(
     inputs: list[Path],
     study: StudyConfig,
     criteria: Criteria,
-    out_dir: Path,
+    folder: OutputFolder,
     language: str,
     accept_rejected: bool,
 ) -> Path:
@@ -278,23 +347,47 @@ def _run_and_print(
     try:
         with _steps(5) as step:
             done = pipeline.run_study(
-                inputs, study, criteria, out_dir, language, accept_rejected, step
+                inputs, study, criteria, folder, language, accept_rejected, step
             )
     except pipeline.RejectedRowsError as refused:
-        print_import(refused.report, out_dir, out, err)
+        print_import(refused.report, folder.path, out, err)
         raise
-    print_import(done.import_report, out_dir, out, err)
-    flow = done.results["flow"]
-    out.print(
-        f"{flow['included']:,} of {flow['screened']:,} patients included; "
-        f"results: {out_dir / 'results.json'}",
-        soft_wrap=True,
-    )
-    out.print(f"report: {done.report.html} and {done.report.docx}", soft_wrap=True)
+    print_import(done.import_report, folder.path, out, err)
+    results_path = folder.path / pipeline.RESULTS_NAME
+    for line in headline(done.results, results_path, done.report.html, done.report.docx):
+        out.print(escape(line), soft_wrap=True)
     return done.report.html
 
 
-@app.command()
+def _proportion(value: dict[str, Any] | None) -> str:
+    """``35/58 (60.3%, 95% CI 46.6–72.4)`` from a results.json proportion; ``none`` when empty."""
+    if not value or not value.get("denominator"):
+        return "none (no patient assessed)"
+    text = f"{value['n']:,}/{value['denominator']:,}"
+    if value.get("pct") is None:
+        return text
+    text += f" ({value['pct']:.1f}%"
+    if value.get("ci_low") is not None and value.get("ci_high") is not None:
+        text += f", 95% CI {value['ci_low']:.1f}–{value['ci_high']:.1f}"
+    return text + ")"
+
+
+def headline(results: dict[str, Any], results_path: Path, html: Path, docx: Path) -> list[str]:
+    """The lines ``run`` ends with: patients included, ORR and CR after course 2 with their 95%
+    CIs (``flagship-study.md``, primary outcome), and where results.json and the report are.
+    """
+    flow = results.get("flow", {})
+    retreatment = results.get("retreatment", {})
+    return [
+        f"{flow.get('included', 0):,} of {flow.get('screened', 0):,} patients included",
+        f"overall response after course 2: {_proportion(retreatment.get('orr_course2'))}",
+        f"complete response after course 2: {_proportion(retreatment.get('cr_course2'))}",
+        f"results: {results_path}",
+        f"report: {html} and {docx}",
+    ]
+
+
+@app.command(cls=_Command)
 def crf(
     format_: Annotated[CrfFormat, typer.Option("--format", help="xlsx workbook or REDCap.")],
     out_file: Annotated[Path, typer.Option("--out", help="Output file.")],
@@ -307,9 +400,11 @@ def crf(
         out.print(line, markup=False, soft_wrap=True)
 
 
-@app.command()
+@app.command(cls=_Command)
 def export(
-    study: Annotated[Path, typer.Argument(help="A run's study.duckdb or its folder.")],
+    study: Annotated[
+        Path, typer.Argument(metavar="STUDY", help="A run's study.duckdb or its folder.")
+    ],
     format_: Annotated[CrfFormat, typer.Option("--format", help="xlsx workbook or REDCap.")],
     out_file: Annotated[Path, typer.Option("--out", help="Output file.")],
 ) -> None:
@@ -323,12 +418,22 @@ def export(
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; expected errors become one message and an exit status.
 
-    Typer's standalone mode turns usage errors into exit status 2; our own errors are caught here.
+    Typer's standalone mode turns usage errors into exit status 2; our own errors are caught here,
+    and so are failures of the disk or file system (full, read-only: exit 1), after which the
+    previous outputs are as they were (``outputs.OutputFolder``).
     """
     try:
         app(args=argv)
     except ItpcohortError as error:
-        err.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
+        message = str(error)
+        err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
         for problem in getattr(error, "problems", ())[:200]:
-            err.print(str(problem), soft_wrap=True, markup=False)
+            if problem.reason not in message:  # said once: the message may already hold it
+                err.print(str(problem), soft_wrap=True, markup=False)
         sys.exit(error.exit_code)
+    except Exception as error:
+        line = storage_problem(error)
+        if line is None:
+            raise
+        err.print(f"[bold red]error:[/] {escape(line)}", soft_wrap=True)
+        sys.exit(1)

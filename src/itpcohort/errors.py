@@ -6,7 +6,36 @@ command whose layer is not built yet. Anything else escaping the CLI is a bug.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+#: the longest value (in characters) put in a message; a longer one is cut and ends with ELLIPSIS
+SHOWN_MAX = 60
+ELLIPSIS = "\u2026"
+#: C0 and C1 control characters, DEL, and the invisible characters that reorder or hide text on a
+#: terminal (zero-width, bidirectional overrides and isolates, line and paragraph separators)
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with each control character written as its Python escape (``\\n``, ``\\x1b``,
+    ``\\u202e``), so that no ESC or OSC sequence, newline or bidirectional override of an input
+    file reaches a terminal or a message raw (``architecture.md``, Errors are for people)."""
+    return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def cut(text: str, limit: int = SHOWN_MAX) -> str:
+    """``text`` cut to ``limit`` characters, the last one an ellipsis when it was longer."""
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def shown(value: object, limit: int = SHOWN_MAX) -> str:
+    """A value as every message shows it: quoted as written, cut to ``limit`` characters with an
+    ellipsis (a 5 MB cell is not printed whole) and its control characters escaped.
+
+    ``shown("aspirinx") == "'aspirinx'"``; ``shown("a\\x1b[2Jb") == "'a\\\\x1b[2Jb'"``.
+    """
+    return "'" + escape_controls(cut(str(value), limit)) + "'"
 
 
 @dataclass(frozen=True, order=True)
@@ -27,15 +56,20 @@ class Problem:
     relative_file: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
+        """The problem's line: ``file:row: column: reason``, control characters escaped."""
         where = self.file if self.row is None else f"{self.file}:{self.row}"
-        column = f" {self.column}:" if self.column else ""
-        return f"{where}:{column} {self.reason}"
+        column = f" {cut(self.column)}:" if self.column else ""
+        return escape_controls(f"{where}:{column} {self.reason}")
 
 
 class ItpcohortError(Exception):
     """Base of the errors the CLI turns into a message and an exit status."""
 
     exit_code = 1
+
+    def __str__(self) -> str:
+        """The message, control characters escaped (it may name a file or a value)."""
+        return escape_controls(super().__str__())
 
 
 class InputError(ItpcohortError):

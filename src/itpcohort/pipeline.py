@@ -7,6 +7,7 @@ documents. Each step reads only what the step before it wrote.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from itpcohort.criteria import Criteria
 from itpcohort.errors import InputError
 from itpcohort.io.report import ImportReport
 from itpcohort.io.summary import write_rejected_rows
+from itpcohort.outputs import OutputFolder
 from itpcohort.store import (
     CompiledDerivation,
     compile_derivation,
@@ -41,6 +43,7 @@ if TYPE_CHECKING:  # analysis/ and report/ load scipy, statsmodels and matplotli
     from itpcohort.report import ReportFiles
 
 DATABASE_NAME = "study.duckdb"
+RESULTS_NAME = "results.json"
 DERIVED_DIR = "derived"
 REJECTED_ROWS_NAME = "rejected_rows.csv"
 
@@ -84,11 +87,21 @@ def import_inputs(
     out_dir: Path,
     criteria: Criteria,
     command: str,
+    previous: Path | None = None,
 ) -> ImportReport:
-    """Import ``inputs`` into ``out_dir/study.duckdb`` and write ``rejected_rows.csv`` beside it."""
+    """Import ``inputs`` into ``out_dir/study.duckdb`` and write ``rejected_rows.csv`` beside it.
+
+    ``previous``: the output folder whose database's run registry is carried over (the folder a
+    staging folder will replace, ``outputs.OutputFolder``); by default ``out_dir`` itself.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     report = import_study(
-        inputs, config, out_dir / DATABASE_NAME, command=command, criteria=criteria.as_dict()
+        inputs,
+        config,
+        out_dir / DATABASE_NAME,
+        command=command,
+        criteria=criteria.as_dict(),
+        previous=None if previous is None else previous / DATABASE_NAME,
     )
     write_rejected_rows(out_dir / REJECTED_ROWS_NAME, report)
     return report
@@ -260,39 +273,83 @@ class StudyRun:
     report: ReportFiles
 
 
+def derive_study(
+    inputs: list[Path],
+    config: StudyConfig,
+    criteria: Criteria,
+    out: OutputFolder,
+    step: StepCallback = _no_progress,
+    engine: str = "duckdb",
+) -> tuple[ImportReport, DerivedRun]:
+    """``derive``: import and derive into the output folder ``out``, swapped in when done.
+
+    Writes ``study.duckdb`` (with the marts), ``rejected_rows.csv`` and ``derived/*.csv``;
+    the CSV paths of the returned run are those of the committed folder. ``engine`` other than
+    ``duckdb`` (``store.engines.ENGINES``) derives there and brings back only the marts.
+    """
+    staging = out.staging
+    with compiling_derivation(criteria) as compiling:
+        step("importing and validating")
+        report = import_inputs(inputs, config, staging, criteria, "derive", previous=out.path)
+        step(f"deriving courses and responses on {engine}")
+        if engine == "duckdb":
+            derived = derive_marts(
+                staging / DATABASE_NAME,
+                criteria,
+                persist=True,
+                csv_dir=staging,
+                compiled=compiling[0].result(),
+            )
+        else:
+            from itpcohort.store.engines import derive_study_on
+
+            marts = derive_study_on(engine, staging / DATABASE_NAME, criteria)
+            run = DerivedRun(criteria, marts)
+            derived = DerivedRun(criteria, marts, tuple(write_derived_csvs(run, staging)))
+    out.commit()
+    return report, DerivedRun(
+        criteria, derived.marts, _rebased(derived.csv_files, staging, out.path)
+    )
+
+
 def run_study(
     inputs: list[Path],
     config: StudyConfig,
     criteria: Criteria,
-    out_dir: Path,
+    out: OutputFolder,
     lang: str,
     accept_rejected: bool = False,
     step: StepCallback = _no_progress,
 ) -> StudyRun:
     """Import, derive, re-derive the sensitivity runs, analyse and write results.json and the report.
 
-    Input with rejected rows is refused (``InputError``, after ``rejected_rows.csv`` is written)
-    unless ``accept_rejected`` (``flagship-study.md``, Command line).
+    Everything is written into ``out.staging`` and swapped in as ``out.path`` at the end
+    (``outputs.OutputFolder``): a run that fails leaves the previous outputs as they were.
+    Input with rejected rows is refused (``RejectedRowsError``, an ``InputError``) unless
+    ``accept_rejected`` (``flagship-study.md``, Command line); the refused run's outputs,
+    ``study.duckdb`` and the ``rejected_rows.csv`` to correct, are swapped in before it is raised.
     """
     from itpcohort.analysis import analyse
     from itpcohort.analysis.results import write_results_document
     from itpcohort.report import write_report
 
-    db_path = out_dir / DATABASE_NAME
+    staging = out.staging
+    db_path = staging / DATABASE_NAME
     varied = sensitivity_criteria(criteria)
     with compiling_derivation(criteria, *varied.values()) as compiling:
         step("importing and validating")
-        report = import_inputs(inputs, config, out_dir, criteria, command="run")
+        report = import_inputs(inputs, config, staging, criteria, "run", previous=out.path)
         if report.rejected and not accept_rejected:
+            out.commit()
             raise RejectedRowsError(
                 f"{len(report.rejected):,} row(s) were rejected (listed in "
-                f"{out_dir / REJECTED_ROWS_NAME}); correct them, or analyse without them with "
+                f"{out.path / REJECTED_ROWS_NAME}); correct them, or analyse without them with "
                 "--accept-rejected",
                 report,
             )
         step("deriving courses and responses")
         derived = derive_marts(
-            db_path, criteria, persist=True, csv_dir=out_dir, compiled=compiling[0].result()
+            db_path, criteria, persist=True, csv_dir=staging, compiled=compiling[0].result()
         )
         step("sensitivity re-derivations")
         sensitivity = derive_sensitivity_runs(
@@ -303,10 +360,31 @@ def run_study(
     document = analyse(tables, config, sensitivity).to_json_dict()
     document["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     document.update(study_extras(config, report, db_path, lang))
-    write_results_document(document, out_dir / "results.json")
+    write_results_document(document, staging / RESULTS_NAME)
     step("report")
-    files = write_report(document, tables, out_dir, lang)
-    return StudyRun(report, document, files)
+    files = write_report(document, tables, staging, lang)
+    out.commit()
+    return StudyRun(report, document, _moved(files, staging, out.path))
+
+
+def _rebased(value: Any, staging: Path, final: Path) -> Any:
+    """``value`` (a path, or a tuple of them) as named once ``staging`` is swapped in as ``final``."""
+    if isinstance(value, Path) and value.is_relative_to(staging):
+        return final / value.relative_to(staging)
+    if isinstance(value, tuple):
+        return tuple(_rebased(item, staging, final) for item in value)
+    return value
+
+
+def _moved(files: ReportFiles, staging: Path, final: Path) -> ReportFiles:
+    """The report ``files`` as named once the staging folder is swapped in as ``final``."""
+    return dataclasses.replace(
+        files,
+        **{
+            field.name: _rebased(getattr(files, field.name), staging, final)
+            for field in dataclasses.fields(files)
+        },
+    )
 
 
 class RejectedRowsError(InputError):

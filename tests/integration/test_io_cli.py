@@ -52,8 +52,8 @@ def test_validate_prints_each_problem_then_the_summary(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
     assert result.stderr.splitlines()[:2] == [
-        f"{study}/TLS/patients.csv:2: sex: unknown value; allowed: F, M",
-        f"{study}/TLS/treatments.csv:9: dose: not a number",
+        f"{study}/TLS/patients.csv:2: sex: 'H' is not a known sex; allowed: F, M",
+        f"{study}/TLS/treatments.csv:9: dose: '375 mg' is not a number",
     ]
     assert "invalid: 2 problem(s) in 2 row(s)" in result.stderr
     assert "held back (their patient's row was rejected): treatments 4" in result.stdout
@@ -86,7 +86,8 @@ def test_import_writes_the_database_and_rejected_rows(tmp_path: Path) -> None:
     result = run_cli("import", str(study), "--out", str(out))
     assert result.returncode == 0, result.stderr  # rejected rows do not fail an import
     assert "Traceback" not in result.stdout + result.stderr
-    assert f"{study}/TLS/platelet_counts.csv:3: platelets: not a number" in result.stderr
+    reason = "'=cmd|' /C calc'!A0' is not a number"
+    assert f"{study}/TLS/platelet_counts.csv:3: platelets: {reason}" in result.stderr
     with (out / "rejected_rows.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     assert rows == [
@@ -96,7 +97,7 @@ def test_import_writes_the_database_and_rejected_rows(tmp_path: Path) -> None:
             "3",
             "platelets",
             "'=cmd|' /C calc'!A0",
-            "not a number",
+            reason,
         ],
     ]
     with duckdb.connect(str(out / "study.duckdb"), read_only=True) as con:
@@ -223,6 +224,10 @@ def test_an_import_killed_midway_leaves_the_database_as_it_was(tmp_path: Path) -
     assert [p.name for p in db.parent.glob(".study.duckdb.importing-*")]  # what it was building
     # the next import lands, and clears what the killed one left behind
     assert run_cli("import", str(second), "--out", str(db.parent)).returncode == 0
-    assert sorted(p.name for p in db.parent.iterdir()) == ["rejected_rows.csv", "study.duckdb"]
+    assert sorted(p.name for p in db.parent.iterdir()) == [
+        ".itpcohort-outputs",  # the marker of an output folder (issue 17, item 3)
+        "rejected_rows.csv",
+        "study.duckdb",
+    ]
     assert len(_dump(db)["patients"]) == 1
     assert [r[0] for r in _dump(db)["runs"]] == [1, 2]

@@ -144,7 +144,7 @@ def test_quoted_newlines_keep_physical_line_numbers(
     study = write_study(tmp_path / "cohort", tables, newline="\r\n")
     code, _, err = _run(["validate", str(study)], capsys)
     assert code == 1
-    assert f"{study}/TLS/adverse_events.csv:5: event: unknown value" in err
+    assert f"{study}/TLS/adverse_events.csv:5: event: 'rash' is not a known event" in err
 
 
 def test_blank_lines_keep_physical_line_numbers(
@@ -158,7 +158,7 @@ def test_blank_lines_keep_physical_line_numbers(
     path.write_text("".join([*lines[:2], "\n", ",,,\n", "\n", *lines[2:], "\n", "\n"]))
     code, _, err = _run(["validate", str(study)], capsys)
     assert code == 1
-    assert f"{path}:7: unit: unknown value" in err  # line 4 pushed down by three lines
+    assert f"{path}:7: unit: 'kg' is not a known unit" in err  # line 4 pushed down by three lines
     report = validate_inputs([study], StudyConfig())
     assert report.count("platelet_counts").rows_read == VALID_COUNTS["platelet_counts"]
 
@@ -197,8 +197,8 @@ def test_day_first_dates_without_declaration_are_refused_not_guessed(
     code, _, err = _run(["validate", str(study)], capsys)
     assert code == 1
     file = f"{study}/TLS/platelet_counts.csv"
-    assert f"{file}:2: date: not a date: expected YYYY-MM-DD" in err
-    assert f"{file}:3: date: ambiguous date (day-first or month-first?)" in err
+    assert f"{file}:2: date: '20/12/2015' is not a date: expected YYYY-MM-DD" in err
+    assert f"{file}:3: date: '02/03/2016' is an ambiguous date (day-first or month-first?)" in err
 
 
 def test_workbook_with_native_dates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -215,7 +215,7 @@ def test_workbook_problems_name_the_sheet(
     workbook = write_workbook(tmp_path / "tls.xlsx", tables)
     code, _, err = _run(["validate", str(workbook)], capsys)
     assert code == 1
-    assert f"{workbook}[treatments]:4: drug: unknown value" in err
+    assert f"{workbook}[treatments]:4: drug: 'ritux' is not a known drug" in err
 
 
 def test_several_inputs_are_merged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -186,7 +186,7 @@ CASES = [
         "instance not an integer",
         7,
         INSTANCE,
-        "not a whole number >= 1",
+        "'2b' is not a whole number >= 1",
         setting(5, redcap_repeat_instance="2b"),
     ),
     Case(
@@ -235,7 +235,7 @@ CASES = [
         "rows of one record in different groups",
         5,
         DAG,
-        "data access group 'nte' differs from the group of record 1 ('tls', line 2)",
+        "data access group 'nte' differs from the group of record '1' ('tls', line 2)",
         setting(3, redcap_data_access_group="nte"),
     ),
     Case(
@@ -249,14 +249,14 @@ CASES = [
         "duplicate instance",
         6,
         INSTANCE,
-        "duplicate instance: record 1 has platelet_counts instance 2 also at {file}:7",
+        "duplicate instance: record '1' has platelet_counts instance 2 also at {file}:7",
         setting(4, redcap_repeat_instance="2"),
     ),
     Case(
         "duplicate patients row",
         20,
         "record_id",
-        "duplicate record 2: another patients row at {file}:9",
+        "duplicate record '2': another patients row at {file}:9",
         appending(row("2", dag="nte", patient_id="NTE-009")),
     ),
     Case(
@@ -271,43 +271,43 @@ CASES = [
         "not a number",
         7,
         "platelet_counts_platelets",
-        "not a number",
+        "'abc' is not a number",
         setting(5, platelet_counts_platelets="abc"),
     ),
     Case(
         "unknown drug",
         3,
         "treatments_drug",
-        "unknown value; allowed: prednisone",
+        "'aspirin' is not a known drug; allowed: prednisone",
         setting(1, treatments_drug="aspirin"),
     ),
     Case(
         "yesno not 1/0",
         3,
         "treatments_rescue",
-        "not a yes/no value",
+        "'2' is not a yes/no value",
         setting(1, treatments_rescue="2"),
     ),
     Case(
         "ambiguous date",
         3,
         "treatments_start_date",
-        "ambiguous date",
+        "'03/04/2015' is an ambiguous date",
         setting(1, treatments_start_date="03/04/2015"),
     ),
     Case(
         "count after last follow-up",
         18,
         "platelet_counts_date",
-        "after the patient's last_followup_date (2019-01-01)",
+        "'2019-06-01' is after the patient's last_followup_date (2019-01-01)",
         setting(15, platelet_counts_date="2019-06-01"),
     ),
-    Case("unknown sex", 2, "sex", "allowed: F, M", setting(0, sex="X")),
+    Case("unknown sex", 2, "sex", "'X' is not a known sex; allowed: F, M", setting(0, sex="X")),
     Case(
         "same patient in two records",
         17,
         "patient_id",
-        "duplicate patient tls/X-01: also at {file}:13",
+        "'X-01' is a duplicate patient tls/X-01: also at {file}:13",
         setting(14, center="", redcap_data_access_group="tls"),
     ),
     # problems of the whole file
@@ -420,7 +420,7 @@ def test_a_bad_export_stops_run_with_exit_1_and_no_traceback(tmp_path: Path) -> 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert f"{export}:5: {DAG}: data access group 'nte' differs" in result.stderr
-    assert f"{export}:7: platelet_counts_platelets: not a number" in result.stderr
+    assert f"{export}:7: platelet_counts_platelets: 'abc' is not a number" in result.stderr
     rejected = (tmp_path / "run" / "rejected_rows.csv").read_text(encoding="utf-8").splitlines()
     assert rejected[1].startswith(f"{export},5,{DAG},nte,")
     assert rejected[2].startswith(f"{export},7,platelet_counts_platelets,abc,")

@@ -8,17 +8,68 @@ Other unknown columns are ignored and listed once as a note.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from itpcohort.errors import InputError, Problem
+from itpcohort.errors import InputError, Problem, shown
 from itpcohort.schema import IDENTIFIER_WORDS, Table
 
 _IDENTIFIER_WORDS = frozenset(
     unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in IDENTIFIER_WORDS
 )
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+#: words that are identifiers only together (``numero_securite_sociale``, ``social security``)
+_IDENTIFIER_PHRASES = (("securite", "sociale"), ("social", "security"))
+#: words that qualify an identifier word inside a compound (``fullname``, ``emailaddress``,
+#: ``phonenumber``, ``nirpatient``); a compound of these alone (``patientnumber``) is not one, nor
+#: is a compound with any other part (``username``, ``nominal``, ``telemetry``, ``mailing``)
+_QUALIFIERS = frozenset(
+    (
+        "patient",
+        "patients",
+        "full",
+        "first",
+        "last",
+        "middle",
+        "family",
+        "given",
+        "maiden",
+        "birth",
+        "home",
+        "postal",
+        "street",
+        "contact",
+        "e",
+        "cell",
+        "number",
+        "num",
+        "no",
+        "numero",
+        "de",
+        "du",
+        "d",
+        "naissance",
+        "jeune",
+        "fille",
+        "usage",
+        "marital",
+        "epouse",
+        "famille",
+        "domicile",
+        "fixe",
+        "perso",
+        "personal",
+        "securite",
+        "sociale",
+        "social",
+        "security",
+    )
+)
+_PARTS = _IDENTIFIER_WORDS | _QUALIFIERS
+_LONGEST_PART = max(map(len, _PARTS))
+_COMPOUND_MAX = 4 * _LONGEST_PART
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SEPARATORS = re.compile(r"[^0-9a-z]+")
 
 
@@ -27,24 +78,64 @@ def normalise_column_name(name: str) -> str:
     return name.replace("\ufeff", "").strip().lower()
 
 
-def identifier_word(name: str) -> str | None:
-    """The identifier word that ``name`` contains as a separate word, or None.
+def _compound_parts(word: str) -> list[str] | None:
+    """``word`` cut into known parts (identifier words and qualifiers), or None when it cannot be.
 
-    Words are separated by ``_`` (or any non-alphanumeric character, or a lower-to-upper case
-    change as in ``firstName``); accents are folded, so ``prénom`` and ``Téléphone`` match.
-    ``drug_detail`` or ``death_cause`` do not match: no word of theirs is an identifier word.
+    The cut with the fewest parts wins (``emailaddress`` is ``email`` + ``address``). A word
+    longer than ``_COMPOUND_MAX`` characters is no compound of these (and is not cut: a header
+    cell may hold megabytes).
+    """
+    if len(word) > _COMPOUND_MAX:
+        return None
+    best: list[list[str] | None] = [[]] + [None] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - _LONGEST_PART), end):
+            before = best[start]
+            part = word[start:end]
+            if before is not None and part in _PARTS:
+                candidate = [*before, part]
+                current = best[end]
+                if current is None or len(candidate) < len(current):
+                    best[end] = candidate
+    return best[len(word)]
+
+
+def _phrase(words: list[str]) -> str | None:
+    for first, second in _IDENTIFIER_PHRASES:
+        for a, b in itertools.pairwise(words):
+            if (a, b) == (first, second):
+                return f"{first} {second}"
+    return None
+
+
+def identifier_word(name: str) -> str | None:
+    """The identifier word that ``name`` contains as a word or a part of a compound, or None.
+
+    Words are separated by ``_`` (or any non-alphanumeric character, or a case change as in
+    ``firstName`` or ``NIRPatient``); accents are folded, so ``prénom`` and ``Téléphone`` match.
+    A word made only of identifier words and their usual qualifiers is cut into them
+    (``fullname``, ``emailaddress``, ``PhoneNumber``); ``securite sociale`` and ``social
+    security`` are identifiers as a pair of words. ``drug_detail``, ``death_cause``,
+    ``username`` or ``nominal`` do not match: no word of theirs is, or is made of, identifier
+    words (``data-model.md``, Identifiers).
     """
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    folded = _CAMEL.sub("_", folded).lower()
-    for word in _SEPARATORS.split(folded):
+    folded = _CAMEL.sub("_", folded.strip()).lower()
+    words = [w for w in _SEPARATORS.split(folded) if w]
+    parts: list[str] = []
+    for word in words:
         if word in _IDENTIFIER_WORDS:
             return word
-    return None
+        parts.extend(_compound_parts(word) or [word])
+    phrase = _phrase(parts)
+    if phrase is not None:
+        return phrase
+    return next((p for p in parts if p in _IDENTIFIER_WORDS), None)
 
 
 def identifier_problem(cell: str, display: str, relative: str) -> Problem | None:
     """The problem of a header cell whose name says it holds a direct identifier (or None)."""
-    word = identifier_word(normalise_column_name(cell))
+    word = identifier_word(cell)
     if word is None:
         return None
     return Problem(
@@ -117,7 +208,7 @@ def map_header(
                     None,
                     name,
                     None,
-                    f"column '{name}' appears twice in the header",
+                    f"column {shown(name)} appears twice in the header",
                     relative_file=relative,
                 )
             )

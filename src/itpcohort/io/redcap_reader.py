@@ -55,7 +55,7 @@ from itpcohort.crf.redcap_dictionary import (
     field_name,
     redcap_columns,
 )
-from itpcohort.errors import InputError, Problem
+from itpcohort.errors import InputError, Problem, cut, shown
 from itpcohort.io.csv_reader import (
     LINE,
     ROW_ERROR,
@@ -213,7 +213,7 @@ def _header_problems(text: CsvText, layout: ExportLayout) -> list[Problem]:
     """File-level problems: a column twice, a required instrument, field or the instance column
     missing."""
     problems = [
-        _problem(text, name, f"column '{name}' appears twice in the header")
+        _problem(text, name, f"column {shown(name)} appears twice in the header")
         for name in layout.twice
     ]
     for cell in layout.ignored:
@@ -434,12 +434,14 @@ class _Split:
         record, instrument, number = key
         if not instrument:
             return _RowError(
-                RECORD, record, f"duplicate record {record}: another patients row at {others}"
+                RECORD,
+                record,
+                f"duplicate record {shown(record)}: another patients row at {others}",
             )
         return _RowError(
             INSTANCE,
             number,
-            f"duplicate instance: record {record} has {instrument} instance {number} "
+            f"duplicate instance: record {shown(record)} has {instrument} instance {number} "
             f"also at {others}",
         )
 
@@ -452,16 +454,17 @@ class _Split:
             return _RowError(
                 DAG,
                 self.dag[i],
-                f"data access group '{self.dag[i]}' differs from the group of record "
-                f"{self.record[i]} ('{name}', line {self.lines[giver]}): the rows of a record "
+                f"data access group {shown(self.dag[i])} differs from the group of record "
+                f"{shown(self.record[i])} ({shown(name)}, line {self.lines[giver]}): the rows of a "
+                "record "
                 "are in one group",
             )
         if not self.instrument[i] and self.center[i] and self.center[i].lower() != name.lower():
             return _RowError(
                 DAG,
                 name,
-                f"data access group '{name}' disagrees with the record's center "
-                f"'{self.center[i]}' (leave center empty to take the group's)",
+                f"data access group {shown(name)} disagrees with the record's center "
+                f"{shown(self.center[i])} (leave center empty to take the group's)",
             )
         return None
 
@@ -492,18 +495,20 @@ class _Split:
             )
         if table != PATIENTS_INSTRUMENT and self.numbers[i] is None:
             return _RowError(
-                INSTANCE, self.instance[i], "not a whole number >= 1 (the instance number)"
+                INSTANCE,
+                self.instance[i],
+                f"{shown(self.instance[i])} is not a whole number >= 1 (the instance number)",
             )
         return self._duplicate(i) or self._stray(i, table) or self._group(i)
 
     def _unknown_instrument(self, i: int) -> _RowError:
         instrument = self.instrument_given[i]
         if instrument.lower() in REPEATING:
-            reason = f"instrument '{instrument}' has none of its fields in the header"
+            reason = f"instrument {shown(instrument)} has none of its fields in the header"
         else:
             allowed = ", ".join(self.repeating)
             reason = (
-                f"unknown instrument '{instrument}'; allowed: {allowed} "
+                f"unknown instrument {shown(instrument)}; allowed: {allowed} "
                 "(empty for the patients row)"
             )
         return _RowError(INSTRUMENT, instrument, reason)
@@ -602,7 +607,8 @@ def open_redcap_export(
     data = _read_all(text)
     split = _Split(text, layout, data).split()
     ignored = layout.ignored + layout.system
-    notes = (f"{display}: column(s) ignored: {', '.join(ignored)}",) if ignored else ()
+    listed = ", ".join(cut(name) for name in ignored)
+    notes = (f"{display}: column(s) ignored: {listed}",) if ignored else ()
     return RedcapExport(
         {name: _table_text(text, layout, data, name, split[name]) for name in layout.tables},
         notes,

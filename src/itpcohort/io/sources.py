@@ -61,15 +61,32 @@ class Discovery:
     problems: tuple[Problem, ...]
 
 
-def _table_csvs(folder: Path) -> dict[str, Path]:
-    """Table name -> CSV file of ``folder`` (file names matched case-insensitively)."""
-    found: dict[str, Path] = {}
+def _table_csvs(folder: Path) -> dict[str, list[Path]]:
+    """Table name -> the CSV files of ``folder`` named after it (matched case-insensitively).
+
+    More than one file for a table (``platelet_counts.csv`` and ``Platelet_Counts.csv``) is a
+    problem of the source (``_two_files_for_a_table``), never one of them silently ignored.
+    """
+    found: dict[str, list[Path]] = {}
     for entry in sorted(folder.iterdir()):
         if entry.is_file() and entry.suffix.lower() == ".csv":
             stem = entry.stem.strip().lower()
             if stem in TABLES_BY_NAME:
-                found.setdefault(stem, entry)
+                found.setdefault(stem, []).append(entry)
     return found
+
+
+def _two_files_for_a_table(table: str, kind: str, displays: list[str], relative: str) -> Problem:
+    """The problem of a source holding several ``kind`` (files or sheets) for one ``table``."""
+    return Problem(
+        displays[1],
+        None,
+        None,
+        None,
+        f"{len(displays)} {kind} for the table '{table}' in one source: "
+        f"{' and '.join(displays)}; keep one (merge their rows into it)",
+        relative_file=relative,
+    )
 
 
 def _join(display_root: str, relative: PurePosixPath) -> str:
@@ -87,10 +104,22 @@ def _folder_source(
     notes: list[str],
     problems: list[Problem],
 ) -> Source:
-    tables = _table_csvs(folder)
+    candidates = _table_csvs(folder)
     for entry in sorted(folder.iterdir()):
-        if entry.is_file() and entry.suffix.lower() == ".csv" and entry not in tables.values():
+        found = any(entry in paths for paths in candidates.values())
+        if entry.is_file() and entry.suffix.lower() == ".csv" and not found:
             notes.append(f"{_join(display, PurePosixPath(entry.name))}: ignored (not a table)")
+    for table, paths in candidates.items():
+        if len(paths) > 1:
+            problems.append(
+                _two_files_for_a_table(
+                    table,
+                    "files",
+                    [_join(display, PurePosixPath(p.name)) for p in paths],
+                    str(relative / paths[1].name),
+                )
+            )
+    tables = {table: paths[0] for table, paths in candidates.items()}
     for table in REQUIRED_TABLES:
         if table not in tables:
             problems.append(
@@ -154,13 +183,21 @@ def _workbook_source(
             for p in error.problems
         )
         sheets = []
-    by_table: dict[str, str] = {}
+    candidates: dict[str, list[str]] = {}
     for sheet in sheets:
         table = sheet.strip().lower()
-        if table in TABLES_BY_NAME and table not in by_table:
-            by_table[table] = sheet
+        if table in TABLES_BY_NAME:
+            candidates.setdefault(table, []).append(sheet)
         else:
             notes.append(f"{display}[{sheet}]: ignored (not a table)")
+    for table, named in candidates.items():
+        if len(named) > 1:
+            problems.append(
+                _two_files_for_a_table(
+                    table, "sheets", [f"{display}[{s}]" for s in named], f"{relative}[{named[1]}]"
+                )
+            )
+    by_table = {table: named[0] for table, named in candidates.items()}
     if sheets:
         for table in REQUIRED_TABLES:
             if table not in by_table:

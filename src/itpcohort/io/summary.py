@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from itpcohort.errors import escape_controls
 from itpcohort.io.report import ImportReport, ValidationReport
 from itpcohort.io.safe_csv import write_csv
 
@@ -68,7 +69,7 @@ def _print_held_back(report: ValidationReport, out: Console) -> None:
     )
     for problem in report.held_back[:HELD_BACK_SHOWN]:
         out.print(
-            f"held back  {problem.file}:{problem.row}  {problem.reason}",
+            escape_controls(f"held back  {problem.file}:{problem.row}  {problem.reason}"),
             soft_wrap=True,
             markup=False,
         )
@@ -89,7 +90,7 @@ def _print_warnings_and_notes(
             "(`itpcohort validate` lists them all)",
             markup=False,
         )
-    _write_lines(out, (f"note: {note}" for note in report.notes))
+    _write_lines(out, (escape_controls(f"note: {note}") for note in report.notes))
 
 
 def print_validation(report: ValidationReport, out: Console, err: Console) -> None:

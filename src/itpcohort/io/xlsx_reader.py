@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,30 +16,49 @@ from typing import Any
 
 import pyarrow as pa
 
-from itpcohort.errors import InputError, Problem
+from itpcohort.errors import InputError, Problem, shown
 from itpcohort.io.csv_reader import LINE, ROW_ERROR, column_key
 
 _BATCH_ROWS = 65_536
 
 
-def _unreadable(path: Path, error: Exception) -> InputError:
-    problem = Problem(
-        str(path),
-        None,
-        None,
-        None,
-        f"not a readable .xlsx workbook ({type(error).__name__}: {error})",
-    )
+def _unreadable(path: Path, error: Exception | str) -> InputError:
+    if isinstance(error, str):
+        detail = error
+    else:
+        kind = type(error).__name__
+        if kind == "error":  # zlib.error, struct.error: the module says what failed
+            kind = f"{type(error).__module__}.{kind}"
+        detail = f"{kind}: {error}"
+    problem = Problem(str(path), None, None, None, f"not a readable .xlsx workbook ({detail})")
     return InputError(str(problem), (problem,))
 
 
 def _open(path: Path) -> Any:
-    import openpyxl
+    """The workbook ``path`` opened read-only; InputError naming the file when it is damaged.
+
+    A damaged workbook fails in many ways inside openpyxl (``BadZipFile`` for a truncated file,
+    ``zlib.error`` for a corrupted part, ``XMLSyntaxError`` or ``ParseError`` for bad XML,
+    ``KeyError`` for a missing part...): each is one problem of the file, never a traceback. A
+    sheet listed by the workbook whose part is missing (which openpyxl skips without a word) is
+    one too, rather than a "missing table" later.
+    """
+    from openpyxl.reader.excel import ExcelReader
 
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as error:
+        reader = ExcelReader(path, read_only=True, data_only=True)
+        reader.read()
+        missing = [
+            sheet.name
+            for sheet, rel in reader.parser.find_sheets()
+            if rel.target not in reader.valid_files
+        ]
+    except Exception as error:  # openpyxl raises many kinds on a damaged workbook
         raise _unreadable(path, error) from None
+    if missing:
+        reader.wb.close()
+        raise _unreadable(path, f"the content of sheet {shown(missing[0])} is missing")
+    return reader.wb
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -137,7 +155,14 @@ def _batch(schema: pa.Schema, lines: list[int], columns: list[list[str]]) -> pa.
 
 
 def _numbered_rows(sheet: Any) -> Iterator[tuple[int, list[object]]]:
-    """Each row with its sheet row number (empty rows are yielded by openpyxl as EmptyCells)."""
+    """Each row with its sheet row number (empty rows are yielded by openpyxl as EmptyCells).
+
+    Every row and cell of the sheet's XML is read: the ``<dimension>`` a workbook declares is not
+    trusted (read-only openpyxl stops at it, and a writer may understate it: a row below it would
+    be lost without a word).
+    """
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()
     number = 0
     for row in sheet.iter_rows():
         real = next((c.row for c in row if getattr(c, "row", None) is not None), None)

@@ -6,7 +6,16 @@ results.json dict and the executed derived tables (``flagship-study.md``, Output
 """
 
 from itpcohort.report._i18n import LANGS, Translator
+from itpcohort.report._listings import ReportLimits
 from itpcohort.report._messages import MESSAGES
 from itpcohort.report._report import Report, ReportFiles, write_report
 
-__all__ = ["LANGS", "MESSAGES", "Report", "ReportFiles", "Translator", "write_report"]
+__all__ = [
+    "LANGS",
+    "MESSAGES",
+    "Report",
+    "ReportFiles",
+    "ReportLimits",
+    "Translator",
+    "write_report",
+]

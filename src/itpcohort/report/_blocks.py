@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 
 @dataclass(frozen=True)
 class Text:
@@ -64,6 +66,22 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class DataFile:
+    """The full data of a figure or a listing the report shows capped: ``tables/<name>.csv``.
+
+    ``frame`` is written as is (its columns are the header), formula-safe (``_csv``).
+    """
+
+    name: str
+    frame: pd.DataFrame = field(compare=False, repr=False)
+
+    @property
+    def file_name(self) -> str:
+        """``<name>.csv``."""
+        return f"{self.name}.csv"
+
+
+@dataclass(frozen=True)
 class Table:
     """A numbered report table: caption, header rows, body rows, footnotes, and its CSV name.
 
@@ -78,6 +96,8 @@ class Table:
     rows: tuple[tuple[Cell, ...], ...]
     notes: tuple[tuple[Text, ...], ...] = ()
     label: str = "Table"
+    #: every row of a listing the report shows capped (None: the table is whole)
+    data: DataFile | None = None
 
     @property
     def n_columns(self) -> int:
@@ -100,7 +120,8 @@ class Figure:
     """A numbered figure: its PNG (300 dpi) and SVG renderings, caption and alt text.
 
     A figure too tall for one page comes in ``parts`` blocks that share its ``number``
-    (``part`` 1 to ``parts``, each with its own ``key``, image and caption).
+    (``part`` 1 to ``parts``, each with its own ``key``, image and caption). A supplementary
+    figure has the ``series`` ``S`` and is numbered apart (``Figure S1``).
     """
 
     key: str
@@ -113,21 +134,30 @@ class Figure:
     width_cm: float = 16.0
     part: int = 1
     parts: int = 1
+    series: str = ""
+    #: every data point of a figure the report shows capped (on its first part)
+    data: DataFile | None = None
+
+    @property
+    def number_text(self) -> str:
+        """``5``, or ``S1`` for a supplementary figure."""
+        return f"{self.series}{self.number}"
 
     @property
     def anchor(self) -> str:
         """``figure-5`` (the first or only part), ``figure-5-2`` for the next parts."""
-        return f"figure-{self.number}" if self.part == 1 else f"figure-{self.number}-{self.part}"
+        anchor = f"figure-{self.number_text}"
+        return anchor if self.part == 1 else f"{anchor}-{self.part}"
 
     @property
     def file_stem(self) -> str:
-        """``figure2_<key>``: the PNG/SVG file name, numbered as in the report."""
-        return f"figure{self.number}_{self.key}"
+        """``figure2_<key>`` (``figureS1_<key>``): the PNG/SVG file name, numbered as in the report."""
+        return f"figure{self.number_text}_{self.key}"
 
     @property
     def title(self) -> str:
         """``Figure 2. Caption``."""
-        return f"{self.label} {self.number}. {self.caption}"
+        return f"{self.label} {self.number_text}. {self.caption}"
 
 
 Block = Heading | Paragraph | Table | Figure
@@ -149,3 +179,11 @@ class Document:
     def figures(self) -> tuple[Figure, ...]:
         """The figures in order."""
         return tuple(block for block in self.blocks if isinstance(block, Figure))
+
+    def data_files(self) -> tuple[DataFile, ...]:
+        """The full data of the capped figures and listings, in order."""
+        return tuple(
+            block.data
+            for block in self.blocks
+            if isinstance(block, Table | Figure) and block.data is not None
+        )

@@ -6,7 +6,16 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from itpcohort.report._blocks import Cell, Figure, Heading, Paragraph, Table, Text, runs
+from itpcohort.report._blocks import (
+    Cell,
+    DataFile,
+    Figure,
+    Heading,
+    Paragraph,
+    Table,
+    Text,
+    runs,
+)
 from itpcohort.report._i18n import Translator
 
 if TYPE_CHECKING:
@@ -84,27 +93,41 @@ def make_figure(report: Report, image: FigureImage, caption: str, alt: str) -> F
 
 
 def make_figure_parts(
-    report: Report, images: Sequence[FigureImage], caption: str, alt: str
+    report: Report,
+    images: Sequence[FigureImage],
+    caption: str,
+    alt: str,
+    supplementary: bool = False,
+    data: DataFile | None = None,
 ) -> list[Figure]:
-    """One figure drawn on several pages: the parts share one number, and each caption and alt
-    text ends with "(part k of n)" (nothing is added when there is one part)."""
-    number = report.next_figure_number()
+    """One figure drawn on several pages: the parts share one number and one time axis.
+
+    The caption is given once, on part 1 (ending with "(part 1 of n)"); a later part's caption
+    only says "Continued (part k of n)." Each alt text ends with "(part k of n)". Nothing is added
+    when there is one part. A ``supplementary`` figure is numbered apart (``Figure S1``); ``data``
+    (the full data of a capped figure) rides on part 1.
+    """
+    series = "S" if supplementary else ""
+    number = report.next_figure_number(series)
     parts = len(images)
     figures = []
     for part, image in enumerate(images, start=1):
         suffix = "" if parts == 1 else " " + report.t("fig.part", part=part, parts=parts)
+        text = caption + suffix if part == 1 else report.t("fig.continued", part=part, parts=parts)
         figures.append(
             Figure(
                 key=image.key,
                 number=number,
-                caption=caption + suffix,
+                caption=text,
                 png=image.png,
                 svg=image.svg,
                 alt=alt + suffix,
-                label=report.t("figure"),
+                label=report.t("figure.supplementary" if supplementary else "figure"),
                 width_cm=image.width_cm,
                 part=part,
                 parts=parts,
+                series=series,
+                data=data if part == 1 else None,
             )
         )
     return figures

@@ -9,8 +9,10 @@ A header cell spanning several columns is written once followed by empty cells. 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+import pandas as pd
 
 from itpcohort.io.safe_csv import write_csv
 from itpcohort.report._blocks import Cell, Table
@@ -34,3 +36,23 @@ def write_table_csv(table: Table, path: Path) -> None:
     """Write ``table`` to ``path`` (header rows, then the body)."""
     header, *rows = table_rows(table)
     write_csv(Path(path), header, rows)
+
+
+#: rows converted to Python values at a time by ``write_frame_csv`` (bounds its memory)
+CHUNK_ROWS = 100_000
+
+
+def write_frame_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` to ``path`` (its columns as the header, a missing value as an empty cell).
+
+    Rows are converted ``CHUNK_ROWS`` at a time, so the millions of rows of a large cohort's
+    ``swimmer_data`` never exist all at once as Python objects.
+    """
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        for start in range(0, len(frame), CHUNK_ROWS):
+            chunk = frame.iloc[start : start + CHUNK_ROWS]
+            cells = chunk.astype(object).where(chunk.notna(), None)
+            yield from cells.itertuples(index=False, name=None)
+
+    write_csv(Path(path), [str(c) for c in frame.columns], rows())

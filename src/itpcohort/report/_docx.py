@@ -237,13 +237,14 @@ def _figure(document: DocxDocument, figure: Figure) -> None:
     picture_paragraph = document.paragraphs[-1]
     picture_paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _keep_with_next(picture_paragraph)
-    if figure.part == 1:
+    if figure.part == 1 and not figure.series:
         _caption(document, figure.label, figure.number, figure.caption)
         return
     # a later part of a figure repeats its number as text: a second SEQ field would renumber
-    # every following figure when Word updates the fields
+    # every following figure when Word updates the fields; a supplementary figure (S1) is
+    # numbered apart, as text
     paragraph = document.add_paragraph(style="Caption")
-    paragraph.add_run(f"{figure.label} {figure.number}. ").bold = True
+    paragraph.add_run(f"{figure.label} {figure.number_text}. ").bold = True
     paragraph.add_run(figure.caption)
 
 

@@ -26,6 +26,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "contents": ("Contents", "Sommaire"),
     "table": ("Table", "Tableau"),
     "figure": ("Figure", "Figure"),
+    "figure.supplementary": ("Supplementary figure", "Figure supplémentaire"),
     "colon": (": ", f"{NB}: "),
     "na": ("not available", "non disponible"),
     "na.sentence": ("{what}: not available.", f"{{what}}{NB}: non disponible."),
@@ -659,6 +660,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Figure de Kaplan–Meier (tables dérivées non fournies)",
     ),
     "fig.part": ("(part {part} of {parts})", "(partie {part} sur {parts})"),
+    "fig.continued": ("Continued (part {part} of {parts}).", "Suite (partie {part} sur {parts})."),
     "fig.swimmer.xlabel": (
         "Months since the start of course 1",
         "Mois depuis le début de la première cure",
@@ -676,19 +678,56 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Nouveau traitement du PTI (début)",
     ),
     "fig.swimmer.caption": (
-        "Swimmer plot of every included patient: courses, response periods and their end, "
-        "starts of rescue treatments and of the first new ITP treatment after a course (patient "
-        "codes are pseudonymous; patients ordered by follow-up, longest first). A loss of "
-        "response includes a rescue or new ITP treatment and the next course.",
-        "Diagramme en couloirs de chaque patient inclus : cures, périodes de réponse et leur fin, "
-        "débuts des traitements de secours et du premier nouveau traitement du PTI après une "
-        "cure (codes patients pseudonymisés ; patients classés par durée de suivi décroissante). "
-        "Une perte de réponse inclut un traitement de secours ou un nouveau traitement du PTI et "
-        "la cure suivante.".replace(" :", f"{NB}:").replace(" ;", f"{NB};"),
+        "Swimmer plot of the included patients, ordered by follow-up, longest first: courses, "
+        "response periods and their end, starts of rescue treatments and of the first new ITP "
+        "treatment after a course (patient codes are pseudonymous). A loss of response includes "
+        "a rescue or new ITP treatment and the next course.",
+        "Diagramme en couloirs des patients inclus, classés par durée de suivi décroissante : "
+        "cures, périodes de réponse et leur fin, débuts des traitements de secours et du premier "
+        "nouveau traitement du PTI après une cure (codes patients pseudonymisés). Une perte de "
+        "réponse inclut un traitement de secours ou un nouveau traitement du PTI et la cure "
+        "suivante.".replace(" :", f"{NB}:"),
     ),
-    "fig.swimmer.scales": (
-        "Each part has its own time scale.",
-        "Chaque partie a sa propre échelle de temps.",
+    "fig.swimmer.compact_caption": (
+        "Swimmer plot of {which}, grouped by response to course 1 (brackets) and ordered by "
+        "follow-up within a group, longest first: courses, response periods and their end, starts "
+        "of rescue treatments and of the first new ITP treatment after a course (patient codes "
+        "are pseudonymous). A loss of response includes a rescue or new ITP treatment and the "
+        "next course.",
+        "Diagramme en couloirs {which}, groupés selon la réponse à la première cure (crochets) et "
+        "classés par durée de suivi décroissante dans chaque groupe : cures, périodes de réponse "
+        "et leur fin, débuts des traitements de secours et du premier nouveau traitement du PTI "
+        "après une cure (codes patients pseudonymisés). Une perte de réponse inclut un traitement "
+        "de secours ou un nouveau traitement du PTI et la cure suivante.".replace(" :", f"{NB}:"),
+    ),
+    "fig.swimmer.every": ("every included patient", "de tous les patients inclus"),
+    "fig.swimmer.sample": (
+        "{shown} of the {n} included patients (a sample: each group has lanes in proportion to "
+        "its size, its patients evenly spaced along its follow-up)",
+        "de {shown} des {n} patients inclus (un échantillon{NB}: chaque groupe a des couloirs en "
+        "proportion de sa taille, ses patients régulièrement espacés selon le suivi)".replace(
+            "{NB}", NB
+        ),
+    ),
+    "fig.swimmer.see_supplement": (
+        "The patients by follow-up: Supplementary figure S{number}.",
+        "Les patients par durée de suivi{NB}: figure supplémentaire S{number}.".replace("{NB}", NB),
+    ),
+    "fig.swimmer.axis": (
+        "All parts share one time axis.",
+        "Toutes les parties partagent le même axe du temps.",
+    ),
+    "fig.swimmer.all_data": (
+        "The marks of every patient are in tables/{file}.",
+        "Les marques de chaque patient figurent dans tables/{file}.",
+    ),
+    "fig.swimmer.capped": (
+        "First {shown} of {n} patients; all in tables/{file}.",
+        "{shown} premiers patients sur {n}{NB}; tous dans tables/{file}.".replace("{NB}", NB),
+    ),
+    "listing.capped": (
+        "First {shown} rows of {n}; all in {file}.",
+        "{shown} premières lignes sur {n}{NB}; toutes dans {file}.".replace("{NB}", NB),
     ),
     "fig.swimmer.alt": (
         "Swimmer plot of the included patients.",

@@ -4,8 +4,8 @@
 ``later_courses[]``, ``cross_table``, ``retreatment``, ``time_to_response[]`` and ``duration``. The
 derived tables serve only the Kaplan–Meier step curves and the swimmer plot, drawn for the
 included patients as the analysis layer selects them (``select_population``, not redone here);
-the swimmer plot shows every included patient, on as many pages (parts of one figure) as needed,
-with the rescue and new-treatment starts of the ``patient_treatment_events`` mart.
+the swimmer plot (``_listings.add_swimmer``: a compact main figure and the complete plot,
+capped) draws the rescue and new-treatment starts of the ``patient_treatment_events`` mart.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from itpcohort.analysis.population import Population, select_population
-from itpcohort.report._blocks import Cell, Figure, Paragraph, Table
+from itpcohort.report._blocks import Cell, Table
 from itpcohort.report._build import (
     course_entry,
     get,
@@ -24,14 +24,14 @@ from itpcohort.report._build import (
     heading,
     label_row,
     make_figure,
-    make_figure_parts,
     make_table,
     not_available,
     p_text,
     paragraph,
 )
-from itpcohort.report._figures import km_figure, swimmer_figures, transitions_figure
+from itpcohort.report._figures import km_figure, transitions_figure
 from itpcohort.report._format import quantile_decimals
+from itpcohort.report._listings import add_swimmer
 
 if TYPE_CHECKING:
     from itpcohort.report._report import Report
@@ -334,7 +334,6 @@ def add_duration(report: Report) -> Report:
     report = report.append(paragraph(t("results.duration", median1=medians[0], median2=medians[1])))
     report = report.append(duration_table(report))
     population = included_population(report)
-    blocks: list[Figure | Paragraph] = []
     if population is None:
         return report.append(
             not_available(report, "fig.km.what"), not_available(report, "fig.swimmer.what")
@@ -352,15 +351,4 @@ def add_duration(report: Report) -> Report:
                 t("fig.km.alt"),
             )
         )
-    pages = swimmer_figures(population.patients, population.courses, treatment_events(report), t)
-    if not pages:
-        blocks.append(not_available(report, "fig.swimmer.what"))
-        return report.append(*blocks)
-    return report.append(
-        *make_figure_parts(
-            report,
-            [page.image for page in pages],
-            t("fig.swimmer.caption") + ("" if len(pages) == 1 else " " + t("fig.swimmer.scales")),
-            t("fig.swimmer.alt"),
-        )
-    )
+    return add_swimmer(report, population, treatment_events(report))

@@ -22,6 +22,7 @@ from itpcohort.report._build import (
     paragraph,
 )
 from itpcohort.report._format import MISSING
+from itpcohort.report._listings import discordant_table, rejections_table
 from itpcohort.report._methods import PARAMETER_NAMES, criteria_overrides
 
 if TYPE_CHECKING:
@@ -130,36 +131,9 @@ def add_agreement(report: Report) -> Report:
         make_table(report, "agreement", t("agree.caption"), header, rows, [t("agree.note")])
     )
     discordant: Sequence[Mapping[str, Any]] = agreement.get("discordant") or []
-    rows = [
-        (
-            Cell(str(d.get("center")), verbatim=True),
-            Cell(str(d.get("patient_id")), verbatim=True),
-            Cell(f.integer(d.get("course"))),
-            Cell(t.label("response.short", str(d.get("investigator_response")))),
-            Cell(t.label("response.short", str(d.get("derived_response")))),
-        )
-        for d in discordant
-    ]
-    if not rows:
+    if not discordant:
         return report.append(paragraph(t("agree.none_discordant")))
-    header = [
-        header_row(
-            t("dq.center"),
-            t("agree.patient"),
-            t("agree.course"),
-            t("agree.investigator"),
-            t("agree.derived"),
-        )
-    ]
-    return report.append(
-        make_table(
-            report,
-            "discordant",
-            t("agree.discordant_caption", n=f.integer(len(rows))),
-            header,
-            rows,
-        )
-    )
+    return report.append(discordant_table(report, discordant))
 
 
 def add_data_quality(report: Report) -> Report:
@@ -199,37 +173,9 @@ def add_data_quality(report: Report) -> Report:
         )
     ]
     report = report.append(make_table(report, "data_quality", t("dq.caption"), header, rows))
-    rejections: Sequence[Mapping[str, Any]] = quality.get("first_rejections") or []
-    if not rejections:
+    if not quality.get("first_rejections"):
         return report.append(paragraph(t("dq.no_rejection")))
-    rows = [
-        tuple(
-            Cell(
-                MISSING if r.get(k) is None else str(r.get(k)),
-                verbatim=True,
-                align="" if k == "row" else "left",
-            )
-            for k in ("file", "row", "column", "value", "reason")
-        )
-        for r in rejections
-    ]
-    header = [
-        (
-            Cell(t("dq.file")),
-            Cell(t("dq.row")),
-            *(Cell(t(key), align="left") for key in ("dq.column", "dq.value", "dq.reason")),
-        )
-    ]
-    return report.append(
-        make_table(
-            report,
-            "rejections",
-            t("dq.rejections_caption"),
-            header,
-            rows,
-            [t("dq.rejections_note")],
-        )
-    )
+    return report.append(rejections_table(report, quality))
 
 
 def add_reproducibility(report: Report) -> Report:

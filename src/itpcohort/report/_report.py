@@ -24,6 +24,7 @@ from itpcohort.report import _methods as _methods_section
 from itpcohort.report import _outcomes, _population, _predictors, _quality, _safety, _summary
 from itpcohort.report._blocks import Block, Document, Figure, Table
 from itpcohort.report._i18n import Translator
+from itpcohort.report._listings import DEFAULT_LIMITS, ReportLimits
 
 P = ParamSpec("P")
 
@@ -35,13 +36,15 @@ class Report:
     ``results`` is the results.json dict (``StudyResults.to_json_dict()`` plus ``generated_at`` and,
     when the pipeline provides them, ``study``, ``data_quality`` and ``provenance``); ``derived`` the
     executed derived tables of the primary derivation, or None (then the figures that need them,
-    the swimmer plot and the Kaplan–Meier curves, are replaced by a "not available" note).
+    the swimmer plot and the Kaplan–Meier curves, are replaced by a "not available" note);
+    ``limits`` caps the parts that grow with the patients (``_listings``).
     """
 
     results: Mapping[str, Any]
     derived: DerivedTables | None = None
     lang: str = "en"
     blocks: tuple[Block, ...] = ()
+    limits: ReportLimits = DEFAULT_LIMITS
 
     def __post_init__(self) -> None:
         Translator(self.lang)  # checks the language
@@ -59,9 +62,15 @@ class Report:
         """The number the next table will carry."""
         return 1 + sum(isinstance(block, Table) for block in self.blocks)
 
-    def next_figure_number(self) -> int:
-        """The number the next figure will carry (the parts of one figure share a number)."""
-        return 1 + sum(isinstance(block, Figure) and block.part == 1 for block in self.blocks)
+    def next_figure_number(self, series: str = "") -> int:
+        """The number the next figure of ``series`` will carry (``S``: supplementary figures).
+
+        The parts of one figure share a number; each series is numbered from 1.
+        """
+        return 1 + sum(
+            isinstance(block, Figure) and block.part == 1 and block.series == series
+            for block in self.blocks
+        )
 
     def pipe(
         self, function: Callable[Concatenate[Report, P], Report], *args: P.args, **kwargs: P.kwargs
@@ -127,8 +136,12 @@ class Report:
         return render_docx(self.document(), generated_at=self.results.get("generated_at"))
 
     def save(self, out_dir: Path) -> ReportFiles:
-        """Write report.html, report.docx, figures/*.png|svg and tables/*.csv under ``out_dir``."""
-        from itpcohort.report._csv import write_table_csv
+        """Write report.html, report.docx, figures/*.png|svg and tables/*.csv under ``out_dir``.
+
+        ``tables/`` holds one CSV per report table and one per ``DataFile`` (the full data of a
+        capped figure or listing).
+        """
+        from itpcohort.report._csv import write_frame_csv, write_table_csv
 
         out_dir = Path(out_dir)
         figures_dir, tables_dir = out_dir / "figures", out_dir / "tables"
@@ -146,6 +159,11 @@ class Report:
             path = tables_dir / f"{table.file_stem}.csv"
             write_table_csv(table, path)
             table_paths.append(path)
+        data_paths = []
+        for data in document.data_files():
+            path = tables_dir / data.file_name
+            write_frame_csv(data.frame, path)
+            data_paths.append(path)
         html_path = out_dir / "report.html"
         html_path.write_text(self.as_html(), encoding="utf-8")
         docx_path = out_dir / "report.docx"
@@ -155,6 +173,7 @@ class Report:
             docx=docx_path,
             figures=tuple(figure_paths),
             tables=tuple(table_paths),
+            data=tuple(data_paths),
         )
 
 
@@ -166,21 +185,28 @@ class ReportFiles:
     docx: Path
     figures: tuple[Path, ...]
     tables: tuple[Path, ...]
+    #: the full data of the capped figures and listings (``tables/<name>.csv``)
+    data: tuple[Path, ...] = ()
 
     def all(self) -> tuple[Path, ...]:
         """Every written file, HTML and Word first."""
-        return (self.html, self.docx, *self.figures, *self.tables)
+        return (self.html, self.docx, *self.figures, *self.tables, *self.data)
 
 
 def write_report(
-    results: Mapping[str, Any], derived: DerivedTables | None, out_dir: Path, lang: str
+    results: Mapping[str, Any],
+    derived: DerivedTables | None,
+    out_dir: Path,
+    lang: str,
+    limits: ReportLimits = DEFAULT_LIMITS,
 ) -> ReportFiles:
     """Write the publication report of a run (``flagship-study.md``, Outputs of run).
 
     ``results`` is the results.json dict, ``derived`` the executed derived tables (for the swimmer
     plot, the Kaplan–Meier curves and the lists), ``lang`` ``en`` or ``fr``. Writes
     ``report.html``, ``report.docx``, ``figures/*.png`` (300 dpi) and ``*.svg``, and
-    ``tables/*.csv`` (one per report table) under ``out_dir``. Two calls with the same inputs write
-    the same bytes, except the ``generated_at`` timestamp.
+    ``tables/*.csv`` (one per report table, and the full data of the capped parts: ``limits``)
+    under ``out_dir``. Two calls with the same inputs write the same bytes, except the
+    ``generated_at`` timestamp.
     """
-    return Report(results, derived, lang).add_all().save(Path(out_dir))
+    return Report(results, derived, lang, limits=limits).add_all().save(Path(out_dir))

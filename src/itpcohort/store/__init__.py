@@ -19,6 +19,8 @@ from itpcohort.store.connection import (
     execute_to_arrow,
     materialize_temp,
     persist_temp_tables,
+    resource_settings,
+    storage_error_message,
 )
 from itpcohort.store.derivation import (
     CompiledDerivation,
@@ -40,8 +42,10 @@ __all__ = [
     "import_study",
     "materialize_temp",
     "persist_temp_tables",
+    "resource_settings",
     "rows_by_file",
     "run_compiled",
+    "storage_error_message",
     "study_provenance",
     "temp_table",
     "validate_study",

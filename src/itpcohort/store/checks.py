@@ -15,14 +15,22 @@ Order of the rules, each giving at most one reason per cell:
    patient date order);
 3. duplicates of ``(center, patient_id)``: every row of the key is rejected, naming the others;
 4. patient lookup of child rows, then their date coherence with their patient.
+
+A reason reads after the value it refuses (``is not a number``, ``is before start_date (...)``):
+``create_problems_table`` puts the value as written in front of it, once the checks are done and
+for the rejected cells only (``problem_reason``), so that the line, ``rejected_rows`` and
+``rejected_rows.csv`` say ``'<10' is not a number`` (``data-model.md``, Nothing is lost).
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 
+from itpcohort.errors import ELLIPSIS, SHOWN_MAX, escape_controls, shown
 from itpcohort.schema import (
     BOOLEAN_SPELLINGS,
     DRUG_CLASSES,
@@ -68,6 +76,20 @@ CHILD_DATE_COLUMNS = {
 }
 CHILD_TABLES = tuple(t.name for t in TABLES if t.name != "patients")
 DATE_TYPES = (ColumnType.DATE, ColumnType.PARTIAL_DATE)
+
+
+def _cut_sql(expression: str) -> str:
+    """SQL: a text put inside a reason, cut like ``errors.cut`` (its control characters are
+    escaped with the whole reason, by ``create_problems_table``)."""
+    return (
+        f"CASE WHEN length({expression}) > {SHOWN_MAX} "
+        f"THEN left({expression}, {SHOWN_MAX - 1}) || {lit(ELLIPSIS)} ELSE {expression} END"
+    )
+
+
+def _noun(column: Column) -> str:
+    """What a value of ``column`` is, in a reason (``dose_unit``: ``dose unit``)."""
+    return column.name.replace("_", " ")
 
 
 def _in_list(values: list[str]) -> str:
@@ -226,24 +248,25 @@ def _date_error(column: Column) -> str:
     not_partial = (
         ""
         if partial
-        else f"WHEN {partial_shape} THEN 'partial date not allowed here: give the full date (YYYY-MM-DD)'"
+        else f"WHEN {partial_shape} THEN 'is a partial date, not allowed here: give the full date "
+        "(YYYY-MM-DD)'"
     )
     return f"""CASE
         WHEN {raw} IS NULL THEN {missing}
         WHEN {decl} IS NOT NULL AND {iso} IS NOT NULL AND {decl} <> {iso}
-            THEN 'ambiguous date: reads as ' || {_fmt_date(iso)} || ' (ISO) and as '
+            THEN 'is an ambiguous date: it reads as ' || {_fmt_date(iso)} || ' (ISO) and as '
                  || {_fmt_date(decl)} || ' (declared format ' || __declared_format || ')'
         WHEN {parsed} IS NULL THEN CASE
-            WHEN {invalid_shape} THEN 'not a valid date'
+            WHEN {invalid_shape} THEN 'is not a valid date'
             {not_partial}
             WHEN __declared_format IS NOT NULL
-                THEN 'not a date in the declared format ' || __declared_format || {lit(" nor " + allowed)}
+                THEN 'is not a date in the declared format ' || __declared_format || {lit(" nor " + allowed)}
             WHEN {slashed}
-                THEN {lit(f"ambiguous date (day-first or month-first?): write {allowed} {declare}")}
-            ELSE {lit(f"not a date: expected {allowed} {declare}")}
+                THEN {lit(f"is an ambiguous date (day-first or month-first?): write {allowed} {declare}")}
+            ELSE {lit(f"is not a date: expected {allowed} {declare}")}
           END
         WHEN year({parsed}) NOT BETWEEN {YEAR_MIN} AND {YEAR_MAX}
-            THEN 'implausible year (outside {YEAR_MIN}..{YEAR_MAX})'
+            THEN 'has an implausible year (outside {YEAR_MIN}..{YEAR_MAX})'
     END"""
 
 
@@ -255,18 +278,18 @@ def _number_error(table: Table, column: Column) -> str:
     if column.type is ColumnType.NUMBER:
         checks.append(
             f"WHEN {value} IS NULL AND regexp_full_match({raw}, '[+-]?[0-9]+,[0-9]+') "
-            f"THEN 'not a number: use a point as the decimal separator'"
+            f"THEN 'is not a number: use a point as the decimal separator'"
         )
-    checks.append(f"WHEN {value} IS NULL THEN 'not {kind}'")
+    checks.append(f"WHEN {value} IS NULL THEN 'is not {kind}'")
     converted = table.name == "platelet_counts" and column.name == "platelets"
     if not converted:  # platelets are range-checked after unit conversion (row rule)
         low, high = column.minimum, column.maximum
         if low is not None and high is not None:
             checks.append(
-                f"WHEN {value} NOT BETWEEN {low:g} AND {high:g} THEN 'outside {low:g}..{high:g}'"
+                f"WHEN {value} NOT BETWEEN {low:g} AND {high:g} THEN 'is outside {low:g}..{high:g}'"
             )
         elif low is not None:
-            checks.append(f"WHEN {value} < {low:g} THEN 'below the minimum {low:g}'")
+            checks.append(f"WHEN {value} < {low:g} THEN 'is below the minimum {low:g}'")
     return "CASE " + " ".join(checks) + " END"
 
 
@@ -289,13 +312,13 @@ def _cell_layer(table: Table) -> list[str]:
             allowed = ", ".join(_allowed(table, column))
             out.append(
                 f"CASE WHEN {raw} IS NULL THEN {missing} WHEN {q(n + '__v')} IS NULL "
-                f"THEN {lit('unknown value; allowed: ' + allowed)} END AS {err}"
+                f"THEN {lit(f'is not a known {_noun(column)}; allowed: {allowed}')} END AS {err}"
             )
         elif kind is ColumnType.BOOLEAN:
             allowed = ", ".join(BOOLEAN_SPELLINGS)
             out.append(
                 f"CASE WHEN {raw} IS NOT NULL AND {q(n + '__v')} IS NULL "
-                f"THEN {lit('not a yes/no value; allowed: ' + allowed + ' (empty: default)')} END AS {err}"
+                f"THEN {lit('is not a yes/no value; allowed: ' + allowed + ' (empty: default)')} END AS {err}"
             )
         elif kind in (ColumnType.NUMBER, ColumnType.INTEGER):
             out.append(f"{_number_error(table, column)} AS {err}")
@@ -352,25 +375,25 @@ def _row_rules(table: Table) -> dict[str, str]:
         )
         rules["diagnosis_date"] = (
             f"CASE WHEN {ok['birth_date']} AND {ok['diagnosis_date']} AND {diag_hi} < {birth_lo} "
-            f"THEN 'before birth_date (' || {birth_raw} || ')' END"
+            f"THEN 'is before birth_date (' || {birth_raw} || ')' END"
         )
         rules["last_followup_date"] = (
             f"CASE WHEN {ok['last_followup_date']} AND {ok['diagnosis_date']} AND {lfu} < {diag_lo} "
-            f"THEN 'before diagnosis_date (' || {diag_raw} || ')' "
+            f"THEN 'is before diagnosis_date (' || {diag_raw} || ')' "
             f"WHEN {ok['last_followup_date']} AND {ok['birth_date']} AND {lfu} < {birth_lo} "
-            f"THEN 'before birth_date (' || {birth_raw} || ')' END"
+            f"THEN 'is before birth_date (' || {birth_raw} || ')' END"
         )
         rules["death_date"] = (
             f"CASE WHEN {ok['death_date']} AND {ok['diagnosis_date']} AND {death} < {diag_lo} "
-            f"THEN 'before diagnosis_date (' || {diag_raw} || ')' "
+            f"THEN 'is before diagnosis_date (' || {diag_raw} || ')' "
             f"WHEN {ok['death_date']} AND {ok['birth_date']} AND {death} < {birth_lo} "
-            f"THEN 'before birth_date (' || {birth_raw} || ')' END"
+            f"THEN 'is before birth_date (' || {birth_raw} || ')' END"
         )
     elif table.name == "treatments":
         rules["end_date"] = (
             'CASE WHEN "start_date__cellerr" IS NULL AND "end_date__cellerr" IS NULL '
             'AND "end_date__value" < "start_date__value" '
-            "THEN 'before start_date (' || \"start_date__raw\" || ')' END"
+            "THEN 'is before start_date (' || \"start_date__raw\" || ')' END"
         )
     elif table.name == "platelet_counts":
         per_billion = [k for k, v in PLATELET_UNITS.items() if v == 1.0]
@@ -378,9 +401,9 @@ def _row_rules(table: Table) -> dict[str, str]:
             'CASE WHEN "platelets__cellerr" IS NULL AND "unit__cellerr" IS NULL '
             f'AND "platelets__conv" NOT BETWEEN 0 AND {PLATELET_MAX:g} THEN '
             f'CASE WHEN "unit__v" IS NULL OR "unit__v" IN {_in_list(per_billion)} '
-            f"THEN 'outside 0..{PLATELET_MAX:g} x10^9/L' || CASE WHEN \"platelets__v\" > {PLATELET_MAX:g} "
+            f"THEN 'is outside 0..{PLATELET_MAX:g} x10^9/L' || CASE WHEN \"platelets__v\" > {PLATELET_MAX:g} "
             "THEN ' (a count per mm3 without its unit? then give unit = /mm3)' ELSE '' END "
-            f"ELSE 'outside 0..{PLATELET_MAX:g} x10^9/L after conversion from ' || \"unit__raw\" "
+            f"ELSE 'is outside 0..{PLATELET_MAX:g} x10^9/L after conversion from ' || \"unit__raw\" "
             "|| ' (' || \"platelets__conv\" || ' x10^9/L)' END END"
         )
     return rules
@@ -475,7 +498,8 @@ def patients_statements(formats: DateFormats) -> list[str]:
         FROM (
           SELECT t.*,
             CASE WHEN t.row_error IS NULL THEN coalesce(t.patient_id__rowerr,
-                 'duplicate patient ' || t.center__raw || '/' || t.patient_id__raw || ': also at '
+                 'is a duplicate patient ' || {_cut_sql("t.center__raw")} || '/'
+                 || {_cut_sql("t.patient_id__raw")} || ': also at '
                  || d.others) END AS patient_id__err,
             {", ".join(errors)}
           FROM ({typed}) t
@@ -576,25 +600,26 @@ def child_select(
         value = q(name + "__value")
         checks = [
             f"WHEN {found} AND {value} < birth_lo "
-            "THEN 'before the patient''s birth_date (' || birth_raw || ')'",
-            f"WHEN {found} AND {value} > death_date THEN 'after the patient''s death_date (' || "
+            "THEN 'is before the patient''s birth_date (' || birth_raw || ')'",
+            f"WHEN {found} AND {value} > death_date THEN 'is after the patient''s death_date (' || "
             f"{_fmt_date('death_date')} || ')'",
         ]
         if table.name == "platelet_counts":
             checks.append(
-                f"WHEN {found} AND {value} > last_followup_date THEN 'after the patient''s "
+                f"WHEN {found} AND {value} > last_followup_date THEN 'is after the patient''s "
                 f"last_followup_date (' || {_fmt_date('last_followup_date')} || ')'"
             )
         if table.name == "treatments" and name == "end_date":
             checks = checks[1:]  # an end before birth is caught as an end before start
         coherence[name] = "CASE " + " ".join(checks) + " END"
+    center, patient = _cut_sql("center__raw"), _cut_sql("patient_id__raw")
     lookup = (
-        "CASE WHEN resolution = 'unknown' AND center__raw IS NOT NULL THEN 'unknown patient: no row for ' "
-        "|| center__raw || '/' || patient_id__raw || ' in patients' "
-        "WHEN resolution = 'unknown' THEN 'unknown patient: no row for ' || patient_id__raw "
-        "|| ' in the patients of this source' "
-        "WHEN resolution = 'ambiguous' THEN 'ambiguous patient: ' || patient_id__raw "
-        "|| ' is a patient of several centers of this source (' || centers || '); give center' END"
+        "CASE WHEN resolution = 'unknown' AND center__raw IS NOT NULL "
+        f"THEN 'is an unknown patient: no row for ' || {center} || '/' || {patient} || ' in patients' "
+        "WHEN resolution = 'unknown' THEN 'is an unknown patient: no row for ' || "
+        f"{patient} || ' in the patients of this source' "
+        "WHEN resolution = 'ambiguous' THEN 'is an ambiguous patient: a patient of several centers "
+        f"of this source (' || {_cut_sql('centers')} || '); give center' END"
     )
     errors = []
     for column in table.columns:
@@ -643,7 +668,8 @@ def child_select(
       FROM (
         SELECT *,
           CASE WHEN NOT ({any_error}) AND resolution = 'found' AND NOT patient_ok
-               THEN 'patient ' || patient_center || '/' || patient_id__raw || ' was rejected ('
+               THEN 'patient ' || {_cut_sql("patient_center")} || '/' || {_cut_sql("patient_id__raw")}
+                    || ' was rejected ('
                     || patient_first_row || ')' END AS held_back
         FROM (
           SELECT *, {", ".join(errors)}
@@ -744,3 +770,67 @@ def create_problems_table(con: duckdb.DuckDBPyConnection) -> None:
         "LEFT JOIN file_columns c ON c.file_id = p.file_id AND c.column_name = p.column_name "
         "AND p.column_order >= 0"  # a row error already names the file's column
     )
+    _put_values_in_reasons(con)
+
+
+#: how close a rejected value must be to a vocabulary value to suggest it (``difflib`` ratio)
+SUGGESTION_CUTOFF = 0.75
+
+
+def _suggestion(written: str, allowed: tuple[str, ...]) -> str:
+    """``; did you mean 'x'?`` for the allowed value closest to ``written``, or nothing."""
+    by_key = {v.lower(): v for v in allowed}
+    key = " ".join(written.lower().split()).replace(" ", "_")
+    close = difflib.get_close_matches(key, list(by_key), n=1, cutoff=SUGGESTION_CUTOFF)
+    return f"; did you mean {shown(by_key[close[0]])}?" if close else ""
+
+
+def problem_reason(table: Table, column: Column | None, value: str | None, reason: str) -> str:
+    """The reason of a rejected cell as printed and listed in ``rejected_rows``: the value as
+    written first (``'aspirinx' is not a known drug; allowed: ...``), shown by ``errors.shown``,
+    then, for a vocabulary, the closest allowed value when one is close (``did you mean
+    'rituximab'?``). Control characters of the whole reason are escaped (``data-model.md``:
+    file, row, column, value and reason on the line itself).
+
+    ``column`` is None for a problem of the whole row, whose reason is kept as it is.
+    """
+    if column is None or value is None:
+        return escape_controls(reason)
+    text = f"{shown(value)} {reason}"
+    if column.type is ColumnType.VOCAB:
+        text += _suggestion(value, tuple(_allowed(table, column)))
+    return escape_controls(text)
+
+
+def _put_values_in_reasons(con: duckdb.DuckDBPyConnection) -> None:
+    """Write each problem's reason with its value (``problem_reason``).
+
+    Run once per import over the rejected cells only (rare), after the set-based checks: the
+    accepted rows never pay for it. A held-back row names its patient, not a value of its own.
+    """
+    rows = con.execute(
+        "SELECT rowid, table_name, column_order, kind, value, reason FROM problems"
+    ).fetchall()
+    if not rows:
+        return
+    ids, reasons = [], []
+    memo: dict[tuple[str, int, str | None, str], str] = {}
+    for rowid, table_name, order, kind, value, reason in rows:
+        key = (table_name, order if kind == "problem" else -1, value, reason)
+        if key not in memo:
+            table = TABLES_BY_NAME[table_name]
+            column = table.columns[key[1]] if key[1] >= 0 else None
+            memo[key] = problem_reason(table, column, value, reason)
+        if memo[key] != reason:
+            ids.append(rowid)
+            reasons.append(memo[key])
+    if not ids:
+        return
+    worded = pa.table({"id": pa.array(ids, pa.int64()), "reason": pa.array(reasons, pa.string())})
+    con.register("__worded_reasons", worded)
+    try:
+        con.execute(
+            "UPDATE problems SET reason = w.reason FROM __worded_reasons w WHERE problems.rowid = w.id"
+        )
+    finally:
+        con.unregister("__worded_reasons")

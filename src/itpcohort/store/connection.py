@@ -3,12 +3,14 @@
 Only ``store/`` imports duckdb (``architecture.md``). Connections get a memory limit and a spill
 directory, so that a 50-million-count import stays within a few GiB on a laptop: set
 ``ITPCOHORT_MEMORY_LIMIT`` (default ``4GB``) and ``ITPCOHORT_THREADS`` (default: every core) to change
-them.
+them. Both are checked (``resource_settings``) and, like the spill folder, passed to DuckDB as
+parameters.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,38 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from itpcohort.errors import UsageError
+
 DEFAULT_MEMORY_LIMIT = "4GB"
+
+#: a memory limit as DuckDB reads it: a number and a unit, or a percentage of the machine's memory
+_MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", re.IGNORECASE)
+
+
+def resource_settings() -> tuple[str, int | None]:
+    """The memory limit and thread count the environment asks for (``ITPCOHORT_MEMORY_LIMIT``,
+    ``ITPCOHORT_THREADS``), checked; a value DuckDB would not read is a ``UsageError`` (exit 2).
+    """
+    memory_limit = os.environ.get("ITPCOHORT_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT).strip()
+    if not _MEMORY_LIMIT.fullmatch(memory_limit):
+        raise UsageError(
+            f"ITPCOHORT_MEMORY_LIMIT={_shown(memory_limit)}: expected a size such as 4GB, 512MB, "
+            "8GiB or 50%"
+        )
+    threads = os.environ.get("ITPCOHORT_THREADS", "").strip()
+    if not threads:
+        return memory_limit, None
+    if not threads.isascii() or not threads.isdigit() or int(threads) < 1:
+        raise UsageError(
+            f"ITPCOHORT_THREADS={_shown(threads)}: expected a whole number of threads, such as 4"
+        )
+    return memory_limit, int(threads)
+
+
+def _shown(value: str, width: int = 40) -> str:
+    """``value`` quoted for an error line, shortened and with control characters escaped."""
+    shown = value if len(value) <= width else value[: width - 1] + "…"
+    return repr(shown)
 
 
 def _install_ibis_compat() -> None:
@@ -57,16 +90,35 @@ def configure(
     Without ``create_temp_directory``, DuckDB creates the spill folder only if it spills, and
     removes what it created when the connection closes.
     """
-    memory_limit = os.environ.get("ITPCOHORT_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
-    con.execute(f"SET memory_limit = '{memory_limit}'")
-    threads = os.environ.get("ITPCOHORT_THREADS")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
+    memory_limit, threads = resource_settings()
+    # every value reaches DuckDB as a parameter, never spliced into the statement
+    con.execute("SET memory_limit = ?", [memory_limit])
+    if threads is not None:
+        con.execute("SET threads = ?", [threads])
     if create_temp_directory:
         temp_directory.mkdir(parents=True, exist_ok=True)
-    con.execute(f"SET temp_directory = '{temp_directory.as_posix()}'")
+    con.execute("SET temp_directory = ?", [temp_directory.as_posix()])
     # our own progress display is rich's; DuckDB's would print over it
     con.execute("SET enable_progress_bar = false")
+
+
+def storage_error_message(error: BaseException) -> str | None:
+    """One line for a DuckDB failure of the disk or the memory (disk full, read-only folder, a
+    database invalidated by such a failure, out of memory), or None for any other error.
+    """
+    if isinstance(error, duckdb.OutOfMemoryException):
+        return (
+            f"DuckDB ran out of memory ({_first_line(error)}); raise ITPCOHORT_MEMORY_LIMIT or "
+            "free some disk space for its spill folder"
+        )
+    if isinstance(error, (duckdb.IOException, duckdb.FatalException, duckdb.TransactionException)):
+        original = str(error).partition("Original error:")[2]
+        return f"the study database could not be written: {_first_line(original or error)}"
+    return None
+
+
+def _first_line(error: object) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def connect(db_path: Path | None, temp_directory: Path) -> duckdb.DuckDBPyConnection:

@@ -215,14 +215,21 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _carry_runs_over(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
-    """Copy the run registry of the previous database at ``db_path`` (if any) into ``con``."""
+def _carry_runs_over(
+    con: duckdb.DuckDBPyConnection, db_path: Path, replaced_in_place: bool = True
+) -> None:
+    """Copy the run registry of the previous database at ``db_path`` (if any) into ``con``.
+
+    Unless ``replaced_in_place`` (the new database is renamed over ``db_path``), the previous
+    database is only read: it belongs to outputs that stay as they were until swapped out.
+    """
     definition = ", ".join(f'"{c}" {t}' for c, t in RUNS_COLUMNS)
     con.execute(f"CREATE TABLE main.runs ({definition})")
     if not db_path.exists():
         return
+    mode = "" if replaced_in_place else " (READ_ONLY)"
     try:
-        con.execute(f"ATTACH {lit(str(db_path))} AS previous")
+        con.execute(f"ATTACH {lit(str(db_path))} AS previous{mode}")
     except duckdb.Error as error:
         raise DatabaseError(f"{db_path}: cannot open the study database ({error})") from None
     try:
@@ -236,7 +243,8 @@ def _carry_runs_over(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
             con.execute(
                 f"INSERT INTO main.runs SELECT {columns} FROM previous.runs ORDER BY run_id"
             )
-        con.execute("CHECKPOINT previous")  # so that no WAL of the old file is left behind
+        if replaced_in_place:
+            con.execute("CHECKPOINT previous")  # so that no WAL of the old file is left behind
     finally:
         con.execute("DETACH previous")
 
@@ -248,12 +256,15 @@ def import_study(
     *,
     command: str = "import",
     criteria: dict[str, Any] | None = None,
+    previous: Path | None = None,
 ) -> ImportReport:
     """Validate ``inputs`` and write the study database ``db_path``; it lands whole or not at all.
 
     Writes every canonical table (``schema.CANONICAL_COLUMNS`` + provenance), ``rejected_rows``
     (``schema.REJECTED_ROWS_COLUMNS``) and one ``runs`` row appended to the registry of the
-    previous database. Raises InputError for file-level problems.
+    previous database (``previous``, by default ``db_path`` itself: a command writing into a
+    staging folder names the database that folder will replace). Raises InputError for
+    file-level problems.
 
     The new database is built in a file beside ``db_path`` and renamed over it at the end
     (an atomic replacement): an import that fails or is killed leaves ``db_path`` as it was. One
@@ -276,7 +287,10 @@ def import_study(
             rows_read = check_and_load(con, opened)
             write_rejected_rows(con)
             parts = _report_parts(con, files, rows_read, config, criteria)
-            _carry_runs_over(con, db_path)
+            if previous is None:
+                _carry_runs_over(con, db_path)
+            else:
+                _carry_runs_over(con, previous, replaced_in_place=previous == db_path)
             run_id = _register_run(
                 con, command, started_at, files, config, criteria, parts["counts"]
             )

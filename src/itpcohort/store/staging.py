@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from itpcohort.errors import InputError, Problem
+from itpcohort.errors import InputError, Problem, cut
 from itpcohort.io.csv_reader import (
     LINE,
     ROW_ERROR,
@@ -349,7 +349,8 @@ def open_sources(sources: tuple[Source, ...]) -> tuple[list[OpenedFile], list[st
                 problems.append(Problem(file.display, None, None, None, reason, file.relative))
                 continue
             if header.ignored:
-                notes.append(f"{file.display}: column(s) ignored: {', '.join(header.ignored)}")
+                ignored = ", ".join(cut(name) for name in header.ignored)
+                notes.append(f"{file.display}: column(s) ignored: {ignored}")
             staged = StagedFile(
                 len(opened),
                 file.table,

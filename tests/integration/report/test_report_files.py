@@ -88,7 +88,7 @@ def test_french_numbers_use_the_decimal_comma(written: dict[str, ReportFiles]) -
 def test_every_figure_is_written_as_png_300_dpi_and_svg(written: dict[str, ReportFiles]) -> None:
     for files in written.values():
         names = sorted(path.name for path in files.figures)
-        stems = sorted({re.sub(r"^figure\d+_|-\d+$", "", Path(n).stem) for n in names})
+        stems = sorted({re.sub(r"^figureS?\d+_|-\d+$", "", Path(n).stem) for n in names})
         assert stems == sorted(EXPECTED_FIGURES)
         for path in files.figures:
             content = path.read_bytes()
@@ -112,11 +112,13 @@ def test_word_document_structure(written: dict[str, ReportFiles]) -> None:
     assert styles.count("Heading 2") == 13
     captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
     assert sum(c.startswith("Table ") for c in captions) == len(document.tables) == 17
-    # the swimmer plot is one figure in several parts: one caption and picture per part
+    # the complete swimmer plot is a supplementary figure in several parts (one caption and
+    # picture per part), numbered apart from the main figures (the compact swimmer plot is one)
     parts = sum("_swimmer-" in p.name for p in written["en"].figures if p.suffix == ".png")
     assert parts >= 2
-    assert sum(c.startswith("Figure ") for c in captions) == len(EXPECTED_FIGURES) - 1 + parts
-    assert len(document.inline_shapes) == len(EXPECTED_FIGURES) - 1 + parts
+    assert sum(c.startswith("Figure ") for c in captions) == len(EXPECTED_FIGURES)
+    assert sum(c.startswith("Supplementary figure S1. ") for c in captions) == parts
+    assert len(document.inline_shapes) == len(EXPECTED_FIGURES) + parts
     assert 'w:instr=" SEQ Table' in document.element.xml
     assert document.element.xml.count('w:instr=" SEQ Figure') == len(EXPECTED_FIGURES)
     section = document.sections[0]

@@ -26,40 +26,47 @@ def _population(realistic: Cohort) -> tuple[pd.DataFrame, pd.DataFrame]:
     return population.patients, population.courses
 
 
-def test_swimmer_parts_are_written_numbered_and_captioned_part_k_of_n(
+def test_swimmer_parts_are_written_numbered_and_captioned_once(
     realistic: Cohort, written: dict[str, ReportFiles]
 ) -> None:
+    """The compact plot is Figure 5; the complete one Supplementary figure S1, captioned once."""
     n = realistic.results["cohort"]["n_patients"]
     parts = math.ceil(n / PAGE_MAX)
     assert parts == 4
     for lang, files in written.items():
         t = Translator(lang)
         stems = sorted(p.stem for p in files.figures if "_swimmer" in p.name and p.suffix == ".png")
-        assert stems == [f"figure5_swimmer-{k}" for k in range(1, parts + 1)]
-        assert sum("_swimmer" in p.name and p.suffix == ".svg" for p in files.figures) == parts
+        assert stems == ["figure5_swimmer"] + [f"figureS1_swimmer-{k}" for k in range(1, 5)]
+        assert sum("_swimmer" in p.name and p.suffix == ".svg" for p in files.figures) == 5
         html = files.html.read_text("utf-8")
         figures = re.findall(
-            r'<figure id="(figure-5(?:-\d+)?)" data-key="figure5_swimmer-(\d+)">.*?'
+            r'<figure id="(figure-S1(?:-\d+)?)" data-key="figureS1_swimmer-(\d+)">.*?'
             r"<figcaption>(.*?)</figcaption>",
             html,
             re.S,
         )
         assert [(anchor, int(k)) for anchor, k, _ in figures] == [
-            ("figure-5" if k == 1 else f"figure-5-{k}", k) for k in range(1, parts + 1)
+            ("figure-S1" if k == 1 else f"figure-S1-{k}", k) for k in range(1, parts + 1)
         ]
-        for k, (_, _, caption) in enumerate(figures, start=1):
-            assert t("fig.part", part=k, parts=parts) in caption
-            assert f"{t('figure')} 5." in caption
-        captions = [  # every w:t of the paragraph: part 1's number sits in a SEQ field
+        label = t("figure.supplementary")
+        complete = (
+            f"{t('fig.swimmer.caption')} {t('fig.swimmer.axis')} "
+            f"{t('fig.swimmer.all_data', file='swimmer_data.csv')}"
+        )
+        captions = [  # every w:t of the paragraph
             "".join(node.text or "" for node in p._p.iter(qn("w:t")))
             for p in docx.Document(str(files.docx)).paragraphs
-            if p.style.name == "Caption" and t("fig.swimmer.scales") in p.text
+            if p.style.name == "Caption" and p.text.startswith(label)
         ]
         assert captions == [
-            f"{t('figure')} 5. {t('fig.swimmer.caption')} {t('fig.swimmer.scales')} "
-            f"{t('fig.part', part=k, parts=parts)}"
-            for k in range(1, parts + 1)
+            f"{label} S1. {complete} {t('fig.part', part=1, parts=parts)}",
+            *(
+                f"{label} S1. {t('fig.continued', part=k, parts=parts)}"
+                for k in range(2, parts + 1)
+            ),
         ]
+        # the caption is given once: the later parts only say where they continue
+        assert sum(t("fig.swimmer.caption") in caption for _, _, caption in figures) == 1
     # the figure after the swimmer plot keeps the number the text gives it ("Figure 6")
     assert any(p.name == "figure6_forest.png" for p in written["en"].figures)
 

@@ -6,7 +6,7 @@ import pytest
 
 from itpcohort.errors import InputError
 from itpcohort.io.headers import identifier_word, map_header, normalise_column_name
-from itpcohort.schema import PATIENTS, TABLES, TREATMENTS
+from itpcohort.schema import PATIENTS, TABLES, TREATMENTS, Table
 
 
 @pytest.mark.parametrize(
@@ -29,6 +29,17 @@ from itpcohort.schema import PATIENTS, TABLES, TREATMENTS
         ("firstName", "name"),
         ("last_name", "name"),
         ("nom_de_naissance", "nom"),
+        # camelCase split before lower-casing, compounds cut into identifier words
+        ("NomPatient", "nom"),
+        ("patientName", "name"),
+        ("PatientEmail", "email"),
+        ("PhoneNumber", "phone"),
+        ("emailaddress", "email"),
+        ("fullname", "name"),
+        ("NIRPatient", "nir"),
+        ("numsecu", "secu"),
+        ("numero_securite_sociale", "securite sociale"),
+        ("SocialSecurityNumber", "social security"),
     ],
 )
 def test_identifier_columns_are_recognised(name: str, word: str) -> None:
@@ -46,6 +57,9 @@ def test_identifier_columns_are_recognised(name: str, word: str) -> None:
         "nominal",
         "telemetry",
         "mailing",
+        "patientNumber",
+        "birthDate",
+        "course_number",
     ],
 )
 def test_ordinary_columns_are_not_identifiers(name: str) -> None:
@@ -54,6 +68,61 @@ def test_ordinary_columns_are_not_identifiers(name: str) -> None:
 
 def test_no_data_model_column_looks_like_an_identifier() -> None:
     assert [c for t in TABLES for c in t.column_names if identifier_word(c)] == []
+
+
+#: every column name of the tables of ``data-model.md`` and the REDCap columns
+DATA_MODEL_NAMES = [
+    "birth_date",
+    "center",
+    "class",
+    "course_number",
+    "ctcae_grade",
+    "date",
+    "death_cause",
+    "death_date",
+    "description",
+    "diagnosis_date",
+    "dose",
+    "dose_unit",
+    "drug",
+    "end_date",
+    "event",
+    "itp_type",
+    "last_followup_date",
+    "loss_of_response_date",
+    "onset_date",
+    "patient_id",
+    "platelets",
+    "rescue",
+    "response",
+    "response_date",
+    "secondary_cause",
+    "serious",
+    "severe",
+    "sex",
+    "site",
+    "start_date",
+    "test",
+    "unit",
+    "value",
+    "who_grade",
+    "record_id",
+    "redcap_repeat_instrument",
+    "redcap_repeat_instance",
+    "redcap_data_access_group",
+]
+
+
+@pytest.mark.parametrize("name", DATA_MODEL_NAMES)
+def test_data_model_names_pass_in_any_case(name: str) -> None:
+    camel = name.split("_")[0] + "".join(w.title() for w in name.split("_")[1:])
+    assert [identifier_word(n) for n in (name, name.upper(), camel)] == [None, None, None]
+
+
+@pytest.mark.parametrize("table", TABLES, ids=[t.name for t in TABLES])
+def test_every_table_header_is_accepted(table: Table) -> None:
+    header = map_header(table, [c.upper() for c in table.column_names], "t.csv", "t.csv")
+    assert header.columns == table.column_names
 
 
 def test_header_names_are_trimmed_and_case_folded() -> None:

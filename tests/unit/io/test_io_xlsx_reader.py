@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -71,3 +74,41 @@ def test_an_empty_sheet_is_a_file_level_problem(tmp_path: Path) -> None:
     with pytest.raises(InputError) as error:
         open_sheet_text(path, "patients", "e.xlsx[patients]", "e.xlsx[patients]")
     assert error.value.problems[0].reason == "empty sheet: no header row"
+
+
+def _rewrite_sheet_xml(path: Path, change: Callable[[str], str]) -> None:
+    """Rewrite the XML of the workbook's first sheet with ``change`` (the other parts kept)."""
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    name = "xl/worksheets/sheet1.xml"
+    parts[name] = change(parts[name].decode()).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for part, data in parts.items():
+            target.writestr(part, data)
+
+
+@pytest.mark.parametrize("declared", ["A1:C3", "A1:B4"])
+def test_rows_and_cells_beyond_the_declared_dimension_are_read(
+    tmp_path: Path, declared: str
+) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "platelet_counts"
+    sheet.append(["patient_id", "date", "platelets"])
+    for day in (2, 3, 4):
+        sheet.append(["A", f"2019-01-0{day}", 30 + day])
+    path = tmp_path / "w.xlsx"
+    workbook.save(path)
+    _rewrite_sheet_xml(
+        path, lambda xml: re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{declared}"', xml)
+    )
+    with zipfile.ZipFile(path) as written:
+        assert f'<dimension ref="{declared}"' in written.read("xl/worksheets/sheet1.xml").decode()
+    text = open_sheet_text(path, "platelet_counts", "w.xlsx", "w.xlsx")
+    assert text.header == ["patient_id", "date", "platelets"]
+    rows = [r for b in text.batches([0, 1, 2]) for r in b.to_pylist()]
+    assert [(r["__line"], r["c1"], r["c2"]) for r in rows] == [
+        (2, "2019-01-02", "32"),
+        (3, "2019-01-03", "33"),
+        (4, "2019-01-04", "34"),
+    ]

@@ -150,10 +150,10 @@ def test_patient_ids_repeated_across_centers_of_one_source(tmp_path: Path) -> No
     )
     study = write_study(tmp_path / "cohort", tables)
     report = validate_inputs([study], StudyConfig())
-    ambiguous = [p for p in report.problems if "ambiguous patient" in p.reason]
+    ambiguous = [p for p in report.problems if "an ambiguous patient" in p.reason]
     assert len(ambiguous) == 4 + 4 + 1 + 1 + 1 + 2  # every child row of TLS-001 in this source
     assert ambiguous[0].reason == (
-        "ambiguous patient: TLS-001 is a patient of several centers of this source (BDX, TLS); "
+        "'TLS-001' is an ambiguous patient: a patient of several centers of this source (BDX, TLS); "
         "give center"
     )
     # with a center column the rows resolve

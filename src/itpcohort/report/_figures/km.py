@@ -100,7 +100,11 @@ def km_figure(
                     else t("km.not_reached"),
                 ),
             )
-            censored = data.loc[~data["event"], "days"].to_numpy(dtype=float) / MONTH_DAYS
+            # one tick per censoring time: ticks at the same time coincide, and a large cohort's
+            # thousands of them would only weigh down the SVG
+            censored = (
+                np.unique(data.loc[~data["event"], "days"].to_numpy(dtype=float)) / MONTH_DAYS
+            )
             if censored.size:
                 heights = fitter.survival_function_at_times(censored).to_numpy()
                 ax.plot(

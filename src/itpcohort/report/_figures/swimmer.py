@@ -11,13 +11,24 @@ triangles) and the first new ITP treatment after each course (diamonds) come fro
 ``patient_treatment_events`` mart; they sit on the upper edge of the lane, so a rescue that ends a
 response does not hide the loss cross drawn at the same date.
 
-Pages: every included patient is drawn, ordered by follow-up, longest first (ties by centre and
-patient code), on ``ceil(N / PAGE_MAX)`` pages of equal size (±1). ``PAGE_MAX`` = 50 lanes of
-3.6 mm with the legend make a figure of about 22 cm, which fits one A4 page with its caption
-(24.7 cm of text height) while the 5 pt patient codes stay legible; balanced pages avoid a last
-page of 2 patients. Each page has its own time axis (at least 12 months), fitted to its longest
-lane: with one common axis the pages of short follow-up would be squeezed into a corner of the
-first page's 20-year axis; the caption says so.
+Two figures, whatever the size of the cohort (issue 17, items 17 and 19):
+
+* the complete plot (a supplementary figure): the included patients in lane order, by follow-up,
+  longest first (ties by centre and patient code), capped at ``SUPPLEMENT_MAX`` = 200 lanes on
+  ``ceil(n / PAGE_MAX)`` pages of equal size (±1). ``PAGE_MAX`` = 50 lanes of 3.6 mm with the
+  legend make a figure of about 22 cm, which fits one A4 page with its caption (24.7 cm of text
+  height) while the 5 pt patient codes stay legible; balanced pages avoid a last page of 2
+  patients. Every page shares one time axis (same x-limits: the longest reach of the lanes
+  shown, at least 12 months), so the parts read as one figure. A cohort of 200,000 patients
+  would need 4,000 pages, which no reader uses and which took 44 minutes to draw: beyond the cap,
+  the caption says "first 200 of n" and every lane's marks are in ``swimmer_data`` (the CSV
+  ``tables/swimmer_data.csv`` of the report);
+* the compact plot (a main figure): at most ``COMPACT_MAX`` = 30 patients, grouped by their
+  response to course 1 (CR, R, NR, NE: the question of the study is what follows that response),
+  each group given lanes in proportion to its size (largest remainders, at least one lane for a
+  group that has patients), its patients taken evenly spaced along the group's follow-up order (a
+  systematic sample: short and long follow-ups are both shown, and the same data always give the
+  same sample). A cohort of at most 30 patients is drawn whole.
 
 Each page is drawn with a handful of collections (one per kind of mark), not one artist per
 course: 400 patients take about a second.
@@ -47,6 +58,14 @@ from itpcohort.report._i18n import Translator
 
 #: most lanes on one page (see the module docstring for why 50)
 PAGE_MAX = 50
+#: most lanes of the complete (supplementary) plot: 4 pages
+SUPPLEMENT_MAX = 4 * PAGE_MAX
+#: most lanes of the compact (main) plot
+COMPACT_MAX = 30
+#: the course-1 response groups of the compact plot, in lane order
+GROUPS = ("CR", "R", "NR", "NE")
+#: shortest time axis, in months
+MIN_AXIS_MONTHS = 12.0
 MONTH_DAYS = 365.25 / 12
 WIDTH_CM = 16.0
 KEY = ["center", "patient_id"]
@@ -71,6 +90,8 @@ class SwimmerPage:
     part: int
     parts: int
     patients: tuple[tuple[str, str], ...]
+    #: the x-limits of the page's axes, read back from the drawn figure (months)
+    x_limits: tuple[float, float] = (0.0, 0.0)
 
 
 def swimmer_lanes(patients: pd.DataFrame) -> pd.DataFrame:
@@ -331,14 +352,17 @@ def _page_image(
     events: pd.DataFrame,
     x_max: float,
     t: Translator,
-) -> FigureImage:
+    groups: list[tuple[str, int, int]] | None = None,
+) -> tuple[FigureImage, tuple[float, float]]:
+    """One page and its axes' x-limits; ``groups`` (label, first lane, lanes) are bracketed."""
     shown = len(lanes)
     legend_cm = 2.3
     height_cm = legend_cm + 1.3 + 0.36 * shown
     with journal_style():
         figure = new_figure(WIDTH_CM, height_cm)
         bottom = (legend_cm + 0.1) / height_cm
-        ax = figure.add_axes((0.17, bottom, 0.79, 1 - bottom - 0.25 / height_cm))
+        right = 0.96 if groups is None else 0.90
+        ax = figure.add_axes((0.17, bottom, right - 0.17, 1 - bottom - 0.25 / height_cm))
         _draw_lanes(ax, lanes, frame, events)
         ax.set_ylim(shown - 0.4, -0.9)
         ax.set_xlim(0, x_max * 1.03)
@@ -350,6 +374,8 @@ def _page_image(
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
         ax.set_xlabel(t("fig.swimmer.xlabel"))
+        for label, first, size in groups or ():
+            _group_bracket(ax, label, first, size)
         figure.legend(
             handles=_legend_handles(t),
             loc="lower center",
@@ -359,7 +385,50 @@ def _page_image(
             columnspacing=1.2,
             handlelength=2,
         )
-        return render(figure, key, WIDTH_CM)
+        low, high = ax.get_xlim()
+        return render(figure, key, WIDTH_CM), (float(low), float(high))
+
+
+def _group_bracket(ax: Axes, label: str, first: int, size: int) -> None:
+    """A bracket right of the lanes ``first`` to ``first + size - 1`` with its group label."""
+    transform = ax.get_yaxis_transform()  # x in axes fraction, y in lanes
+    top, bottom = first - 0.4, first + size - 0.6
+    ax.plot(
+        [1.01, 1.02, 1.02, 1.01],
+        [top, top, bottom, bottom],
+        transform=transform,
+        color=OKABE_ITO["black"],
+        linewidth=0.6,
+        clip_on=False,
+    )
+    ax.text(
+        1.03,
+        (top + bottom) / 2,
+        label,
+        transform=transform,
+        fontsize=6.5,
+        ha="left",
+        va="center",
+        clip_on=False,
+    )
+    if first > 0:
+        ax.axhline(first - 0.5, color="#BBBBBB", linewidth=0.4, zorder=0)
+
+
+def _axis_reach(lanes: pd.DataFrame, events: pd.DataFrame) -> float:
+    """The right end of the time axis of ``lanes``: their longest follow-up or event, ≥ 12 months."""
+    reach = [
+        lanes["followup_days"].to_numpy(dtype=float) / MONTH_DAYS,
+        events["x"].to_numpy(dtype=float),
+        [MIN_AXIS_MONTHS],
+    ]
+    return float(np.nanmax(np.concatenate(reach)))
+
+
+def _on_lanes(frame: pd.DataFrame, lanes_slice: slice) -> pd.DataFrame:
+    """The rows of ``frame`` on the lanes of ``lanes_slice``, renumbered from 0."""
+    inside = (frame["lane"] >= lanes_slice.start) & (frame["lane"] < lanes_slice.stop)
+    return frame[inside].assign(lane=frame.loc[inside, "lane"] - lanes_slice.start)
 
 
 def swimmer_figures(
@@ -368,39 +437,199 @@ def swimmer_figures(
     events: pd.DataFrame | None,
     t: Translator,
     page_max: int = PAGE_MAX,
+    max_lanes: int = SUPPLEMENT_MAX,
 ) -> list[SwimmerPage]:
-    """Draw the swimmer plot of every patient of ``patients`` on pages; [] when there is none.
+    """The complete swimmer plot: the first ``max_lanes`` patients in lane order, on pages.
 
     ``patients``: one row per included patient (``followup_days``, ``death_date``); ``courses``:
     their courses (``courses`` mart); ``events``: the ``patient_treatment_events`` mart (rows of
-    other patients are ignored; None draws no treatment event). Page ``k`` has the key
-    ``swimmer-k``.
+    other patients are ignored; None draws no treatment event). Every page has the same
+    x-limits. Page ``k`` has the key ``swimmer-k``; [] when there is no patient.
     """
-    lanes = swimmer_lanes(patients)
+    lanes = swimmer_lanes(patients).head(max_lanes)
     slices = page_slices(len(lanes), page_max)
     frame = _course_frame(courses, lanes)
     placed = _event_frame(events, lanes)
+    x_max = _axis_reach(lanes, placed)
     pages = []
     for number, lanes_slice in enumerate(slices, start=1):
         page_lanes = lanes.iloc[lanes_slice].reset_index(drop=True)
-        first = lanes_slice.start
-        in_page = (frame["lane"] >= first) & (frame["lane"] < lanes_slice.stop)
-        page_frame = frame[in_page].assign(lane=frame.loc[in_page, "lane"] - first)
-        on_page = (placed["lane"] >= first) & (placed["lane"] < lanes_slice.stop)
-        page_events = placed[on_page].assign(lane=placed.loc[on_page, "lane"] - first)
-        reach = [
-            page_lanes["followup_days"].to_numpy(dtype=float) / MONTH_DAYS,
-            page_events["x"].to_numpy(dtype=float),
-            [12.0],
-        ]
-        x_max = float(np.nanmax(np.concatenate(reach)))
-        image = _page_image(f"swimmer-{number}", page_lanes, page_frame, page_events, x_max, t)
+        image, limits = _page_image(
+            f"swimmer-{number}",
+            page_lanes,
+            _on_lanes(frame, lanes_slice),
+            _on_lanes(placed, lanes_slice),
+            x_max,
+            t,
+        )
         pages.append(
             SwimmerPage(
                 image=image,
                 part=number,
                 parts=len(slices),
                 patients=tuple(zip(page_lanes["center"], page_lanes["patient_id"], strict=True)),
+                x_limits=limits,
             )
         )
     return pages
+
+
+def course1_groups(patients: pd.DataFrame, courses: pd.DataFrame) -> pd.Series:
+    """The response to course 1 of each patient of ``patients`` (NE when not assessed)."""
+    first = courses.loc[courses["course_number"] == 1, [*KEY, "response"]]
+    merged = patients[KEY].merge(first.drop_duplicates(KEY), on=KEY, how="left")
+    response = merged["response"].astype("object").where(merged["response"].isin(GROUPS), "NE")
+    return pd.Series(response.to_numpy(), index=patients.index, name="group")
+
+
+def group_quotas(sizes: list[int], total: int) -> list[int]:
+    """Lanes per group: proportional to ``sizes``, summing to ``min(total, sum(sizes))``.
+
+    Largest remainders, at least one lane for a group that has patients (when ``total`` allows).
+    """
+    n = sum(sizes)
+    if n <= total:
+        return list(sizes)
+    quotas = [size * total / n for size in sizes]
+    lanes = [
+        min(size, max(1 if size else 0, math.floor(q)))
+        for size, q in zip(sizes, quotas, strict=True)
+    ]
+    order = sorted(range(len(sizes)), key=lambda g: (-(quotas[g] - math.floor(quotas[g])), g))
+    while sum(lanes) < total:
+        for g in order:
+            if sum(lanes) < total and lanes[g] < sizes[g]:
+                lanes[g] += 1
+    while sum(lanes) > total:  # the minimum of one lane overshot: take from the largest
+        largest = max(range(len(lanes)), key=lambda g: (lanes[g], -g))
+        lanes[largest] -= 1
+    return lanes
+
+
+def compact_lanes(
+    patients: pd.DataFrame, courses: pd.DataFrame, size: int = COMPACT_MAX
+) -> pd.DataFrame:
+    """The lanes of the compact plot: a systematic sample stratified by the response to course 1.
+
+    Groups in the order CR, R, NR, NE, each given ``group_quotas`` lanes, taken evenly spaced along
+    the group's lane order (``swimmer_lanes``); a ``group`` column names each lane's group.
+    """
+    lanes = swimmer_lanes(patients)
+    lanes["group"] = course1_groups(lanes, courses)
+    members = [lanes[lanes["group"] == group] for group in GROUPS]
+    quotas = group_quotas([len(m) for m in members], size)
+    chosen = []
+    for member, quota in zip(members, quotas, strict=True):
+        picks = [math.floor((i + 0.5) * len(member) / quota) for i in range(quota)]
+        chosen.append(member.iloc[picks])
+    return pd.concat(chosen).reset_index(drop=True)
+
+
+def swimmer_compact(
+    lanes: pd.DataFrame, courses: pd.DataFrame, events: pd.DataFrame | None, t: Translator
+) -> SwimmerPage | None:
+    """The compact swimmer plot (key ``swimmer``) of ``lanes`` (``compact_lanes``), grouped.
+
+    Each course-1 response group is bracketed and labelled; None when there is no lane.
+    """
+    if lanes.empty:
+        return None
+    frame = _course_frame(courses, lanes)
+    placed = _event_frame(events, lanes)
+    counts = lanes["group"].value_counts()
+    groups, first = [], 0
+    for group in GROUPS:
+        if counts.get(group, 0):
+            groups.append((t.label("response.short", group), first, int(counts[group])))
+            first += int(counts[group])
+    image, limits = _page_image(
+        "swimmer", lanes, frame, placed, _axis_reach(lanes, placed), t, groups
+    )
+    return SwimmerPage(
+        image=image,
+        part=1,
+        parts=1,
+        patients=tuple(zip(lanes["center"], lanes["patient_id"], strict=True)),
+        x_limits=limits,
+    )
+
+
+def _mark(rows: pd.DataFrame, mark: str, start: str, stop: str | None = None) -> pd.DataFrame:
+    """``rows`` as marks of ``swimmer_data``: ``mark`` from column ``start`` (to ``stop``)."""
+    return rows.assign(
+        mark=mark,
+        from_month=rows[start],
+        to_month=np.nan if stop is None else rows[stop],
+    )
+
+
+#: columns of ``swimmer_data``
+DATA_COLUMNS = ("lane", "center", "patient_id", "mark", "course", "from_month", "to_month")
+
+
+def swimmer_data(
+    patients: pd.DataFrame, courses: pd.DataFrame, events: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Every mark of the complete swimmer plot of every patient, uncapped, one row per mark.
+
+    ``lane`` is the patient's rank in lane order (1 = longest follow-up); ``mark`` is
+    ``followup`` (0 to the end of follow-up), ``course`` (its start), ``cr`` and ``r`` (the CR and
+    R parts of a response), ``loss`` or ``censored`` (the end of a response), ``rescue``,
+    ``new_treatment`` or ``death``; times in months from the start of course 1, to 2 decimals
+    (``to_month`` only for a period). Rows in lane order, then by time.
+    """
+    lanes = swimmer_lanes(patients)
+    lanes = lanes.assign(lane=np.arange(len(lanes)))
+    frame = _course_frame(courses, lanes)
+    placed = _event_frame(events, lanes)
+    lanes = lanes.assign(followup_m=lanes["followup_days"] / MONTH_DAYS)
+    responders = frame[frame["response_m"].notna() & frame["duration_m"].notna()]
+    responders = responders.assign(
+        cr_end=responders["response_m"] + np.minimum(responders["cr_m"], responders["duration_m"]),
+        end=responders["response_m"] + responders["duration_m"],
+    )
+    # each part takes its values from its own rows (an empty part must not adopt another index)
+    parts = [
+        lanes.assign(mark="followup", from_month=0.0, to_month=lanes["followup_m"]),
+        _mark(lanes[lanes["death_date"].notna()], "death", "followup_m"),
+        frame.assign(mark="course", from_month=frame["start_m"]),
+        _mark(
+            responders[responders["cr_end"] > responders["response_m"]],
+            "cr",
+            "response_m",
+            "cr_end",
+        ),
+        _mark(responders[responders["end"] > responders["cr_end"]], "r", "cr_end", "end"),
+        _mark(responders[responders["censored"]], "censored", "end"),
+        _mark(responders[~responders["censored"]], "loss", "end"),
+        placed.assign(mark=placed["event"], from_month=placed["x"]),
+    ]
+    columns = list(DATA_COLUMNS)
+    kept = [column if column != "course" else "course_number" for column in columns]
+    data = pd.concat(
+        [part.reindex(columns=kept) for part in parts if len(part)], ignore_index=True
+    ).rename(columns={"course_number": "course"})
+    order = {
+        mark: rank
+        for rank, mark in enumerate(
+            (
+                "followup",
+                "course",
+                "cr",
+                "r",
+                "loss",
+                "censored",
+                "rescue",
+                "new_treatment",
+                "death",
+            )
+        )
+    }
+    data["course"] = pd.to_numeric(data["course"])
+    data["rank"] = data["mark"].map(order)
+    data = data.sort_values(["lane", "from_month", "rank"], kind="mergesort")
+    data["lane"] = data["lane"].astype(int) + 1
+    data["course"] = data["course"].astype("Int64")
+    for column in ("from_month", "to_month"):
+        data[column] = data[column].astype(float).round(2)
+    return data[columns].reset_index(drop=True)
