@@ -106,6 +106,12 @@ class CrfFormat(StrEnum):
     redcap = "redcap"
 
 
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    postgres = "postgres"
+    spark = "spark"
+
+
 InputsArg = Annotated[
     list[Path],
     typer.Argument(
@@ -283,6 +289,14 @@ def derive(
     inputs: InputsArg,
     out_dir: OutOpt,
     config: ConfigOpt = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="Engine that derives (postgres: server and credentials from PGHOST, PGUSER, "
+            "PGSERVICE, PGPASSFILE...; spark: local).",
+        ),
+    ] = Engine.duckdb,
 ) -> None:
     """Import, then derive courses, baselines, responses and durations (no analysis)."""
     from itpcohort import pipeline
@@ -290,7 +304,9 @@ def derive(
 
     study, criteria = _prepare(inputs, out_dir, config)
     with _steps(2) as step, OutputFolder(out_dir) as folder:
-        report, derived = pipeline.derive_study(inputs, study, criteria, folder, step)
+        report, derived = pipeline.derive_study(
+            inputs, study, criteria, folder, step, engine=engine.value
+        )
     print_import(report, out_dir, out, err)
     courses = derived.marts["courses"]
     out.print(

@@ -279,24 +279,33 @@ def derive_study(
     criteria: Criteria,
     out: OutputFolder,
     step: StepCallback = _no_progress,
+    engine: str = "duckdb",
 ) -> tuple[ImportReport, DerivedRun]:
     """``derive``: import and derive into the output folder ``out``, swapped in when done.
 
     Writes ``study.duckdb`` (with the marts), ``rejected_rows.csv`` and ``derived/*.csv``;
-    the CSV paths of the returned run are those of the committed folder.
+    the CSV paths of the returned run are those of the committed folder. ``engine`` other than
+    ``duckdb`` (``store.engines.ENGINES``) derives there and brings back only the marts.
     """
     staging = out.staging
     with compiling_derivation(criteria) as compiling:
         step("importing and validating")
         report = import_inputs(inputs, config, staging, criteria, "derive", previous=out.path)
-        step("deriving courses and responses")
-        derived = derive_marts(
-            staging / DATABASE_NAME,
-            criteria,
-            persist=True,
-            csv_dir=staging,
-            compiled=compiling[0].result(),
-        )
+        step(f"deriving courses and responses on {engine}")
+        if engine == "duckdb":
+            derived = derive_marts(
+                staging / DATABASE_NAME,
+                criteria,
+                persist=True,
+                csv_dir=staging,
+                compiled=compiling[0].result(),
+            )
+        else:
+            from itpcohort.store.engines import derive_study_on
+
+            marts = derive_study_on(engine, staging / DATABASE_NAME, criteria)
+            run = DerivedRun(criteria, marts)
+            derived = DerivedRun(criteria, marts, tuple(write_derived_csvs(run, staging)))
     out.commit()
     return report, DerivedRun(
         criteria, derived.marts, _rebased(derived.csv_files, staging, out.path)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from itpcohort.criteria import Criteria
@@ -46,7 +47,20 @@ def _canonical(tables: Mapping[str, ir.Table], name: str) -> ir.Table:
     missing = [column for column in schema.names if column not in table.columns]
     if missing:
         raise KeyError(f"canonical table '{name}' lacks the columns {', '.join(missing)}")
-    return table.select(*(table[c].cast(schema[c]).name(c) for c in schema.names))
+    return table.select(*(_typed(table[c], schema[c]).name(c) for c in schema.names))
+
+
+def _typed(column: ir.Column, kind: dt.DataType) -> ir.Value:
+    """``column`` cast to its canonical type, a floating-point NaN read as NULL (missing).
+
+    A table that went through pandas holds NaN for every missing number (integer columns with a
+    gap become floating point): cast to an integer, NaN raises on DuckDB and PostgreSQL and is 0
+    on Spark (a WHO grade 0 where none was recorded), and as a count NaN compares above every
+    number. NaN is never a value of a canonical column.
+    """
+    if column.type().is_floating():
+        column = ibis.ifelse(column.isnan().fill_null(False), ibis.null(column.type()), column)
+    return column.cast(kind)
 
 
 def derive_models(

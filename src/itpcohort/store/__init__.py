@@ -8,7 +8,9 @@ Public surface:
 * ``connect_ibis(db_path)`` opens the study database for ``derive/`` (Ibis DuckDB backend),
   ``execute_to_arrow(expr)`` runs an expression; ``materialize_temp`` and ``persist_temp_tables``
   run and keep the derivation's tables; ``compile_derivation(criteria)`` compiles the whole
-  derivation to DuckDB statements ahead of the data, which ``run_compiled`` executes.
+  derivation to DuckDB statements ahead of the data, which ``run_compiled`` executes;
+* ``store.engines`` (imported on demand: it needs the ``engines`` extra) runs the same derivation
+  on DuckDB, PostgreSQL or Spark (``derive_on``) and brings back only the marts.
 """
 
 from itpcohort.store.connection import (
