@@ -13,6 +13,8 @@ from scipy import stats
 from itpcohort.analysis.predictors import (
     OUTCOME,
     FirthLogit,
+    _completion_bounds,
+    _row_minimum,
     design_matrix,
     fisher_exact_kx2,
     fit_firth,
@@ -141,3 +143,39 @@ def test_fisher_k_by_2_stays_exact_for_large_cohorts() -> None:
     p, test = fisher_exact_kx2(table)
     assert test == "fisher"
     assert p == pytest.approx(0.511345117600812, rel=1e-8)
+
+
+def test_fisher_completion_bounds_equal_enumeration() -> None:
+    """The concave shortcuts (largest increments for the max, vertices for the min) and the dynamic
+    programme kept beyond FISHER_VERTEX_ROWS rows give the max and min of every completion."""
+    rng = np.random.default_rng(5)
+    for _ in range(40):
+        rows = rng.integers(1, 7, size=int(rng.integers(1, 5)))
+        column1 = int(rng.integers(0, rows.sum() + 1))
+        best, worst = _completion_bounds(rows, column1)
+        for i in range(len(rows)):
+            tail = [int(r) for r in rows[i:]]
+            for t in range(column1 + 1):
+                sums = [
+                    sum(math.log(math.comb(r, x)) for r, x in zip(tail, xs, strict=True))
+                    for xs in itertools.product(*(range(r + 1) for r in tail))
+                    if sum(xs) == t
+                ]
+                if not sums:
+                    assert best[i, t] == -np.inf and worst[i, t] == np.inf
+                    continue
+                assert best[i, t] == pytest.approx(max(sums), abs=1e-9)
+                assert worst[i, t] == pytest.approx(min(sums), abs=1e-9)
+        row_minimum = _row_minimum(int(rows[0]), worst[1], np.arange(column1 + 1))
+        assert np.allclose(row_minimum, worst[0], atol=1e-9)
+
+
+def test_fisher_stays_exact_at_200k_patients() -> None:
+    """A 3-level factor of a 200,000-patient study. 0.8550790359121386 is the p-value of the
+    earlier dynamic programme over every (t, x) pair (236 s on this machine, against 2 s now);
+    the chi-squared test agrees to three decimals at this size."""
+    table = np.array([[60_000, 40_000], [30_000, 20_100], [20_000, 13_300]])
+    p, test = fisher_exact_kx2(table)
+    assert test == "fisher"
+    assert p == pytest.approx(0.8550790359121386, rel=1e-9)
+    assert p == pytest.approx(stats.chi2_contingency(table, correction=False).pvalue, abs=1e-3)
