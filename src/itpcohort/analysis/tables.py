@@ -226,11 +226,16 @@ def _coerce_column(table: str, column: str, kind: str, series: pd.Series) -> pd.
             parsed = pd.to_datetime(series, errors="coerce")
             return _raise(table, column, series[parsed.isna() & series.notna()], "an ISO date")
     if kind in ("number", "int"):
-        numbers = pd.to_numeric(series.astype("object").replace("", None), errors="coerce")
-        bad = series[numbers.isna() & series.notna() & (series.astype("string") != "")]
-        if len(bad):
-            return _raise(table, column, bad, "a number")
-        numbers = numbers.astype("float64")
+        if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+            series.dtype
+        ):  # already numbers (the marts as executed): nothing to parse
+            numbers = series.astype("float64")
+        else:
+            numbers = pd.to_numeric(series.astype("object").replace("", None), errors="coerce")
+            bad = series[numbers.isna() & series.notna() & (series.astype("string") != "")]
+            if len(bad):
+                return _raise(table, column, bad, "a number")
+            numbers = numbers.astype("float64")
         if kind == "int":
             if numbers.isna().any() or (numbers % 1 != 0).any():
                 bad = series[numbers.isna() | (numbers % 1 != 0)]
@@ -252,7 +257,9 @@ def _coerce_column(table: str, column: str, kind: str, series: pd.Series) -> pd.
 
 
 def _coerce_bool(table: str, column: str, series: pd.Series) -> pd.Series:
-    if pd.api.types.is_bool_dtype(series.dtype):
+    if pd.api.types.is_bool_dtype(series.dtype) or (
+        series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "boolean"
+    ):  # already booleans (the marts as executed, with nulls as objects): nothing to parse
         return series.astype("boolean")
     text = series.astype("string").str.strip().str.lower()
     text = text.mask(text == "")
