@@ -216,7 +216,7 @@ def _process_alive(pid: int) -> bool:
 
 
 def _carry_runs_over(
-    con: duckdb.DuckDBPyConnection, db_path: Path, replaced_in_place: bool = True
+    con: duckdb.DuckDBPyConnection, db_path: Path, replaced_in_place: bool
 ) -> None:
     """Copy the run registry of the previous database at ``db_path`` (if any) into ``con``.
 
@@ -287,10 +287,8 @@ def import_study(
             rows_read = check_and_load(con, opened)
             write_rejected_rows(con)
             parts = _report_parts(con, files, rows_read, config, criteria)
-            if previous is None:
-                _carry_runs_over(con, db_path)
-            else:
-                _carry_runs_over(con, previous, replaced_in_place=previous == db_path)
+            registry = db_path if previous is None else previous
+            _carry_runs_over(con, registry, replaced_in_place=registry == db_path)
             run_id = _register_run(
                 con, command, started_at, files, config, criteria, parts["counts"]
             )
