@@ -97,6 +97,17 @@ PLATELET_UNITS: dict[str, float] = {
     "/ul": 0.001,
     "/mm3": 0.001,
 }
+#: how each platelet unit of ``PLATELET_UNITS`` is written in messages and forms (the schema's
+#: spelling is the case-folded form used for matching: ``10^9/l`` is written ``10^9/L``)
+PLATELET_UNIT_SPELLINGS: dict[str, str] = {
+    "10^9/l": "10^9/L",
+    "g/l": "G/L",
+    "x10^9/l": "x10^9/L",
+    "10^3/ul": "10^3/uL",
+    "10^3/mm3": "10^3/mm3",
+    "/ul": "/uL",
+    "/mm3": "/mm3",
+}
 PLATELET_MAX = 2000.0
 
 BOOLEAN_SPELLINGS: dict[str, bool] = {

@@ -14,6 +14,7 @@ from typing import Literal
 
 from itpcohort.schema import (
     DRUG_CLASSES,
+    PLATELET_UNIT_SPELLINGS,
     RESCUE_CLASSES,
     SINGLE_DAY_DRUGS,
     TABLES,
@@ -471,15 +472,7 @@ VALUE_LABELS: dict[str, Text] = {
 
 #: how a vocabulary value is best written in a cell, where the schema's spelling is only the
 #: case-folded form used for matching (platelet units: ``10^9/l`` is written ``10^9/L``)
-PREFERRED_SPELLING: dict[str, str] = {
-    "10^9/l": "10^9/L",
-    "g/l": "G/L",
-    "x10^9/l": "x10^9/L",
-    "10^3/ul": "10^3/uL",
-    "10^3/mm3": "10^3/mm3",
-    "/ul": "/uL",
-    "/mm3": "/mm3",
-}
+PREFERRED_SPELLING: dict[str, str] = dict(PLATELET_UNIT_SPELLINGS)
 
 
 def spelling(value: str) -> str:

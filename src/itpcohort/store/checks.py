@@ -35,6 +35,7 @@ from itpcohort.schema import (
     BOOLEAN_SPELLINGS,
     DRUG_CLASSES,
     PLATELET_MAX,
+    PLATELET_UNIT_SPELLINGS,
     PLATELET_UNITS,
     RESCUE_CLASSES,
     SINGLE_DAY_DRUGS,
@@ -53,16 +54,6 @@ ISO_YEAR = r"[0-9]{4}"
 SLASHED_DATE = r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{2,4})"
 YEAR_MIN, YEAR_MAX = 1900, 2100
 
-#: the spellings printed in messages for the platelet units (``data-model.md``)
-PLATELET_UNIT_SPELLINGS = {
-    "10^9/l": "10^9/L",
-    "g/l": "G/L",
-    "x10^9/l": "x10^9/L",
-    "10^3/ul": "10^3/uL",
-    "10^3/mm3": "10^3/mm3",
-    "/ul": "/uL",
-    "/mm3": "/mm3",
-}
 #: vocabularies stored upper-case; every other vocabulary is stored lower-case
 UPPER_CASE_COLUMNS = {("patients", "sex"), ("investigator_assessments", "response")}
 #: date columns of child tables, checked against their patient's dates
