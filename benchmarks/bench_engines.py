@@ -33,7 +33,7 @@ _CHILD = """
 import sys
 from pathlib import Path
 from itpcohort.criteria import Criteria
-from itpcohort.store.engines import derive_study_on
+from itpcohort.engines import derive_study_on
 marts = derive_study_on(sys.argv[1], Path(sys.argv[2]), Criteria())
 print(marts["courses"].num_rows)
 """

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from itpcohort import pipeline
 from itpcohort.criteria import criteria_from_config
+from itpcohort.derivation import compile_derivation
 from itpcohort.io import resolve_config
-from itpcohort.store import compile_derivation
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,21 +20,18 @@ import pyarrow as pa
 
 from itpcohort.config import StudyConfig
 from itpcohort.criteria import Criteria
+from itpcohort.derivation import CompiledDerivation, compile_derivation, run_compiled, temp_table
 from itpcohort.errors import InputError
-from itpcohort.io.report import ImportReport
+from itpcohort.io.import_report import ImportReport
 from itpcohort.io.summary import write_rejected_rows
 from itpcohort.outputs import OutputFolder
 from itpcohort.store import (
-    CompiledDerivation,
-    compile_derivation,
     connect_ibis,
     execute_to_arrow,
     import_study,
     persist_temp_tables,
     rows_by_file,
-    run_compiled,
     study_provenance,
-    temp_table,
 )
 
 if TYPE_CHECKING:  # analysis/ and report/ load scipy, statsmodels and matplotlib (1.6 s): the
@@ -301,7 +298,7 @@ def derive_study(
                 compiled=compiling[0].result(),
             )
         else:
-            from itpcohort.store.engines import derive_study_on
+            from itpcohort.engines import derive_study_on
 
             marts = derive_study_on(engine, staging / DATABASE_NAME, criteria)
             run = DerivedRun(criteria, marts)

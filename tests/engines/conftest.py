@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from itpcohort.store.engines import connect_engine, spark_session
+from itpcohort.engines import connect_engine, spark_session
 from tests.engines.servers import PostgresServer, postgres_server
 
 

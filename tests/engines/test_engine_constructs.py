@@ -12,7 +12,7 @@ import pytest
 
 from itpcohort.derive import _canonical
 from itpcohort.derive._common import canonical_schema
-from itpcohort.store.engines import ENGINES, load_canonical
+from itpcohort.engines import ENGINES, load_canonical
 
 pytestmark = pytest.mark.engines
 

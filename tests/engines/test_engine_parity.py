@@ -21,11 +21,11 @@ import pytest
 from itpcohort.criteria import Criteria
 from itpcohort.derive import MARTS
 from itpcohort.derive._common import canonical_schema
+from itpcohort.engines import ENGINES, derive_on
 from itpcohort.io import resolve_config
 from itpcohort.pipeline import DerivedRun, derive_marts, write_derived_csvs
 from itpcohort.schema import CANONICAL_COLUMNS
 from itpcohort.store import import_study
-from itpcohort.store.engines import ENGINES, derive_on
 from itpcohort.synth import generate_study
 from tests.reference.canonical import arrow_tables
 from tests.unit.test_hand_worked_timelines import CASES, OVERRIDDEN, OVERRIDE_CASES, _batch

@@ -17,16 +17,15 @@ import pytest
 
 from itpcohort import pipeline
 from itpcohort.criteria import Criteria, criteria_from_config
+from itpcohort.derivation import compile_derivation, temp_table
 from itpcohort.derive import MARTS, MODELS, RELEASED_AFTER, TABLE_MODELS, derive_all
 from itpcohort.io import resolve_config
 from itpcohort.schema import CANONICAL_COLUMNS
 from itpcohort.store import (
-    compile_derivation,
     connect_ibis,
     drop_temp,
     execute_to_arrow,
     materialize_temp,
-    temp_table,
 )
 from itpcohort.synth import generate_study
 

@@ -170,7 +170,7 @@ _KILLED_IMPORT = textwrap.dedent(
     from pathlib import Path
     from itpcohort.config import StudyConfig
     from itpcohort.store import import_study
-    from itpcohort.store import pipeline
+    from itpcohort.store import loading as pipeline
 
     original = pipeline.insert_canonical
     calls = []

@@ -23,7 +23,7 @@ from itpcohort.analysis.response import (
     mcnemar_exact,
 )
 from itpcohort.analysis.results import RetreatmentResults, StudyResults, TimeToResponse
-from itpcohort.analysis.retreatment import (
+from itpcohort.analysis.retreatment_outcomes import (
     duration_by_course,
     retreatment_comparison,
     time_to_response,

@@ -25,7 +25,7 @@ from itpcohort.analysis.estimates import Proportion, Quantiles
 from itpcohort.analysis.population import Flow
 from itpcohort.analysis.predictors import FirthModel, Predictors
 from itpcohort.analysis.response import CourseResponse, CrossTable, LaterCourse
-from itpcohort.analysis.retreatment import DurationSummary
+from itpcohort.analysis.retreatment_outcomes import DurationSummary
 from itpcohort.analysis.safety import Safety
 from itpcohort.analysis.sensitivity import SensitivityRow
 

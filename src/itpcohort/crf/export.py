@@ -38,8 +38,8 @@ from itpcohort.crf.redcap_dictionary import (
 )
 from itpcohort.crf.workbook import build_workbook, workbook_bytes
 from itpcohort.errors import InputError, UsageError
-from itpcohort.io.safe_csv import neutralise, write_csv
 from itpcohort.schema import CANONICAL_COLUMNS, TABLES, Column, ColumnType, Table
+from itpcohort.shared.safe_csv import neutralise, write_csv
 
 STUDY_DATABASE = "study.duckdb"
 #: data rows an Excel sheet holds (1,048,576 rows minus the header)

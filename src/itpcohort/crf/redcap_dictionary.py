@@ -35,8 +35,8 @@ from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from itpcohort.crf.labels import COLUMN_TEXTS, UI, VALUE_LABELS, Language, spelling
-from itpcohort.io.safe_csv import write_csv
 from itpcohort.schema import PATIENTS, TABLES, Column, ColumnType, Table
+from itpcohort.shared.safe_csv import write_csv
 
 #: REDCap's data dictionary headers, in REDCap's order (columns A to R)
 REDCAP_HEADERS: tuple[str, ...] = (

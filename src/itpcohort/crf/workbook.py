@@ -50,7 +50,6 @@ from itpcohort.crf.labels import (
     Language,
     spelling,
 )
-from itpcohort.io.safe_csv import neutralise
 from itpcohort.schema import (
     BOOLEAN_SPELLINGS,
     TABLES,
@@ -58,6 +57,7 @@ from itpcohort.schema import (
     ColumnType,
     Table,
 )
+from itpcohort.shared.safe_csv import neutralise
 
 README_SHEET = "README"
 LISTS_SHEET = "lists"

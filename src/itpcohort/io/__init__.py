@@ -4,10 +4,10 @@
 ``ValidationReport``; ``safe_csv.write_csv`` writes spreadsheet-safe CSV files for every layer.
 """
 
-from itpcohort.io.report import ImportReport, TableCounts, ValidationReport
-from itpcohort.io.safe_csv import write_csv
+from itpcohort.io.import_report import ImportReport, TableCounts, ValidationReport
 from itpcohort.io.sources import resolve_config
 from itpcohort.io.validation import validate_inputs
+from itpcohort.shared.safe_csv import write_csv
 
 __all__ = [
     "ImportReport",

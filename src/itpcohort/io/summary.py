@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 from itpcohort.errors import escape_controls
-from itpcohort.io.report import ImportReport, ValidationReport
-from itpcohort.io.safe_csv import write_csv
+from itpcohort.io.import_report import ImportReport, ValidationReport
+from itpcohort.shared.safe_csv import write_csv
 
 #: how many held-back rows ``validate`` shows (they are all in rejected_rows on import)
 HELD_BACK_SHOWN = 5

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from itpcohort.config import StudyConfig
-from itpcohort.io.report import ValidationReport
+from itpcohort.io.import_report import ValidationReport
 
 
 def validate_inputs(inputs: list[Path], config: StudyConfig) -> ValidationReport:

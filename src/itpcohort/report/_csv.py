@@ -3,7 +3,7 @@
 The CSV holds the table as the report prints it (same header, same cells, in the report language),
 so a co-author can paste it into a manuscript; the unformatted numbers are in ``results.json``.
 A header cell spanning several columns is written once followed by empty cells. Written with
-``itpcohort.io.safe_csv`` (UTF-8, comma, minimal quoting; a cell starting with ``=``, ``+``,
+``itpcohort.shared.safe_csv`` (UTF-8, comma, minimal quoting; a cell starting with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return gets a leading ``'``: ``architecture.md``, Privacy).
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from itpcohort.io.safe_csv import write_csv
 from itpcohort.report._blocks import Cell, Table
+from itpcohort.shared.safe_csv import write_csv
 
 
 def expand(row: Sequence[Cell]) -> list[str]:

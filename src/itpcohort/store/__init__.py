@@ -7,10 +7,10 @@ Public surface:
 * ``validate_study(inputs, config)`` does the same checks in memory (``ValidationReport``);
 * ``connect_ibis(db_path)`` opens the study database for ``derive/`` (Ibis DuckDB backend),
   ``execute_to_arrow(expr)`` runs an expression; ``materialize_temp`` and ``persist_temp_tables``
-  run and keep the derivation's tables; ``compile_derivation(criteria)`` compiles the whole
-  derivation to DuckDB statements ahead of the data, which ``run_compiled`` executes;
-* ``store.engines`` (imported on demand: it needs the ``engines`` extra) runs the same derivation
-  on DuckDB, PostgreSQL or Spark (``derive_on``) and brings back only the marts.
+  run and keep the derivation's tables.
+
+Compiling and running the derivation on the store (``itpcohort.derivation``) and on other engines
+(``itpcohort.engines``) sit above ``derive/``: this package never imports the layers after it.
 """
 
 from itpcohort.store.connection import (
@@ -22,20 +22,12 @@ from itpcohort.store.connection import (
     resource_settings,
     storage_error_message,
 )
-from itpcohort.store.derivation import (
-    CompiledDerivation,
-    compile_derivation,
-    run_compiled,
-    temp_table,
-)
 from itpcohort.store.importer import RUNS_COLUMNS, DatabaseError, import_study, validate_study
 from itpcohort.store.registry import rows_by_file, study_provenance
 
 __all__ = [
     "RUNS_COLUMNS",
-    "CompiledDerivation",
     "DatabaseError",
-    "compile_derivation",
     "connect_ibis",
     "drop_temp",
     "execute_to_arrow",
@@ -44,9 +36,7 @@ __all__ = [
     "persist_temp_tables",
     "resource_settings",
     "rows_by_file",
-    "run_compiled",
     "storage_error_message",
     "study_provenance",
-    "temp_table",
     "validate_study",
 ]

@@ -16,7 +16,7 @@ import duckdb
 from itpcohort.errors import Problem
 from itpcohort.schema import CANONICAL_COLUMNS, PROVENANCE_COLUMNS, REJECTED_ROWS_COLUMNS, TABLES
 from itpcohort.store.checks import SINGLE_DAY_SQL, drug_class_sql
-from itpcohort.store.staging import StagedFile, lit, q
+from itpcohort.store.intake import StagedFile, lit, q
 
 
 def _expressions(table: str) -> dict[str, str]:

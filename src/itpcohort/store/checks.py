@@ -45,7 +45,7 @@ from itpcohort.schema import (
     ColumnType,
     Table,
 )
-from itpcohort.store.staging import StagedFile, lit, q
+from itpcohort.store.intake import StagedFile, lit, q
 
 INTEGER_PATTERN = r"[+-]?[0-9]+"
 ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"

@@ -23,13 +23,13 @@ import duckdb
 import itpcohort
 from itpcohort.config import StudyConfig
 from itpcohort.errors import InputError, ItpcohortError
-from itpcohort.io.report import ImportReport, TableCounts, ValidationReport
+from itpcohort.io.import_report import ImportReport, TableCounts, ValidationReport
 from itpcohort.io.sources import discover_sources
 from itpcohort.schema import TABLES
 from itpcohort.store.canonical import find_warnings, rejected_problems, write_rejected_rows
 from itpcohort.store.connection import connect
-from itpcohort.store.pipeline import check_and_load
-from itpcohort.store.staging import OpenedFile, StagedFile, lit, open_sources, scalar
+from itpcohort.store.intake import OpenedFile, StagedFile, lit, open_sources, scalar
+from itpcohort.store.loading import check_and_load
 
 DEFAULT_COURSE_GAP_DAYS = 60
 DEFAULT_BASELINE_DAYS = 30

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from itpcohort.io.safe_csv import neutralise, write_csv
+from itpcohort.shared.safe_csv import neutralise, write_csv
 
 
 @pytest.mark.parametrize(

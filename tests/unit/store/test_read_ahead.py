@@ -16,8 +16,8 @@ import pytest
 from itpcohort.config import StudyConfig
 from itpcohort.errors import InputError, Problem
 from itpcohort.store import import_study
-from itpcohort.store import pipeline as pipeline_module
-from itpcohort.store.staging import DISCARD, ReadAhead
+from itpcohort.store import loading as pipeline_module
+from itpcohort.store.intake import DISCARD, ReadAhead
 from tests.fixtures.io_study import valid_tables, write_study
 
 

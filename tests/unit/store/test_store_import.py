@@ -19,7 +19,7 @@ from itpcohort.store import (
     materialize_temp,
     persist_temp_tables,
 )
-from itpcohort.store import pipeline as pipeline_module
+from itpcohort.store import loading as pipeline_module
 from tests.fixtures.io_study import VALID_COUNTS, set_cell, valid_tables, write_study
 
 TABLES = [*CANONICAL_COLUMNS, "rejected_rows"]
@@ -165,7 +165,7 @@ def test_files_loaded_in_many_chunks_give_the_database_of_one_chunk(
     import_study([study], config, whole)
 
     monkeypatch.setattr("itpcohort.io.csv_reader.BLOCK_BYTES", 4096)
-    monkeypatch.setattr("itpcohort.store.staging.CHUNK_ROWS", 250)
+    monkeypatch.setattr("itpcohort.store.intake.CHUNK_ROWS", 250)
     chunks: list[int] = []
     original = pipeline_module._ChildFile.on_chunk
 

@@ -34,7 +34,7 @@ from itpcohort.store.checks import (
     patients_statements,
     source_select,
 )
-from itpcohort.store.staging import (
+from itpcohort.store.intake import (
     OpenedFile,
     ReadAhead,
     create_raw_patients,
