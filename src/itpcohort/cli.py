@@ -192,12 +192,13 @@ def validate(
     config: ConfigOpt = None,
 ) -> None:
     """Check the input only: list every problem and warning; no database is written."""
-    from itpcohort.io import resolve_config, validate_inputs
+    from itpcohort.io import resolve_config
     from itpcohort.io.summary import print_validation
+    from itpcohort.store import validate_study
 
     study = resolve_config(inputs, config)
     _criteria(study)  # the same check of [criteria] as derive and run
-    report = validate_inputs(inputs, study)
+    report = validate_study(inputs, study)
     print_validation(report, out, err)
     if not report.ok:
         raise typer.Exit(1)

@@ -29,22 +29,22 @@ from pathlib import Path
 from typing import Any
 
 from itpcohort.crf.labels import BOOLEAN_WORDS, Language, spelling
-from itpcohort.crf.redcap_dictionary import (
-    PATIENTS_INSTRUMENT,
-    RECORD_ID,
-    field_name,
-    redcap_columns,
-    redcap_fields,
-)
+from itpcohort.crf.redcap_dictionary import redcap_fields
 from itpcohort.crf.workbook import build_workbook, workbook_bytes
 from itpcohort.errors import InputError, UsageError
 from itpcohort.schema import CANONICAL_COLUMNS, TABLES, Column, ColumnType, Table
+from itpcohort.shared.redcap_names import (
+    PATIENTS_INSTRUMENT,
+    RECORD_ID,
+    REDCAP_RECORD_COLUMNS,
+    field_name,
+    redcap_columns,
+)
 from itpcohort.shared.safe_csv import neutralise, write_csv
 
 STUDY_DATABASE = "study.duckdb"
 #: data rows an Excel sheet holds (1,048,576 rows minus the header)
 EXCEL_MAX_DATA_ROWS = 1_048_575
-REDCAP_RECORD_COLUMNS = (RECORD_ID, "redcap_repeat_instrument", "redcap_repeat_instance")
 
 Row = dict[str, Any]
 

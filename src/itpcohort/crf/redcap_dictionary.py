@@ -35,7 +35,13 @@ from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from itpcohort.crf.labels import COLUMN_TEXTS, UI, VALUE_LABELS, Language, spelling
-from itpcohort.schema import PATIENTS, TABLES, Column, ColumnType, Table
+from itpcohort.schema import TABLES, Column, ColumnType, Table
+from itpcohort.shared.redcap_names import (
+    PATIENTS_INSTRUMENT,
+    RECORD_ID,
+    field_name,
+    redcap_columns,
+)
 from itpcohort.shared.safe_csv import write_csv
 
 #: REDCap's data dictionary headers, in REDCap's order (columns A to R)
@@ -61,11 +67,6 @@ REDCAP_HEADERS: tuple[str, ...] = (
 )
 #: REDCap's layout of the repeating-instruments file of a classic (non-longitudinal) project
 REPEATING_HEADERS: tuple[str, ...] = ("form_name", "custom_form_label")
-
-RECORD_ID = "record_id"
-PATIENTS_INSTRUMENT = PATIENTS.name
-#: columns of the repeating tables that come from the record, not from a field
-RECORD_LEVEL_COLUMNS = ("patient_id", "center")
 
 _PLAIN_CODE = re.compile(r"^[A-Za-z0-9_]+$")
 
@@ -103,19 +104,6 @@ class RedcapField:
     def row(self) -> tuple[str, ...]:
         """The 18 cells of this field, in REDCap's column order."""
         return astuple(self)
-
-
-def field_name(table: str, column: str) -> str:
-    """The REDCap field holding ``table.column``: the column itself in ``patients``, else
-    ``<table>_<column>`` (``data-model.md``, REDCap projects)."""
-    return column if table == PATIENTS_INSTRUMENT else f"{table}_{column}"
-
-
-def redcap_columns(table: Table) -> tuple[Column, ...]:
-    """The columns of ``table`` that are fields of its instrument (record-level ones left out)."""
-    if table.name == PATIENTS_INSTRUMENT:
-        return table.columns
-    return tuple(c for c in table.columns if c.name not in RECORD_LEVEL_COLUMNS)
 
 
 def is_plain_code(value: str) -> bool:

@@ -1,19 +1,16 @@
-"""Readers of center files (CSV folders, xlsx workbooks) and validation of the input contract.
+"""Readers of center files (CSV folders, xlsx workbooks, REDCap exports) and the input contract.
 
-``validate_inputs(inputs, config)`` checks a study (``data-model.md``) and returns a
-``ValidationReport``; ``safe_csv.write_csv`` writes spreadsheet-safe CSV files for every layer.
+``resolve_config(inputs, config_path)`` finds a study's sources and configuration; the store
+(``store.validate_study``, ``store.import_study``) reads them through this package and returns the
+``ValidationReport`` / ``ImportReport`` declared here.
 """
 
 from itpcohort.io.import_report import ImportReport, TableCounts, ValidationReport
 from itpcohort.io.sources import resolve_config
-from itpcohort.io.validation import validate_inputs
-from itpcohort.shared.safe_csv import write_csv
 
 __all__ = [
     "ImportReport",
     "TableCounts",
     "ValidationReport",
     "resolve_config",
-    "validate_inputs",
-    "write_csv",
 ]

@@ -48,13 +48,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from itpcohort.crf.export import REDCAP_RECORD_COLUMNS
-from itpcohort.crf.redcap_dictionary import (
-    PATIENTS_INSTRUMENT,
-    RECORD_LEVEL_COLUMNS,
-    field_name,
-    redcap_columns,
-)
 from itpcohort.errors import InputError, Problem, cut, shown
 from itpcohort.io.csv_reader import (
     LINE,
@@ -67,6 +60,13 @@ from itpcohort.io.csv_reader import (
 )
 from itpcohort.io.headers import identifier_problem, normalise_column_name
 from itpcohort.schema import TABLES, TABLES_BY_NAME
+from itpcohort.shared.redcap_names import (
+    PATIENTS_INSTRUMENT,
+    RECORD_LEVEL_COLUMNS,
+    REDCAP_RECORD_COLUMNS,
+    field_name,
+    redcap_columns,
+)
 
 RECORD, INSTRUMENT, INSTANCE = REDCAP_RECORD_COLUMNS
 DAG = "redcap_data_access_group"
