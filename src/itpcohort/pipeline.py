@@ -119,8 +119,7 @@ def derive_marts(
     ``compiling_derivation``); without it, it is compiled here.
     With ``persist``, the marts are also written into the study database (the primary derivation;
     sensitivity re-derivations are not stored). With ``csv_dir``, the derived CSV files are
-    written there (``write_derived_csvs``) while DuckDB persists the marts: formatting is Arrow's
-    work and persisting DuckDB's, so the two share the cores instead of taking turns.
+    then written there by DuckDB from the tables that hold the marts (``write_derived_csvs``).
     ``on_model(name, seconds)`` is told how long each materialised model took
     (``benchmarks/profile_stages.py``).
     """
@@ -143,19 +142,10 @@ def derive_marts(
                 for name in MARTS
             },
         )
-        with ThreadPoolExecutor(max_workers=1) as duckdb_thread:
-            persisted = (
-                duckdb_thread.submit(
-                    persist_temp_tables, backend, {name: temp_table(name) for name in MARTS}
-                )
-                if persist
-                else None
-            )
-            # the connection is not touched here until the persisting is over
-            if csv_dir is not None:
-                written = write_derived_csvs(run, csv_dir)
-            if persisted is not None:
-                persisted.result()
+        if persist:
+            persist_temp_tables(backend, {name: temp_table(name) for name in MARTS})
+        if csv_dir is not None:  # after the persisting: a full disk leaves the marts stored
+            written = write_derived_csvs(run, csv_dir, backend.con)
     finally:
         backend.disconnect()
     return DerivedRun(criteria, run.marts, tuple(written))
@@ -177,24 +167,33 @@ def compiling_derivation(*criteria_sets: Criteria) -> Iterator[list[Future[Compi
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def write_derived_csvs(run: DerivedRun, out_dir: Path) -> list[Path]:
-    """Write each mart as ``out_dir/derived/<mart>.csv`` (spec formats); return the paths written.
+def write_derived_csvs(run: DerivedRun, out_dir: Path, con: Any = None) -> list[Path]:
+    """Write each mart as ``out_dir/derived/<mart>.csv`` (``response-criteria.md`` formats,
+    ``derive.serialize.MART_LAYOUTS``); return the paths written.
 
-    ``investigator_comparison.csv`` is written only when the study has investigator assessments.
+    DuckDB's ``COPY`` writes each file (``store.csv_copy``): from the temporary table of the mart
+    when ``con`` is the connection that derived it, else from ``run``'s Arrow table (the marts of
+    another engine). ``investigator_comparison.csv`` is written only when the study has
+    investigator assessments.
     """
     from itpcohort.derive import MARTS
-    from itpcohort.derive.serialize import derived_csv_bytes
+    from itpcohort.derive.serialize import MART_LAYOUTS
+    from itpcohort.store.csv_copy import arrow_csv_bytes, copy_csv
 
     folder = out_dir / DERIVED_DIR
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name in MARTS:
         table = run.marts[name]
-        if name == "investigator_comparison" and table.num_rows == 0:
-            (folder / f"{name}.csv").unlink(missing_ok=True)
-            continue
         path = folder / f"{name}.csv"
-        path.write_bytes(derived_csv_bytes(name, table))
+        if name == "investigator_comparison" and table.num_rows == 0:
+            path.unlink(missing_ok=True)
+            continue
+        columns, sort_by = MART_LAYOUTS[name]
+        if con is None:
+            path.write_bytes(arrow_csv_bytes(table, columns, sort_by))
+        else:
+            copy_csv(con, f'temp.main."{temp_table(name)}"', columns, sort_by, path)
         written.append(path)
     return written
 
