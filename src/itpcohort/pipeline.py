@@ -258,7 +258,7 @@ def study_extras(
 ) -> dict[str, Any]:
     """The keys ``run`` adds to results.json: study, data quality and provenance."""
     return {
-        "study": {"title": config.title, "lang": lang},
+        "study": {"title": config.study_title, "lang": lang},
         "data_quality": data_quality(report, db_path),
         "provenance": study_provenance(db_path),
     }

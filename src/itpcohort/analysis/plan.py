@@ -123,7 +123,7 @@ def run_sensitivity(
                     )
                 )
                 continue
-            run_population = select_population(tables.checked(), config.analysis.min_age)
+            run_population = select_population(tables.checked(), config.min_age)
         else:
             run_population = population
         if run.drop_ne_courses:
@@ -144,7 +144,7 @@ def analyse(
     ``generated_at`` is left empty: the caller sets it when writing results.json.
     """
     checked = tables.checked()
-    population = select_population(checked, config.analysis.min_age)
+    population = select_population(checked, config.min_age)
     patients = population.patients
     notes: list[str] = []
     if len(patients) == 0:
@@ -175,7 +175,7 @@ def analyse(
         criteria=dict(checked.criteria),
         analysis_settings={
             "selection_p": config.analysis.selection_p,
-            "min_age": config.analysis.min_age,
+            "min_age": config.min_age,
         },
         flow=population.flow,
         cohort=baseline_table(patients),
