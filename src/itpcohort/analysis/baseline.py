@@ -21,10 +21,12 @@ import pandas as pd
 
 from itpcohort.analysis.estimates import Proportion, Quantiles, proportion, quantiles
 from itpcohort.analysis.population import MONTH_DAYS
+from itpcohort.protocols import default_protocol
 from itpcohort.schema import SECONDARY_CAUSES, SEXES
 
 ITP_PHASES = ("newly_diagnosed", "persistent", "chronic")
-REGIMENS = ("375x4", "1000x2", "low_dose", "other", "unknown")
+#: the regimen levels of the default protocol (``protocols.md``, Infusion courses)
+REGIMENS = default_protocol().courses.regimen_names()
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,9 @@ def _levels(values: pd.Series, levels: tuple[str, ...], n: int) -> dict[str, Pro
     return out
 
 
-def baseline_table(patients: pd.DataFrame) -> BaselineTable:
-    """Table 1 over the included patients (one row each in ``patients``)."""
+def baseline_table(patients: pd.DataFrame, regimens: tuple[str, ...] = REGIMENS) -> BaselineTable:
+    """Table 1 over the included patients (one row each in ``patients``); ``regimens``: the
+    protocol's regimen levels in table order (``CourseRules.regimen_names``)."""
     n = len(patients)
     centers = patients["center"].value_counts().sort_index()
     secondary = patients["itp_type"] == "secondary"
@@ -87,8 +90,8 @@ def baseline_table(patients: pd.DataFrame) -> BaselineTable:
         itp_phase_course1=_levels(patients["itp_phase_c1"], ITP_PHASES, n),
         prior_lines=quantiles(patients["prior_lines_c1"]),
         splenectomy_before_course1=proportion(int(splenectomy.sum()), n),
-        regimen_course1=_levels(patients["regimen_c1"], REGIMENS, n),
-        regimen_course2=_levels(patients["regimen_c2"], REGIMENS, n),
+        regimen_course1=_levels(patients["regimen_c1"], regimens, n),
+        regimen_course2=_levels(patients["regimen_c2"], regimens, n),
         interval_months=quantiles(interval),
         n_courses=quantiles(patients["n_courses_derived"]),
         followup_months=quantiles(patients["followup_days"] / MONTH_DAYS),

@@ -48,6 +48,14 @@ class CourseRules:
     era_gap_days: int = 30
     exposure_effect_days: int = 14
 
+    def agents_phrase(self, lang: str) -> str:
+        """The agents as the report's prose names them: ``a``, ``a or b``, ``a, b or c`` (fr ``ou``)."""
+        agents = list(self.agents)
+        if len(agents) == 1:
+            return agents[0]
+        word = " ou " if lang == "fr" else " or "
+        return ", ".join(agents[:-1]) + word + agents[-1]
+
     def regimen_names(self) -> tuple[str, ...]:
         """Every value of a course's ``regimen``: the table's names in order, then ``other``,
         ``unknown`` (``protocols.md``, Infusion courses)."""

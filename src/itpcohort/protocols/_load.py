@@ -283,7 +283,10 @@ def builtin_names() -> tuple[str, ...]:
 def builtin_protocol(name: str) -> Protocol:
     """The built-in protocol ``name``, read from its package file like any other protocol file."""
     entry = _builtin_dir() / f"{name}.toml"
-    return read_protocol(Path(str(entry)), f"built-in protocol {name}")
+    protocol = read_protocol(Path(str(entry)), f"built-in protocol {name}")
+    if protocol.name != name:
+        raise ValueError(f"built-in protocol file {name}.toml names itself {protocol.name!r}")
+    return protocol
 
 
 def default_protocol() -> Protocol:

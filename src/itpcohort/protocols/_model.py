@@ -39,6 +39,11 @@ class Protocol:
     design: Design
     source: str
 
+    @property
+    def is_builtin(self) -> bool:
+        """Whether the protocol was read from the package's built-in files."""
+        return self.source == f"built-in protocol {self.name}"
+
     def title(self, lang: str) -> str:
         """The study title in ``lang`` (``en`` or ``fr``)."""
         return self.title_fr if lang == "fr" else self.title_en
