@@ -11,10 +11,6 @@ NB = "\u00a0"  # no-break space, before French ":" ";" "%"
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # --- document ------------------------------------------------------------------------------
-    "report.title": (
-        "{title}",
-        "{title}",
-    ),
     "report.kicker": (
         "Multicentre retrospective cohort — results report",
         "Cohorte rétrospective multicentrique — rapport de résultats",
@@ -219,6 +215,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "phase.persistent": ("Persistent (3–12 months)", f"Persistant (3–12{NB}mois)"),
     "phase.chronic": ("Chronic (> 12 months)", f"Chronique (> 12{NB}mois)"),
+    # fallback labels of the default protocol's regimen codes (the protocol's own labels come first)
+    "regimen.375x4": ("375 mg/m² × 4", "375 mg/m² × 4"),
+    "regimen.1000x2": ("1000 mg × 2", "1000 mg × 2"),
+    "regimen.low_dose": ("Low dose (100 mg)", "Faible dose (100 mg)"),
     "regimen.other": ("Other regimen", "Autre schéma"),
     "regimen.unknown": ("Unknown regimen", "Schéma inconnu"),
     "event.infusion_reaction": ("Infusion reaction", "Réaction à la perfusion"),

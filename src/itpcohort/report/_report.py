@@ -118,7 +118,7 @@ class Report:
         """The blocks with the report title and subtitle."""
         t = self.t
         study = self.results.get("study") or {}
-        title = study.get("title") or t("report.title")
+        title = study.get("title") or self.protocol.title(self.lang)
         generated = self.results.get("generated_at")
         subtitle = t(
             "report.subtitle",
