@@ -5,7 +5,7 @@ their Clopper–Pearson CIs, so every count in the report has one format), prima
 included, except the causes of secondary ITP, which are proportions of the secondary ITP patients; a ``missing`` line appears
 only when values are missing. Continuous lines are
 median and IQR (type 7). ITP duration and the interval between courses are in months of
-365.25/12 days; follow-up is from the first rituximab course to the last follow-up or death
+365.25/12 days; follow-up is from the first course to the last follow-up or death
 (``followup_days`` of ``patient_baseline``), in months. Prior lines and prior splenectomy are
 counted before course 1 (as in the published table: "lines before the first course").
 Patients per centre are proportions of the included patients (``centers``); the baseline platelet
