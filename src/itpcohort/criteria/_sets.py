@@ -59,7 +59,7 @@ def _num(value: float) -> str:
 
 #: every parameter of a criteria set, in the order of ``response-criteria.md``
 PARAMETERS: tuple[Parameter, ...] = (
-    Parameter("course_gap_days", int, 1, 3650, "1", "largest gap between two rituximab administrations of one course"),
+    Parameter("course_gap_days", int, 1, 3650, "1", "largest gap between two administrations of one course"),
     Parameter("dose_tolerance_pct", int, 0, 50, "1", "tolerance around a regimen's nominal dose, percent, inclusive"),
     Parameter("persistent_from_months", int, 1, 120, "2", "ITP is persistent from this many months after diagnosis"),
     Parameter("chronic_after_months", int, 1, 240, "2", "ITP is chronic beyond this many months after diagnosis"),
