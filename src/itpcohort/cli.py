@@ -122,16 +122,45 @@ OutOpt = Annotated[Path, typer.Option("--out", help="Output folder.")]
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="Study configuration (study.toml).")
 ]
+ProtocolOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--protocol",
+        metavar="NAME|PATH",
+        help="Study protocol: a built-in name (see `itpcohort protocols`) or a protocol file; "
+        "replaces [study] protocol of study.toml.",
+    ),
+]
+
+
+def _study(inputs: list[Path], config: Path | None, protocol: str | None) -> StudyConfig:
+    """The study configuration, with the protocol of ``--protocol`` when given (checked)."""
+    from itpcohort.io import resolve_config
+
+    study = resolve_config(inputs, config)
+    return _with_protocol(study, protocol)
+
+
+def _with_protocol(study: StudyConfig, protocol: str | None) -> StudyConfig:
+    from dataclasses import replace
+
+    from itpcohort.protocols import load_protocol
+
+    return study if protocol is None else replace(study, protocol=load_protocol(protocol))
 
 
 @app.command(cls=_Command)
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("demo-output"),
+    protocol: ProtocolOpt = None,
 ) -> None:
     """Generate a synthetic multicentre cohort and write the full report."""
     from itpcohort.criteria import criteria_from_config
-    from itpcohort.io import resolve_config
-    from itpcohort.synth import generate_study
+    from itpcohort.protocols import default_protocol, load_protocol
+    from itpcohort.synth import check_protocol, generate_study
+
+    chosen = load_protocol(protocol) if protocol is not None else default_protocol()
+    check_protocol(chosen)
 
     with OutputFolder(out_dir) as folder:
         # the synthetic input is written where it stays (DIR/input), so that the report names it
@@ -145,7 +174,7 @@ def demo(
             f"{sum(summary.rows.values()):,} rows, written to {escape(str(out_dir / 'input'))}",
             soft_wrap=True,
         )
-        study = resolve_config([cohort], None)
+        study = _study([cohort], None, protocol)
         html = _run_and_print(
             [cohort], study, criteria_from_config(study), folder, study.lang, accept_rejected=False
         )
@@ -162,11 +191,19 @@ def synth(
         float,
         typer.Option("--messy", min=0.0, max=1.0, help="Fraction of rows given realistic errors."),
     ] = 0.0,
+    protocol: ProtocolOpt = None,
 ) -> None:
     """Write a realistic synthetic multicentre study in the input layout, one folder per center."""
-    from itpcohort.synth import MANIFEST, generate_study
+    from itpcohort.protocols import load_protocol
+    from itpcohort.synth import MANIFEST, check_protocol, generate_study
 
-    summary = generate_study(out_dir, patients, centers=centers, seed=seed, messy=messy)
+    declared = None
+    if protocol is not None:
+        check_protocol(load_protocol(protocol))
+        declared = protocol if not Path(protocol).is_file() else str(Path(protocol).resolve())
+    summary = generate_study(
+        out_dir, patients, centers=centers, seed=seed, messy=messy, protocol=declared
+    )
     table = Table(title=f"Synthetic study: {summary.patients} patients, seed {summary.seed}")
     table.add_column("table")
     table.add_column("rows", justify="right")
@@ -190,13 +227,13 @@ def synth(
 def validate(
     inputs: InputsArg,
     config: ConfigOpt = None,
+    protocol: ProtocolOpt = None,
 ) -> None:
     """Check the input only: list every problem and warning; no database is written."""
-    from itpcohort.io import resolve_config
     from itpcohort.io.summary import print_validation
     from itpcohort.store import validate_study
 
-    study = resolve_config(inputs, config)
+    study = _study(inputs, config, protocol)
     _criteria(study)  # the same check of [criteria] as derive and run
     report = validate_study(inputs, study)
     print_validation(report, out, err)
@@ -209,13 +246,13 @@ def import_(
     inputs: InputsArg,
     out_dir: OutOpt,
     config: ConfigOpt = None,
+    protocol: ProtocolOpt = None,
 ) -> None:
     """Validate and import the input into DIR/study.duckdb; rejected rows go to rejected_rows.csv."""
-    from itpcohort.io import resolve_config
     from itpcohort.io.summary import print_import, write_rejected_rows
     from itpcohort.store import import_study
 
-    study = resolve_config(inputs, config)
+    study = _study(inputs, config, protocol)
     _check_out(inputs, out_dir)
     with OutputFolder(out_dir) as folder:
         report = import_study(
@@ -276,13 +313,15 @@ def _check_out(inputs: list[Path], out_dir: Path) -> None:
 
 
 def _prepare(
-    inputs: list[Path], out_dir: Path, config: Path | None
+    inputs: list[Path], out_dir: Path, config: Path | None, protocol: str | None
 ) -> tuple[StudyConfig, Criteria]:
-    from itpcohort.io import resolve_config
+    from itpcohort.derive import check_buildable
 
     _check_out(inputs, out_dir)
-    study = resolve_config(inputs, config)
-    return study, _criteria(study)
+    study = _study(inputs, config, protocol)
+    criteria = _criteria(study)
+    check_buildable(criteria)
+    return study, criteria
 
 
 @app.command(cls=_Command)
@@ -298,12 +337,13 @@ def derive(
             "PGSERVICE, PGPASSFILE...; spark: local).",
         ),
     ] = Engine.duckdb,
+    protocol: ProtocolOpt = None,
 ) -> None:
     """Import, then derive courses, baselines, responses and durations (no analysis)."""
     from itpcohort import pipeline
     from itpcohort.io.summary import print_import
 
-    study, criteria = _prepare(inputs, out_dir, config)
+    study, criteria = _prepare(inputs, out_dir, config, protocol)
     with _steps(2) as step, OutputFolder(out_dir) as folder:
         report, derived = pipeline.derive_study(
             inputs, study, criteria, folder, step, engine=engine.value
@@ -326,9 +366,10 @@ def run(
     accept_rejected: Annotated[
         bool, typer.Option("--accept-rejected", help="Analyse even when rows were rejected.")
     ] = False,
+    protocol: ProtocolOpt = None,
 ) -> None:
     """Import, derive, analyse and write results.json and the report."""
-    study, criteria = _prepare(inputs, out_dir, config)
+    study, criteria = _prepare(inputs, out_dir, config, protocol)
     language = lang.value if lang is not None else study.lang
     with OutputFolder(out_dir) as folder:
         _run_and_print(inputs, study, criteria, folder, language, accept_rejected)
@@ -386,6 +427,20 @@ def headline(results: dict[str, Any], results_path: Path, html: Path, docx: Path
         f"results: {results_path}",
         f"report: {html} and {docx}",
     ]
+
+
+@app.command(cls=_Command)
+def protocols() -> None:
+    """List the built-in protocols, each field and its value (the defaults of a protocol file)."""
+    from itpcohort.protocols import DEFAULT_PROTOCOL, builtin_names, builtin_protocol
+
+    for name in builtin_names():
+        protocol = builtin_protocol(name)
+        default = " (default)" if name == DEFAULT_PROTOCOL else ""
+        out.print(f"[bold]{escape(name)}[/]{default}: {escape(protocol.title_en)}")
+        for key, value in protocol.fields():
+            out.print(f"  {key} = {value}", markup=False, soft_wrap=True)
+        out.print("")
 
 
 @app.command(cls=_Command)

@@ -3,6 +3,8 @@
 Everything has a default; a study file only says what differs. Unknown sections and keys are errors
 naming the key and the allowed keys, so a typo never silently changes an analysis. The ``[criteria]``
 overrides are kept here as given and checked against the named criteria set by ``itpcohort.criteria``.
+``[study] protocol`` names a built-in protocol or a protocol file (relative to ``study.toml``), read
+and checked here (``protocols.md``, The protocol file); without it the study runs the default protocol.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from itpcohort.errors import InputError, Problem
+from itpcohort.protocols import Protocol, default_protocol, load_protocol
 
 LANGS = ("en", "fr")
 
@@ -33,20 +36,37 @@ class AnalysisOptions:
     """Settings of the analysis plan that a study may change."""
 
     selection_p: float = 0.20
-    min_age: int = 18
+    min_age: int | None = None
 
 
 @dataclass(frozen=True)
 class StudyConfig:
-    """A whole study configuration; ``StudyConfig()`` is the configuration with every default."""
+    """A whole study configuration; ``StudyConfig()`` is the configuration with every default.
 
-    title: str = "Rituximab retreatment in adult ITP"
+    ``title`` None: the protocol's English title. ``criteria_base`` None: the protocol's base set.
+    ``analysis.min_age`` None: the protocol's ``design.min_age``.
+    """
+
+    title: str | None = None
     lang: str = "en"
-    criteria_base: str = "iwg2009"
+    criteria_base: str | None = None
     criteria_overrides: dict[str, Any] = field(default_factory=dict)
     sources: tuple[SourceOptions, ...] = ()
     analysis: AnalysisOptions = AnalysisOptions()
     path: str | None = None
+    protocol: Protocol = field(default_factory=default_protocol)
+
+    @property
+    def study_title(self) -> str:
+        """The study's title: ``[study] title`` when given, else the protocol's English title."""
+        return self.title if self.title is not None else self.protocol.title_en
+
+    @property
+    def min_age(self) -> int:
+        """The minimum age at the later compared course: ``[analysis]`` when given, else the
+        protocol's ``design.min_age``."""
+        given = self.analysis.min_age
+        return given if given is not None else self.protocol.design.min_age
 
     def source_options(self, center: str | None, input_path: Path | None) -> SourceOptions | None:
         """The declared options of a source, matched by center code or by input path (or None)."""
@@ -62,7 +82,7 @@ class StudyConfig:
         return None
 
 
-_STUDY_KEYS = {"title", "lang"}
+_STUDY_KEYS = {"title", "lang", "protocol"}
 _SOURCE_KEYS = {"path", "date_format", "encoding", "delimiter"}
 _ANALYSIS_KEYS = {"selection_p", "min_age"}
 _SECTIONS = {"study", "criteria", "sources", "analysis"}
@@ -127,16 +147,24 @@ def load_config(path: Path | None) -> StudyConfig:
     if problems:
         raise InputError(f"{file}: invalid configuration", tuple(problems))
 
-    title = study.get("title", StudyConfig.title)
-    _check_type(file, "study", "title", title, str)
+    title = study.get("title")
+    if title is not None:
+        _check_type(file, "study", "title", title, str)
+    protocol_spec = study.get("protocol")
+    if protocol_spec is not None:
+        _check_type(file, "study", "protocol", protocol_spec, str)
+        protocol = load_protocol(protocol_spec, path.parent)
+    else:
+        protocol = default_protocol()
     lang = study.get("lang", "en")
     if lang not in LANGS:
         raise InputError(
             f"{file}: study.lang: '{lang}' is not a report language; allowed: {', '.join(LANGS)}"
         )
     criteria = dict(data.get("criteria", {}))
-    base = criteria.pop("base", "iwg2009")
-    _check_type(file, "criteria", "base", base, str)
+    base = criteria.pop("base", None)
+    if base is not None:
+        _check_type(file, "criteria", "base", base, str)
 
     sources = []
     for key, options in sorted(sources_table.items()):
@@ -169,10 +197,11 @@ def load_config(path: Path | None) -> StudyConfig:
     _check_type(file, "analysis", "selection_p", selection_p, (int, float))
     if not 0 < selection_p <= 1:
         raise InputError(f"{file}: analysis.selection_p: must be in (0, 1], found {selection_p}")
-    min_age = analysis.get("min_age", AnalysisOptions.min_age)
-    _check_type(file, "analysis", "min_age", min_age, int)
-    if not 0 <= min_age <= 120:
-        raise InputError(f"{file}: analysis.min_age: must be in 0..120, found {min_age}")
+    min_age = analysis.get("min_age")
+    if min_age is not None:
+        _check_type(file, "analysis", "min_age", min_age, int)
+        if not 0 <= min_age <= 120:
+            raise InputError(f"{file}: analysis.min_age: must be in 0..120, found {min_age}")
 
     return StudyConfig(
         title=title,
@@ -182,4 +211,5 @@ def load_config(path: Path | None) -> StudyConfig:
         sources=tuple(sources),
         analysis=AnalysisOptions(selection_p=float(selection_p), min_age=min_age),
         path=file,
+        protocol=protocol,
     )

@@ -8,7 +8,7 @@ documents. Each step reads only what the step before it wrote.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -198,13 +198,18 @@ def write_derived_csvs(run: DerivedRun, out_dir: Path, con: Any = None) -> list[
     return written
 
 
-def sensitivity_criteria(criteria: Criteria) -> dict[str, Criteria]:
-    """The criteria of each sensitivity run that re-derives (``flagship-study.md``, 7), by run."""
-    from itpcohort.analysis import SENSITIVITY_RUNS
+def sensitivity_criteria(
+    criteria: Criteria, entries: Sequence[str] | None = None
+) -> dict[str, Criteria]:
+    """The criteria of each sensitivity run that re-derives (``flagship-study.md``, 7), by run;
+    ``entries``: the protocol's ``design.sensitivity`` (default: the default protocol's)."""
+    from itpcohort.analysis.sensitivity import sensitivity_runs
+    from itpcohort.protocols import default_protocol
 
+    chosen = default_protocol().design.sensitivity if entries is None else entries
     return {
         run.name: criteria.with_overrides(**dict(run.criteria_overrides))
-        for run in SENSITIVITY_RUNS
+        for run in sensitivity_runs(chosen)
         if run.needs_rederivation
     }
 
@@ -213,6 +218,7 @@ def derive_sensitivity_runs(
     db_path: Path,
     criteria: Criteria,
     compiled: dict[str, Future[CompiledDerivation]] | None = None,
+    entries: Sequence[str] | None = None,
 ) -> dict[str, DerivedTables]:
     """Re-derive under each sensitivity run's criteria overrides (``flagship-study.md``, 7).
 
@@ -220,7 +226,7 @@ def derive_sensitivity_runs(
     (``compiling_derivation``); without it, each is compiled when derived.
     """
     tables = {}
-    for name, varied in sensitivity_criteria(criteria).items():
+    for name, varied in sensitivity_criteria(criteria, entries).items():
         ready = None if compiled is None else compiled[name].result()
         tables[name] = derive_marts(db_path, varied, compiled=ready).analysis_tables()
     return tables
@@ -254,7 +260,7 @@ def study_extras(
 ) -> dict[str, Any]:
     """The keys ``run`` adds to results.json: study, data quality and provenance."""
     return {
-        "study": {"title": config.title, "lang": lang},
+        "study": {"title": config.study_title, "lang": lang},
         "data_quality": data_quality(report, db_path),
         "provenance": study_provenance(db_path),
     }
@@ -331,7 +337,7 @@ def run_study(
 
     staging = out.staging
     db_path = staging / DATABASE_NAME
-    varied = sensitivity_criteria(criteria)
+    varied = sensitivity_criteria(criteria, config.protocol.design.sensitivity)
     with compiling_derivation(criteria, *varied.values()) as compiling:
         step("importing and validating")
         report = import_inputs(inputs, config, staging, criteria, "run", previous=out.path)
@@ -349,7 +355,10 @@ def run_study(
         )
         step("sensitivity re-derivations")
         sensitivity = derive_sensitivity_runs(
-            db_path, criteria, dict(zip(varied, compiling[1:], strict=True))
+            db_path,
+            criteria,
+            dict(zip(varied, compiling[1:], strict=True)),
+            config.protocol.design.sensitivity,
         )
     step("analysis plan")
     # checked once here, for the analysis and the report alike
@@ -359,7 +368,7 @@ def run_study(
     document.update(study_extras(config, report, db_path, lang))
     write_results_document(document, staging / RESULTS_NAME)
     step("report")
-    files = write_report(document, tables, staging, lang)
+    files = write_report(document, tables, staging, lang, protocol=config.protocol)
     out.commit()
     return StudyRun(report, document, _moved(files, staging, out.path))
 

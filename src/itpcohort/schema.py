@@ -70,6 +70,18 @@ DRUG_CLASSES: dict[str, str] = {
     "other": "other",
 }
 DRUGS = tuple(DRUG_CLASSES)
+#: ``treatments.stop_reason`` (``protocols.md``, Data model additions), in vocabulary order; empty
+#: means ``unknown``
+STOP_REASONS = (
+    "inefficacy",
+    "loss_of_response",
+    "fluctuation",
+    "adverse_event",
+    "patient_preference",
+    "remission",
+    "other",
+    "unknown",
+)
 
 #: classes whose rows are always rescue, whatever the ``rescue`` column says
 RESCUE_CLASSES = ("ivig", "supportive")

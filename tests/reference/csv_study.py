@@ -112,9 +112,10 @@ def _plain(value: Any) -> Any:
     return float(value) if isinstance(value, Decimal) else value
 
 
-def reference_courses(study: Path, out: Path) -> int:
-    """Derive with the reference and write ``out`` as courses.csv; return the number of courses."""
-    marts = derive_reference(load_study(study), Criteria())
+def reference_courses(study: Path, out: Path, criteria: Criteria | None = None) -> int:
+    """Derive with the reference under ``criteria`` (default: the default criteria) and write
+    ``out`` as courses.csv; return the number of courses."""
+    marts = derive_reference(load_study(study), criteria if criteria is not None else Criteria())
     rows = [{k: _plain(v) for k, v in row.items()} for row in marts["courses"]]
     out.write_bytes(courses_csv_bytes(pa.Table.from_pylist(rows)))
     return len(rows)

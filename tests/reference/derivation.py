@@ -99,23 +99,25 @@ def group_courses(infusion_rows: list[Row], c: Criteria) -> list[list[Row]]:
     return courses
 
 
-def dose_matches(row: Row, nominal: int, unit: str, c: Criteria) -> bool:
+def dose_matches(row: Row, nominal: float, unit: str, c: Criteria) -> bool:
     """Dose within ±tolerance of nominal (inclusive) in the regimen's unit (empty = that unit)."""
     if row["dose"] is None or row["dose_unit"] not in (None, unit):
         return False
-    return abs(dec(row["dose"]) - nominal) <= Decimal(c.dose_tolerance_pct) / 100 * nominal
+    return abs(dec(row["dose"]) - dec(nominal)) <= Decimal(c.dose_tolerance_pct) / 100 * dec(
+        nominal
+    )
 
 
 def regimen(rows: list[Row], c: Criteria) -> str:
-    """375x4, 1000x2, low_dose, other or unknown (missing dose first)."""
+    """unknown (a missing dose, first), then the protocol's regimen table in order (every dose
+    matches, and the count when the regimen has one), else other (``protocols.md``)."""
     if any(r["dose"] is None for r in rows):
         return "unknown"
-    if len(rows) == 4 and all(dose_matches(r, 375, "mg/m2", c) for r in rows):
-        return "375x4"
-    if len(rows) == 2 and all(dose_matches(r, 1000, "mg", c) for r in rows):
-        return "1000x2"
-    if all(dose_matches(r, 100, "mg", c) for r in rows):
-        return "low_dose"
+    for named in c.courses.regimens:
+        if named.count is not None and len(rows) != named.count:
+            continue
+        if all(dose_matches(r, named.dose, named.unit, c) for r in rows):
+            return named.name
     return "other"
 
 
@@ -270,7 +272,7 @@ class PatientData:
 def derive_courses(p: PatientData, c: Criteria) -> list[Row]:
     """Every course of one patient, as the ``courses`` table's rows (sections 1–6)."""
     patient = p.patient
-    rtx = [t for t in p.treatments if t["drug"] == "rituximab"]
+    rtx = [t for t in p.treatments if t["drug"] in c.courses.agents]
     groups = group_courses(rtx, c)
     counts = collapse_counts(p.counts)
     intervals = rescue_intervals(p.treatments, patient, c)
@@ -442,7 +444,7 @@ def derive_retreatment(courses: list[Row], c: Criteria) -> Row | None:
 
 def derive_ae(p: PatientData, c: Criteria) -> list[Row]:
     """Each adverse event with its course (section 8)."""
-    rtx = [t for t in p.treatments if t["drug"] == "rituximab"]
+    rtx = [t for t in p.treatments if t["drug"] in c.courses.agents]
     groups = group_courses(rtx, c)
     rows = []
     for ae in p.adverse_events:
@@ -480,7 +482,7 @@ def derive_treatment_events(p: PatientData, c: Criteria) -> list[Row]:
     One row per event kind and date; ``course_number`` is the latest course started on or before
     the event date (``patient_treatment_events``).
     """
-    rtx = [t for t in p.treatments if t["drug"] == "rituximab"]
+    rtx = [t for t in p.treatments if t["drug"] in c.courses.agents]
     starts = [group[0]["start_date"] for group in group_courses(rtx, c)]
     if not starts:
         return []

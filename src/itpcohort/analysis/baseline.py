@@ -5,7 +5,7 @@ their Clopper–Pearson CIs, so every count in the report has one format), prima
 included, except the causes of secondary ITP, which are proportions of the secondary ITP patients; a ``missing`` line appears
 only when values are missing. Continuous lines are
 median and IQR (type 7). ITP duration and the interval between courses are in months of
-365.25/12 days; follow-up is from the first rituximab course to the last follow-up or death
+365.25/12 days; follow-up is from the first course to the last follow-up or death
 (``followup_days`` of ``patient_baseline``), in months. Prior lines and prior splenectomy are
 counted before course 1 (as in the published table: "lines before the first course").
 Patients per centre are proportions of the included patients (``centers``); the baseline platelet
@@ -21,10 +21,12 @@ import pandas as pd
 
 from itpcohort.analysis.estimates import Proportion, Quantiles, proportion, quantiles
 from itpcohort.analysis.population import MONTH_DAYS
+from itpcohort.protocols import default_protocol
 from itpcohort.schema import SECONDARY_CAUSES, SEXES
 
 ITP_PHASES = ("newly_diagnosed", "persistent", "chronic")
-REGIMENS = ("375x4", "1000x2", "low_dose", "other", "unknown")
+#: the regimen levels of the default protocol (``protocols.md``, Infusion courses)
+REGIMENS = default_protocol().courses.regimen_names()
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,9 @@ def _levels(values: pd.Series, levels: tuple[str, ...], n: int) -> dict[str, Pro
     return out
 
 
-def baseline_table(patients: pd.DataFrame) -> BaselineTable:
-    """Table 1 over the included patients (one row each in ``patients``)."""
+def baseline_table(patients: pd.DataFrame, regimens: tuple[str, ...] = REGIMENS) -> BaselineTable:
+    """Table 1 over the included patients (one row each in ``patients``); ``regimens``: the
+    protocol's regimen levels in table order (``CourseRules.regimen_names``)."""
     n = len(patients)
     centers = patients["center"].value_counts().sort_index()
     secondary = patients["itp_type"] == "secondary"
@@ -87,8 +90,8 @@ def baseline_table(patients: pd.DataFrame) -> BaselineTable:
         itp_phase_course1=_levels(patients["itp_phase_c1"], ITP_PHASES, n),
         prior_lines=quantiles(patients["prior_lines_c1"]),
         splenectomy_before_course1=proportion(int(splenectomy.sum()), n),
-        regimen_course1=_levels(patients["regimen_c1"], REGIMENS, n),
-        regimen_course2=_levels(patients["regimen_c2"], REGIMENS, n),
+        regimen_course1=_levels(patients["regimen_c1"], regimens, n),
+        regimen_course2=_levels(patients["regimen_c2"], regimens, n),
         interval_months=quantiles(interval),
         n_courses=quantiles(patients["n_courses_derived"]),
         followup_months=quantiles(patients["followup_days"] / MONTH_DAYS),

@@ -14,7 +14,7 @@ import itpcohort
 from itpcohort.analysis.agreement import investigator_agreement
 from itpcohort.analysis.baseline import baseline_table
 from itpcohort.analysis.population import Population, drop_patients_with_ne, select_population
-from itpcohort.analysis.predictors import factor_frame, fit_firth, predictors
+from itpcohort.analysis.predictors import factor_frame, fit_firth, plan_factors, predictors
 from itpcohort.analysis.response import (
     conditional_response,
     course_response,
@@ -29,12 +29,7 @@ from itpcohort.analysis.retreatment_outcomes import (
     time_to_response,
 )
 from itpcohort.analysis.safety import safety
-from itpcohort.analysis.sensitivity import (
-    SENSITIVITY_RUNS,
-    SENSITIVITY_RUNS_BY_NAME,
-    SensitivityRow,
-    SensitivityRun,
-)
+from itpcohort.analysis.sensitivity import SensitivityRow, SensitivityRun, sensitivity_runs
 from itpcohort.analysis.tables import AnalysisInputError, DerivedTables
 from itpcohort.config import StudyConfig
 
@@ -98,18 +93,20 @@ def run_sensitivity(
     config: StudyConfig,
     sensitivity_tables: Mapping[str, DerivedTables],
 ) -> list[SensitivityRow]:
-    """The primary results table and one re-run per ``SENSITIVITY_RUNS`` entry, side by side.
+    """The primary results table and one re-run per run of the protocol's ``design.sensitivity``
+    (``sensitivity_runs``), side by side.
 
     A run that needs a re-derivation but whose tables were not given is reported as ``not run``.
     """
-    unknown = sorted(set(sensitivity_tables) - set(SENSITIVITY_RUNS_BY_NAME))
+    runs = sensitivity_runs(config.protocol.design.sensitivity)
+    unknown = sorted(set(sensitivity_tables) - {run.name for run in runs})
     if unknown:
         raise AnalysisInputError(
             f"unknown sensitivity run(s) {', '.join(unknown)}; defined runs: "
-            f"{', '.join(SENSITIVITY_RUNS_BY_NAME)}"
+            f"{', '.join(run.name for run in runs)}"
         )
     rows = [_sensitivity_row(None, "primary", "primary analysis", population)]
-    for run in SENSITIVITY_RUNS:
+    for run in runs:
         if run.needs_rederivation:
             tables = sensitivity_tables.get(run.name)
             if tables is None:
@@ -123,7 +120,7 @@ def run_sensitivity(
                     )
                 )
                 continue
-            run_population = select_population(tables.checked(), config.analysis.min_age)
+            run_population = select_population(tables.checked(), config.min_age)
         else:
             run_population = population
         if run.drop_ne_courses:
@@ -144,7 +141,7 @@ def analyse(
     ``generated_at`` is left empty: the caller sets it when writing results.json.
     """
     checked = tables.checked()
-    population = select_population(checked, config.analysis.min_age)
+    population = select_population(checked, config.min_age)
     patients = population.patients
     notes: list[str] = []
     if len(patients) == 0:
@@ -167,7 +164,9 @@ def analyse(
                 f"course {summary.course}: every response duration is censored; the median "
                 "duration is not reached"
             )
-    plan_predictors = predictors(patients, config.analysis.selection_p)
+    plan_predictors = predictors(
+        patients, config.analysis.selection_p, plan_factors(config.protocol)
+    )
     agreement = investigator_agreement(
         checked.investigator_comparison, patients, population.courses
     )
@@ -175,10 +174,10 @@ def analyse(
         criteria=dict(checked.criteria),
         analysis_settings={
             "selection_p": config.analysis.selection_p,
-            "min_age": config.analysis.min_age,
+            "min_age": config.min_age,
         },
         flow=population.flow,
-        cohort=baseline_table(patients),
+        cohort=baseline_table(patients, config.protocol.courses.regimen_names()),
         courses=response_courses,
         later_courses=later_courses(population.courses),
         cross_table=cross_table(patients),

@@ -1,7 +1,7 @@
 """The study population and its flow diagram (``flagship-study.md``, Population).
 
 Screened patients are the patients of ``patient_baseline`` (every patient with at least one
-rituximab course). A patient is included when all hold: at least 2 courses; age at course 1
+course of the protocol). A patient is included when all hold: at least 2 courses; age at course 1
 (completed years) at least ``min_age``; a platelet count dated after the course-1 start (inside or
 outside the response window, ``has_count_after_course1``).
 

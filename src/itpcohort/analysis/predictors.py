@@ -28,6 +28,7 @@ from scipy import special, stats
 from itpcohort.analysis.estimates import finite_or_none, quantiles
 from itpcohort.analysis.population import MONTH_DAYS
 from itpcohort.analysis.response import is_responder
+from itpcohort.protocols import Protocol, default_protocol
 
 FactorKind = Literal["binary", "categorical", "continuous"]
 OUTCOME = "response_course2"
@@ -65,7 +66,13 @@ FACTORS: tuple[Factor, ...] = (
     Factor("itp_duration_course2_months", "continuous", None, "ITP duration at course 2 (months)"),
     Factor("prior_lines_course2", "continuous", None, "prior lines before course 2"),
     Factor("splenectomy_before_course2", "binary", "no", "splenectomy before course 2"),
-    Factor("regimen_course2", "categorical", "375x4", "regimen of course 2"),
+    # reference: the default protocol's first regimen (``plan_factors`` for another protocol)
+    Factor(
+        "regimen_course2",
+        "categorical",
+        default_protocol().courses.regimens[0].name,
+        "regimen of course 2",
+    ),
     Factor("interval_months", "continuous", None, "interval between courses 1 and 2 (months)"),
     Factor(
         "duration_course1_days",
@@ -76,6 +83,20 @@ FACTORS: tuple[Factor, ...] = (
     ),
 )
 FACTORS_BY_NAME = {factor.name: factor for factor in FACTORS}
+
+
+def plan_factors(protocol: Protocol) -> tuple[Factor, ...]:
+    """The factors of ``protocol``'s ``design.predictors``, in its order (``protocols.md``, The
+    protocol file): the regimen's reference is the protocol's first regimen (none: the most
+    frequent level, as ``design_matrix`` does when the reference is not observed)."""
+    first = protocol.courses.regimens[0].name if protocol.courses.regimens else None
+    chosen = []
+    for name in protocol.design.predictors:
+        factor = FACTORS_BY_NAME[name]
+        if factor.name == "regimen_course2":
+            factor = Factor(factor.name, factor.kind, first, factor.label, factor.multivariable)
+        chosen.append(factor)
+    return tuple(chosen)
 
 
 def factor_frame(patients: pd.DataFrame) -> pd.DataFrame:
@@ -347,9 +368,11 @@ def _level_name(factor: Factor, level: object) -> str:
     return str(level)
 
 
-def univariable_screen(frame: pd.DataFrame) -> list[UnivariableTest]:
+def univariable_screen(
+    frame: pd.DataFrame, factors: tuple[Factor, ...] = FACTORS
+) -> list[UnivariableTest]:
     """Every factor of the plan tested against response to course 2, in the plan's order."""
-    return [univariable_test(frame, factor) for factor in FACTORS]
+    return [univariable_test(frame, factor) for factor in factors]
 
 
 @dataclass(frozen=True)
@@ -481,18 +504,21 @@ class FirthModel:
     note: str | None = None
 
 
-def design_matrix(frame: pd.DataFrame, factors: list[str]) -> tuple[pd.DataFrame, list[str]]:
+def design_matrix(
+    frame: pd.DataFrame, factors: list[str], plan: dict[str, Factor] = FACTORS_BY_NAME
+) -> tuple[pd.DataFrame, list[str]]:
     """Model columns for ``factors`` over the rows of ``frame`` (already complete), and notes.
 
     Binary and continuous factors give one column named after the factor; ``regimen_course2``
     gives one indicator ``regimen_course2=<level>`` per observed level other than the reference
-    ``375x4`` (if ``375x4`` is absent, the most frequent level is the reference, with a note).
+    (the protocol's first regimen; if absent, the most frequent level, with a note). ``plan``:
+    the factors by name (``plan_factors``).
     A column without variation cannot be estimated and is left out, with a note.
     """
     columns: dict[str, pd.Series] = {}
     notes: list[str] = []
     for name in factors:
-        factor = FACTORS_BY_NAME[name]
+        factor = plan[name]
         values = frame[name]
         if factor.kind != "categorical":
             columns[name] = values.astype(float)
@@ -502,9 +528,10 @@ def design_matrix(frame: pd.DataFrame, factors: list[str]) -> tuple[pd.DataFrame
         if reference not in levels:
             counts = values.value_counts()
             reference = str(sorted(counts.index[counts == counts.max()], key=str)[0])
-            notes.append(
-                f"{name}: reference {factor.reference} not observed; reference {reference}"
-            )
+            if factor.reference is not None:
+                notes.append(
+                    f"{name}: reference {factor.reference} not observed; reference {reference}"
+                )
         for level in levels:
             if level != reference:
                 columns[f"{name}={level}"] = (values == level).astype(float)
@@ -515,7 +542,9 @@ def design_matrix(frame: pd.DataFrame, factors: list[str]) -> tuple[pd.DataFrame
     return design.drop(columns=constant), notes
 
 
-def fit_firth(frame: pd.DataFrame, factors: list[str]) -> FirthModel:
+def fit_firth(
+    frame: pd.DataFrame, factors: list[str], plan: dict[str, Factor] = FACTORS_BY_NAME
+) -> FirthModel:
     """Firth model of response to course 2 on ``factors`` over the patients complete for them.
 
     Returns a model with no terms and a note (never raises) when it cannot be fitted: no factor,
@@ -532,7 +561,7 @@ def fit_firth(frame: pd.DataFrame, factors: list[str]) -> FirthModel:
         return FirthModel(
             [], n, events, factors, f"not estimable: every patient {which} to course 2"
         )
-    design, notes = design_matrix(data, factors)
+    design, notes = design_matrix(data, factors, plan)
     if design.shape[1] == 0:
         return FirthModel([], n, events, factors, "; ".join(notes) or "no estimable term")
     if design.shape[1] + 1 > n:
@@ -558,21 +587,23 @@ class Predictors:
     response_course1_firth: FirthModel
 
 
-def predictors(patients: pd.DataFrame, selection_p: float) -> Predictors:
-    """Run Analysis 5 on the included patients (``Population.patients``)."""
+def predictors(
+    patients: pd.DataFrame, selection_p: float, factors: tuple[Factor, ...] = FACTORS
+) -> Predictors:
+    """Run Analysis 5 on the included patients (``Population.patients``) over ``factors`` (the
+    protocol's ``design.predictors``, ``plan_factors``; ``flagship-study.md`` Analysis 5)."""
     frame = factor_frame(patients)
-    screen = univariable_screen(frame)
+    screen = univariable_screen(frame, factors)
+    plan = {factor.name: factor for factor in factors}
     selected = [
         test.factor
         for test in screen
-        if test.p is not None
-        and test.p < selection_p
-        and FACTORS_BY_NAME[test.factor].multivariable
+        if test.p is not None and test.p < selection_p and plan[test.factor].multivariable
     ]
     return Predictors(
         univariable=screen,
         selection_p=selection_p,
         selected=selected,
-        multivariable=fit_firth(frame, selected),
+        multivariable=fit_firth(frame, selected, plan),
         response_course1_firth=fit_firth(frame, ["response_course1"]),
     )

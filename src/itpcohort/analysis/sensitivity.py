@@ -9,12 +9,13 @@ primary analysis first.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from itpcohort.analysis.estimates import Proportion
+from itpcohort.protocols import sensitivity_override
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,36 @@ SENSITIVITY_RUNS: tuple[SensitivityRun, ...] = (
     ),
 )
 SENSITIVITY_RUNS_BY_NAME = {run.name: run for run in SENSITIVITY_RUNS}
+
+
+def sensitivity_runs(entries: Sequence[str]) -> tuple[SensitivityRun, ...]:
+    """The runs of a protocol's ``design.sensitivity``, in its order (``protocols.md``, The
+    protocol file; ``flagship-study.md`` Analysis 7).
+
+    A named entry is the run of that name; ``parameter=value`` is the run of ``SENSITIVITY_RUNS``
+    with exactly that override when there is one (so the flagship's runs keep their names and
+    labels), else a run named after the entry that re-derives under that one override.
+    """
+    runs = []
+    for entry in entries:
+        overrides = sensitivity_override(entry)
+        known = next(
+            (
+                run
+                for run in SENSITIVITY_RUNS
+                if run.name == entry or (overrides and dict(run.criteria_overrides) == overrides)
+            ),
+            None,
+        )
+        runs.append(
+            known
+            or SensitivityRun(
+                entry,
+                f"criteria override {entry.replace('=', ' = ')}",
+                MappingProxyType(overrides),
+            )
+        )
+    return tuple(runs)
 
 
 @dataclass(frozen=True)

@@ -7,37 +7,59 @@
 
 from __future__ import annotations
 
-from itpcohort.config import StudyConfig
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
 from itpcohort.criteria._prose import methods_prose
 from itpcohort.criteria._sets import (
-    CRITERIA_SETS,
     PARAMETERS,
     PARAMETERS_BY_NAME,
     Criteria,
     Parameter,
     apply_overrides,
     criteria_set,
+    criteria_set_names,
 )
 
+if TYPE_CHECKING:
+    from itpcohort.config import StudyConfig
+    from itpcohort.protocols import Protocol
+
 __all__ = [
-    "CRITERIA_SETS",
     "PARAMETERS",
     "PARAMETERS_BY_NAME",
     "Criteria",
     "Parameter",
     "apply_overrides",
     "criteria_from_config",
+    "criteria_of",
     "criteria_set",
+    "criteria_set_names",
     "methods_prose",
 ]
 
 
 def criteria_from_config(config: StudyConfig) -> Criteria:
-    """The criteria a study uses: its named base set with its ``[criteria]`` overrides, checked.
+    """The criteria a study uses (``protocols.md``, The protocol file): the named base set (the
+    study's ``[criteria] base`` if given, else its protocol's) with the protocol's course rules,
+    then the protocol's ``course_gap_days`` and ``[criteria]`` overrides, then the study's.
 
     An unknown base or key, a value of the wrong type or out of range raises ``InputError`` (exit 1)
-    naming the key, the value and the allowed keys or range.
+    naming the file, the key, the value and the allowed keys or range.
     """
-    source = config.path or "study.toml"
-    base = criteria_set(config.criteria_base, source)
-    return apply_overrides(base, dict(config.criteria_overrides), source)
+    return criteria_of(config.protocol, config)
+
+
+def criteria_of(protocol: Protocol, config: StudyConfig | None = None) -> Criteria:
+    """The criteria of ``protocol`` with the overrides of ``config`` (``criteria_from_config``)."""
+    source = (config.path if config else None) or "study.toml"
+    study_base = config.criteria_base if config else None
+    base = criteria_set(
+        study_base or protocol.criteria_base, source if study_base else protocol.source
+    )
+    base = dataclasses.replace(base, courses=protocol.courses)
+    from_protocol: dict[str, Any] = dict(protocol.criteria_overrides)
+    if protocol.courses.kind == "infusions":
+        from_protocol["course_gap_days"] = protocol.courses.course_gap_days
+    criteria = apply_overrides(base, from_protocol, protocol.source)
+    return apply_overrides(criteria, dict(config.criteria_overrides) if config else {}, source)

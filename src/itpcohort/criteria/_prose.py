@@ -1,7 +1,8 @@
 """The criteria set written as a methods paragraph (English and French), like Circe's print-friendly.
 
 The prose is generated from the same object the derivations read, so the methods section of the
-report can never disagree with the numbers used.
+report can never disagree with the numbers used; the treatment is named from the protocol's course
+rules (``Criteria.courses``, ``protocols.md``).
 """
 
 from __future__ import annotations
@@ -41,12 +42,14 @@ def _overrides(criteria: Criteria, lang: str) -> str:
 def _english(c: Criteria) -> str:
     d = lambda v: _days(v, "en")  # noqa: E731
     n = lambda v: _number(v, "en")  # noqa: E731
+    agents = c.courses.agents_phrase("en")
     return " ".join(
         (
             f"Response was derived from platelet counts with the criteria set {c.name} "
             f"(version {c.version}), {_overrides(c, 'en')}, following the International Working "
             "Group definitions (Rodeghiero et al., Blood 2009).",
-            "Rituximab administrations were grouped into one course when each followed the previous "
+            f"{agents[:1].upper() + agents[1:]} administrations were grouped into one course when "
+            "each followed the previous "
             f"one by at most {d(c.course_gap_days)}; nominal doses were matched within "
             f"±{c.dose_tolerance_pct}%.",
             f"ITP was newly diagnosed less than {c.persistent_from_months} months after diagnosis, "
@@ -57,7 +60,7 @@ def _english(c: Criteria) -> str:
             f"{d(c.baseline_days)} before the first infusion, a count on the day of the first "
             "infusion being taken as pre-infusion.",
             "Counts were assessed after the first infusion, for at most "
-            f"{d(c.response_window_days)} and until the next rituximab course, the start of a new "
+            f"{d(c.response_window_days)} and until the next {agents} course, the start of a new "
             "ITP treatment, last follow-up or death; counts from the start of a rescue treatment "
             "(intravenous immunoglobulin, anti-D, platelet transfusion, tranexamic acid, or any "
             f"treatment given as rescue) to {d(c.rescue_exclusion_days)} after its end were not used.",
@@ -72,7 +75,7 @@ def _english(c: Criteria) -> str:
             "reaching neither level was a non-response (NR).",
             "Loss of response was the first of two neighbouring counts below the response "
             f"threshold more than {d(c.loss_confirm_days)} apart, a bleeding event, a rescue "
-            "treatment, a new ITP treatment or the next rituximab course, whichever came first; "
+            f"treatment, a new ITP treatment or the next {agents} course, whichever came first; "
             "durations without loss were censored at last follow-up or death.",
             "The response to retreatment was of similar or longer duration when it lasted at least "
             f"{_percent(c.similar_duration_ratio, 'en')} of the response to the first course.",
@@ -86,12 +89,13 @@ def _english(c: Criteria) -> str:
 def _french(c: Criteria) -> str:
     d = lambda v: _days(v, "fr")  # noqa: E731
     n = lambda v: _number(v, "fr")  # noqa: E731
+    agents = c.courses.agents_phrase("fr")
     return " ".join(
         (
             "La réponse a été déterminée à partir des numérations plaquettaires selon le jeu de "
             f"critères {c.name} (version {c.version}), {_overrides(c, 'fr')}, conformément aux "
             "définitions de l'International Working Group (Rodeghiero et al., Blood 2009).",
-            "Les administrations de rituximab ont été regroupées en une cure lorsque chacune "
+            f"Les administrations de {agents} ont été regroupées en une cure lorsque chacune "
             f"suivait la précédente d'au plus {d(c.course_gap_days)} ; les doses nominales ont été "
             f"reconnues à ±{c.dose_tolerance_pct} % près.",
             "Le PTI était nouvellement diagnostiqué moins de "
@@ -102,7 +106,7 @@ def _french(c: Criteria) -> str:
             f"{d(c.baseline_days)} précédant la première perfusion, une numération du jour de la "
             "première perfusion étant considérée comme antérieure à celle-ci.",
             "Les numérations ont été évaluées après la première perfusion, pendant au plus "
-            f"{d(c.response_window_days)} et jusqu'à la cure de rituximab suivante, le début d'un "
+            f"{d(c.response_window_days)} et jusqu'à la cure de {agents} suivante, le début d'un "
             "nouveau traitement du PTI, la dernière nouvelle ou le décès ; les numérations "
             "comprises entre le début d'un traitement de secours (immunoglobulines intraveineuses, "
             "anti-D, transfusion plaquettaire, acide tranexamique ou tout traitement donné en "
@@ -119,7 +123,7 @@ def _french(c: Criteria) -> str:
             "sinon, une cure n'atteignant aucun niveau était un échec (NR).",
             "La perte de réponse était la première de deux numérations voisines sous le seuil de "
             f"réponse espacées de plus de {d(c.loss_confirm_days)}, un saignement, un traitement "
-            "de secours, un nouveau traitement du PTI ou la cure de rituximab suivante, selon le "
+            f"de secours, un nouveau traitement du PTI ou la cure de {agents} suivante, selon le "
             "premier survenu ; les durées sans perte ont été censurées à la dernière nouvelle ou "
             "au décès.",
             "La réponse au retraitement était de durée similaire ou plus longue lorsqu'elle durait "

@@ -7,10 +7,22 @@ overrides are checked here before any derivation runs.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from functools import cache
+from importlib.resources import files
+from typing import TYPE_CHECKING, Any
 
 from itpcohort.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from itpcohort.protocols import CourseRules
+
+
+def _default_courses() -> CourseRules:
+    from itpcohort.protocols import default_course_rules
+
+    return default_course_rules()
 
 
 @dataclass(frozen=True)
@@ -47,7 +59,7 @@ def _num(value: float) -> str:
 
 #: every parameter of a criteria set, in the order of ``response-criteria.md``
 PARAMETERS: tuple[Parameter, ...] = (
-    Parameter("course_gap_days", int, 1, 3650, "1", "largest gap between two rituximab administrations of one course"),
+    Parameter("course_gap_days", int, 1, 3650, "1", "largest gap between two administrations of one course"),
     Parameter("dose_tolerance_pct", int, 0, 50, "1", "tolerance around a regimen's nominal dose, percent, inclusive"),
     Parameter("persistent_from_months", int, 1, 120, "2", "ITP is persistent from this many months after diagnosis"),
     Parameter("chronic_after_months", int, 1, 240, "2", "ITP is chronic beyond this many months after diagnosis"),
@@ -72,7 +84,10 @@ class Criteria:
     """A named, versioned criteria set (``response-criteria.md``); the defaults are ``iwg2009``.
 
     Frozen: ``with_overrides`` returns a new, checked set and records which parameters differ from
-    the named base so that the report can state them.
+    the named base so that the report can state them. ``courses`` holds the protocol's course rules
+    (``protocols.md``): they travel with the criteria into every derivation and every re-derivation
+    of a sensitivity run; the default is the default protocol's. They are not criteria parameters
+    (``as_dict`` and results.json do not list them; the report prints them with the protocol).
     """
 
     name: str = "iwg2009"
@@ -95,6 +110,7 @@ class Criteria:
     infusion_reaction_days: int = 1
     #: parameters that differ from the named base set, in PARAMETERS order
     overrides: tuple[str, ...] = field(default=())
+    courses: CourseRules = field(default_factory=_default_courses, repr=False)
 
     def with_overrides(self, **values: Any) -> Criteria:
         """A copy with ``values`` replacing parameters, checked (``InputError`` naming key, value, range)."""
@@ -120,6 +136,16 @@ def apply_overrides(base: Criteria, values: dict[str, Any], source: str) -> Crit
     Raises ``InputError`` naming each unknown key (with the allowed keys) and each value of the wrong
     type or out of range (with the allowed range), then any contradiction between parameters.
     """
+    candidate = _checked(base, values, source)
+    named = _criteria_sets().get(base.name, Criteria())
+    differing = tuple(
+        p.name for p in PARAMETERS if getattr(candidate, p.name) != getattr(named, p.name)
+    )
+    return replace(candidate, overrides=differing)
+
+
+def _checked(base: Criteria, values: dict[str, Any], source: str) -> Criteria:
+    """``base`` with ``values`` replacing parameters, each value and the whole set checked."""
     problems = [
         Problem(
             source,
@@ -148,11 +174,7 @@ def apply_overrides(base: Criteria, values: dict[str, Any], source: str) -> Crit
         )
     candidate = replace(base, **checked)
     _check_coherence(source, candidate)
-    named = CRITERIA_SETS.get(base.name, Criteria())
-    differing = tuple(
-        p.name for p in PARAMETERS if getattr(candidate, p.name) != getattr(named, p.name)
-    )
-    return replace(candidate, overrides=differing)
+    return candidate
 
 
 def _check_value(source: str, parameter: Parameter, value: Any) -> Problem | None:
@@ -190,16 +212,39 @@ def _check_coherence(source: str, criteria: Criteria) -> None:
             )
 
 
-#: the named criteria sets a study may start from
-CRITERIA_SETS: dict[str, Criteria] = {"iwg2009": Criteria()}
+@cache
+def _criteria_sets() -> dict[str, Criteria]:
+    """The named criteria sets a study may start from: the files ``criteria/sets/NAME.toml``.
+
+    Each file's ``[criteria]`` holds ``name``, ``version`` and every parameter (no default is
+    taken from code: a missing or unknown parameter is an error of the package), checked by the
+    same range checks as a study's overrides.
+    """
+    sets: dict[str, Criteria] = {}
+    for entry in sorted((files("itpcohort.criteria") / "sets").iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".toml"):
+            continue
+        table = dict(tomllib.loads(entry.read_text(encoding="utf-8"))["criteria"])
+        name, version = str(table.pop("name")), str(table.pop("version"))
+        missing = [p.name for p in PARAMETERS if p.name not in table]
+        if missing:
+            raise ValueError(f"criteria set file {entry.name} lacks {', '.join(missing)}")
+        checked = _checked(Criteria(), table, f"criteria set {entry.name}")
+        sets[name] = replace(checked, name=name, version=version, overrides=())
+    return sets
+
+
+def criteria_set_names() -> tuple[str, ...]:
+    """The names of the criteria sets (``criteria/sets/*.toml``), in name order."""
+    return tuple(_criteria_sets())
 
 
 def criteria_set(name: str, source: str = "criteria") -> Criteria:
     """The named criteria set (``InputError`` naming the allowed names when unknown)."""
     try:
-        return CRITERIA_SETS[name]
+        return _criteria_sets()[name]
     except KeyError:
-        reason = f"unknown criteria set '{name}'; allowed: {', '.join(CRITERIA_SETS)}"
+        reason = f"unknown criteria set '{name}'; allowed: {', '.join(_criteria_sets())}"
         raise InputError(
             f"{source}: criteria.base: {reason}", (Problem(source, None, "base", name, reason),)
         ) from None

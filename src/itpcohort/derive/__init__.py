@@ -20,6 +20,7 @@ import ibis.expr.types as ir
 from itpcohort.criteria import Criteria
 from itpcohort.derive._common import canonical_schema
 from itpcohort.derive._models import MARTS, MODELS, RELEASED_AFTER, TABLE_MODELS, Model
+from itpcohort.errors import InputError
 from itpcohort.schema import CANONICAL_COLUMNS, TABLES_BY_NAME
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "RELEASED_AFTER",
     "TABLE_MODELS",
     "Model",
+    "check_buildable",
     "derive_all",
     "derive_models",
 ]
@@ -63,6 +65,22 @@ def _typed(column: ir.Column, kind: dt.DataType) -> ir.Value:
     return column.cast(kind)
 
 
+#: the course kinds this derivation builds (``protocols.md``: infusion courses; exposure courses
+#: come with issue 19 part 2)
+BUILT_KINDS = ("infusions",)
+
+
+def check_buildable(criteria: Criteria) -> None:
+    """Raise ``InputError`` (one line, exit 1) when the courses of ``criteria.courses`` are of a
+    kind the derivation does not build yet (``protocols.md``, Exposure courses)."""
+    kind = criteria.courses.kind
+    if kind not in BUILT_KINDS:
+        raise InputError(
+            f"courses.kind = {kind!r}: {kind} courses are not built yet; this version derives "
+            f"{', '.join(BUILT_KINDS)} courses only"
+        )
+
+
 def derive_models(
     tables: Mapping[str, ir.Table],
     criteria: Criteria,
@@ -75,6 +93,7 @@ def derive_models(
     order and returns the table to read instead of the expression; ``release(name)`` is then
     called for each earlier table model that no model still to build reads (``RELEASED_AFTER``).
     """
+    check_buildable(criteria)
     keep: Materialize = materialize or (lambda _name, table: table)
     built: dict[str, ir.Table] = {
         name: _canonical(tables, name) for name in CANONICAL_COLUMNS if name != "biomarkers"

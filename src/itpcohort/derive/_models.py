@@ -86,7 +86,7 @@ def _m(name: str, function: Callable[..., Any], *inputs: str, criteria: bool = F
 MODELS: tuple[Model, ...] = (
     # staging: canonical tables typed, renamed, same-day counts collapsed
     _m("stg_patients", stg_patients, "patients"),
-    _m("stg_treatments", stg_treatments, "treatments", "stg_patients"),
+    _m("stg_treatments", stg_treatments, "treatments", "stg_patients", criteria=True),
     _m("stg_platelet_counts", stg_platelet_counts, "platelet_counts", "stg_patients"),
     _m("stg_bleeding_events", stg_bleeding_events, "bleeding_events", "stg_patients"),
     _m("stg_adverse_events", stg_adverse_events, "adverse_events", "stg_patients"),

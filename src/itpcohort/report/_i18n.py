@@ -4,15 +4,22 @@
 both languages (a test checks that every id has both texts and the same fields). ``Translator(lang)``
 returns the text of an id in the report language; codes that come from the data (a center code, a
 patient id, a regimen code) are not translated and are shown as they are.
+
+The study's treatment and title come from the protocol (``protocols.md``: the messages that name the
+treatment take it from the protocol, en and fr): ``{agents}`` is the protocol's agents as a phrase
+("rituximab"; "eltrombopag, romiplostim or avatrombopag"), ``{agents:Cap}`` the same with a capital
+first letter (a format spec, so both languages keep the same placeholders), ``{title}`` the
+protocol's title; a regimen's label is the protocol's ``label.en``/``label.fr``.
 """
 
 from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from itpcohort.protocols import Protocol, default_protocol
 from itpcohort.report._format import NumberFormat
 from itpcohort.report._messages import MESSAGES
 
@@ -25,9 +32,10 @@ class UnknownMessage(KeyError):
 
 @dataclass(frozen=True)
 class Translator:
-    """Texts of the catalogue and number formats in one language."""
+    """Texts of the catalogue and number formats in one language, naming ``protocol``'s treatment."""
 
     lang: str
+    protocol: Protocol = field(default_factory=default_protocol)
 
     def __post_init__(self) -> None:
         if self.lang not in LANGS:
@@ -47,14 +55,28 @@ class Translator:
         except KeyError:
             raise UnknownMessage(message_id) from None
         text = texts[LANGS.index(self.lang)]
+        names = self.protocol_names()
+        if placeholders(text) & names.keys():
+            return text.format(**names, **fields)
         return text.format(**fields) if fields else text
+
+    def protocol_names(self) -> dict[str, str]:
+        """The protocol's words of this language: ``agents`` (``{agents:Cap}`` capitalised) and
+        ``title``."""
+        phrase = _Phrase(self.protocol.courses.agents_phrase(self.lang))
+        return {"agents": phrase, "title": self.protocol.title(self.lang)}
 
     def has(self, message_id: str) -> bool:
         """True when the catalogue holds ``message_id``."""
         return message_id in MESSAGES
 
     def label(self, prefix: str, code: str) -> str:
-        """The label of a vocabulary code (``prefix.code``), or the code itself when it has none."""
+        """The label of a vocabulary code (``prefix.code``), or the code itself when it has none;
+        a regimen of the protocol has the protocol's label."""
+        if prefix == "regimen":
+            for regimen in self.protocol.courses.regimens:
+                if regimen.name == code:
+                    return regimen.label(self.lang)
         key = f"{prefix}.{code}"
         return self(key) if key in MESSAGES else code
 
@@ -65,6 +87,17 @@ class Translator:
             return self("flow.reason.age", age=match.group(1))
         key = f"flow.reason.{reason}"
         return self(key) if key in MESSAGES else reason
+
+
+class _Phrase(str):
+    """A phrase whose format spec ``Cap`` gives it a capital first letter."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        if spec == "Cap":
+            return self[:1].upper() + self[1:]
+        return super().__format__(spec)
 
 
 def placeholders(text: str) -> set[str]:

@@ -11,10 +11,6 @@ NB = "\u00a0"  # no-break space, before French ":" ";" "%"
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # --- document ------------------------------------------------------------------------------
-    "report.title": (
-        "Rituximab retreatment in adult immune thrombocytopenia",
-        "Retraitement par rituximab dans la thrombopénie immunologique de l'adulte",
-    ),
     "report.kicker": (
         "Multicentre retrospective cohort — results report",
         "Cohorte rétrospective multicentrique — rapport de résultats",
@@ -108,9 +104,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- summary ---------------------------------------------------------------------------------
     "summary.population": (
         "Of {screened} screened patients, {included} from {centers} centres received at least two "
-        "rituximab courses and were included.",
+        "{agents} courses and were included.",
         "Sur {screened} patients sélectionnés, {included}, issus de {centers} centres, ont reçu au "
-        "moins deux cures de rituximab et ont été inclus.",
+        "moins deux cures de {agents} et ont été inclus.",
     ),
     "summary.primary": (
         "After the second course, the overall response rate (CR or R) was {orr} and the complete "
@@ -141,18 +137,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- methods ---------------------------------------------------------------------------------
     "methods.design": (
         "Retrospective multicentre cohort of adults with immune thrombocytopenia (ITP) treated with "
-        "rituximab. Patients aged {min_age} years or more at the first course who received at "
-        "least two rituximab courses were included; patients with no platelet count after the "
+        "{agents}. Patients aged {min_age} years or more at the first course who received at "
+        "least two {agents} courses were included; patients with no platelet count after the "
         "first course were excluded. Every exclusion is counted in the flow diagram. The first two "
         "courses are compared; later courses are described.",
         "Cohorte rétrospective multicentrique d'adultes atteints de thrombopénie immunologique "
-        "(PTI) traités par rituximab. Les patients âgés d'au moins {min_age} ans à la première "
-        "cure et ayant reçu au moins deux cures de rituximab ont été inclus{NB}; les patients sans "
+        "(PTI) traités par {agents}. Les patients âgés d'au moins {min_age} ans à la première "
+        "cure et ayant reçu au moins deux cures de {agents} ont été inclus{NB}; les patients sans "
         "numération plaquettaire après la première cure ont été exclus. Chaque exclusion est "
         "comptée dans le diagramme de flux. Les deux premières cures sont comparées{NB}; les cures "
         "suivantes sont décrites.".replace("{NB}", NB),
     ),
     "methods.criteria_set": ("Criteria set", "Jeu de critères"),
+    "methods.protocol": (
+        "The study followed the protocol {name} (version {version}), every field of which is "
+        "given here as read: {fields}.",
+        f"L'étude a suivi le protocole {{name}} (version {{version}}), dont chaque champ est "
+        f"donné ici tel que lu{NB}: {{fields}}.",
+    ),
     "methods.statistics": (
         "Proportions are given with exact Clopper–Pearson 95% confidence intervals and medians "
         "with interquartile ranges (type 7 quantiles). The primary outcome is the overall "
@@ -213,6 +215,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "phase.persistent": ("Persistent (3–12 months)", f"Persistant (3–12{NB}mois)"),
     "phase.chronic": ("Chronic (> 12 months)", f"Chronique (> 12{NB}mois)"),
+    # fallback labels of the default protocol's regimen codes (the protocol's own labels come first)
     "regimen.375x4": ("375 mg/m² × 4", "375 mg/m² × 4"),
     "regimen.1000x2": ("1000 mg × 2", "1000 mg × 2"),
     "regimen.low_dose": ("Low dose (100 mg)", "Faible dose (100 mg)"),
@@ -394,24 +397,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "exclu par la configuration de l'étude",
     ),
     "results.flow": (
-        "{screened} patients with at least one rituximab course were screened; {excluded} were "
+        "{screened} patients with at least one {agents} course were screened; {excluded} were "
         "excluded ({reasons}) and {included} were included from {centers} centres (Figure 1). "
         "Their characteristics are given in Table 1.",
-        "{screened} patients ayant reçu au moins une cure de rituximab ont été sélectionnés{NB}; "
+        "{screened} patients ayant reçu au moins une cure de {agents} ont été sélectionnés{NB}; "
         "{excluded} ont été exclus ({reasons}) et {included}, issus de {centers} centres, ont été "
         "inclus (figure 1). Leurs caractéristiques sont présentées dans le tableau 1.".replace(
             "{NB}", NB
         ),
     ),
     "fig.flow.screened": (
-        "Patients with at least one rituximab course (screened)\nn = {n}",
-        "Patients ayant reçu au moins une cure de rituximab (sélectionnés)\nn = {n}",
+        "Patients with at least one {agents} course (screened)\nn = {n}",
+        "Patients ayant reçu au moins une cure de {agents} (sélectionnés)\nn = {n}",
     ),
     "fig.flow.excluded": ("Excluded: n = {n}", f"Exclus{NB}: n = {{n}}"),
     "fig.flow.included": (
-        "Included: n = {n} patients, {centers} centres\nat least 2 rituximab courses, age "
+        "Included: n = {n} patients, {centers} centres\nat least 2 {agents} courses, age "
         "≥ {age} years at course 1 and a platelet count after course 1",
-        f"Inclus{NB}: n = {{n}} patients, {{centers}} centres\nau moins 2 cures de rituximab, "
+        f"Inclus{NB}: n = {{n}} patients, {{centers}} centres\nau moins 2 cures de {{agents}}, "
         "âge ≥ {age} ans à la première cure et une numération plaquettaire après la première "
         "cure",
     ),
@@ -482,8 +485,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Splénectomie avant la première cure, n (%)",
     ),
     "t1.regimen": (
-        "Rituximab regimen of course {course}, n (%)",
-        "Schéma de rituximab de la cure {course}, n (%)",
+        "{agents:Cap} regimen of course {course}, n (%)",
+        "Schéma de {agents} de la cure {course}, n (%)",
     ),
     "t1.platelets_course1": (
         "Baseline platelet count at course 1, ×10⁹/L, median [IQR]",
@@ -498,8 +501,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Intervalle entre les cures 1 et 2, mois, médiane [EIQ]",
     ),
     "t1.n_courses": (
-        "Rituximab courses per patient, median [IQR]",
-        "Cures de rituximab par patient, médiane [EIQ]",
+        "{agents:Cap} courses per patient, median [IQR]",
+        "Cures de {agents} par patient, médiane [EIQ]",
     ),
     "t1.followup": (
         "Follow-up from course 1, months, median [IQR]",
@@ -670,14 +673,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Durations from the response date to the loss of response, censored at the last "
         "follow-up; 95% CI of the median by the log-log method. A month is 365.25/12 days. A "
         "loss of response is the first of a confirmed count below the response threshold, a "
-        "significant bleeding, a rescue or new treatment, or the next rituximab course: the next "
+        "significant bleeding, a rescue or new treatment, or the next {agents} course: the next "
         "course counts as a loss, so a responder who was retreated always has an event (hence "
         "as many losses as responders after course 1 when every responder was retreated).",
         "Durées de la date de réponse à la perte de réponse, censurées aux dernières nouvelles"
         f"{NB}; IC 95{NB}% de la médiane par la méthode log-log. Un mois compte 365,25/12 jours. "
         f"La perte de réponse est le premier de ces événements{NB}: numération confirmée sous le "
         "seuil de réponse, saignement significatif, traitement de secours ou nouveau traitement, "
-        "ou cure suivante de rituximab. La cure suivante compte comme une perte, si bien qu'un "
+        "ou cure suivante de {agents}. La cure suivante compte comme une perte, si bien qu'un "
         "répondeur retraité a toujours un événement (d'où autant de pertes que de répondeurs "
         "après la cure 1 quand tous les répondeurs ont été retraités).",
     ),
@@ -721,7 +724,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Months since the start of course 1",
         "Mois depuis le début de la première cure",
     ),
-    "fig.swimmer.course": ("Rituximab course (number)", "Cure de rituximab (numéro)"),
+    "fig.swimmer.course": ("{agents:Cap} course (number)", "Cure de {agents} (numéro)"),
     "fig.swimmer.cr": ("Complete response", "Réponse complète"),
     "fig.swimmer.r": ("Response (R)", "Réponse (R)"),
     "fig.swimmer.loss": ("Loss of response", "Perte de réponse"),
@@ -1060,6 +1063,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Versions des logiciels et empreintes des fichiers d'entrée",
     ),
     "repro.sha256": ("SHA-256", "SHA-256"),
+    "repro.protocol": (
+        "Protocol {name}, version {version} ({source}); every field as read:",
+        f"Protocole {{name}}, version {{version}} ({{source}}){NB}; chaque champ tel que lu{NB}:",
+    ),
+    "repro.protocol_builtin": ("built into itpcohort", "intégré à itpcohort"),
     "repro.software_caption": ("Software versions", "Versions des logiciels"),
     "repro.software": ("Software", "Logiciel"),
     "repro.version": ("Version", "Version"),

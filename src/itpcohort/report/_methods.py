@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from itpcohort.criteria import PARAMETERS, Criteria, apply_overrides, criteria_set, methods_prose
 from itpcohort.errors import InputError
-from itpcohort.report._blocks import Block, Text
+from itpcohort.report._blocks import Block, Paragraph, Text
 from itpcohort.report._build import heading, paragraph
 from itpcohort.report._i18n import Translator
 
@@ -29,6 +29,8 @@ IWG_REFERENCE = (
     "international working group. Blood 2009;113:2386–2393."
 )
 PARAMETER_NAMES = tuple(parameter.name for parameter in PARAMETERS)
+#: the paragraph style of the lines that print the protocol (class ``protocol-print`` in HTML)
+PROTOCOL_STYLE = "protocol-print"
 
 
 def criteria_from_results(criteria: Mapping[str, Any]) -> Criteria | None:
@@ -55,11 +57,41 @@ def criteria_overrides(criteria: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def criteria_prose(criteria: Mapping[str, Any], t: Translator) -> str:
-    """The methods paragraph of the response criteria, with every parameter's value."""
+    """The methods paragraph of the response criteria, with every parameter's value, naming the
+    protocol's treatment (its course rules)."""
     rebuilt = criteria_from_results(criteria)
     if rebuilt is None:
         return t("na.sentence", what=t("methods.criteria_set"))
-    return methods_prose(rebuilt, t.lang)
+    return methods_prose(dataclasses.replace(rebuilt, courses=t.protocol.courses), t.lang)
+
+
+def protocol_prose(report: Report) -> Paragraph:
+    """The protocol printed in full in the methods (``protocols.md``: name, version, every field),
+    as one paragraph of style ``protocol-print``."""
+    t, protocol = report.t, report.protocol
+    fields = "; ".join(f"{key} = {value}" for key, value in protocol.fields())
+    return paragraph(
+        t("methods.protocol", name=protocol.name, version=protocol.version, fields=fields),
+        style=PROTOCOL_STYLE,
+    )
+
+
+def protocol_listing(report: Report) -> list[Block]:
+    """The protocol printed in full in the reproducibility section: where it was read, then one
+    line per field as read (``protocols.md``), each of style ``protocol-print``."""
+    t, protocol = report.t, report.protocol
+    source = t("repro.protocol_builtin") if protocol.is_builtin else protocol.source
+    blocks: list[Block] = [
+        paragraph(
+            t("repro.protocol", name=protocol.name, version=protocol.version, source=source),
+            style=PROTOCOL_STYLE,
+        )
+    ]
+    blocks += [
+        paragraph(Text(f"{key} = {value}", verbatim=True), style=PROTOCOL_STYLE)
+        for key, value in protocol.fields()
+    ]
+    return blocks
 
 
 def add_methods(report: Report) -> Report:
@@ -78,6 +110,7 @@ def add_methods(report: Report) -> Report:
         heading(report, 1, "section.methods"),
         heading(report, 2, "section.methods.design"),
         paragraph(t("methods.design", min_age=f.integer(settings.get("min_age", 18)))),
+        protocol_prose(report),
         heading(report, 2, "section.methods.criteria"),
         paragraph(criteria_prose(criteria, t)),
         heading(report, 2, "section.methods.statistics"),

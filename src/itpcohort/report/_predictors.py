@@ -43,12 +43,14 @@ LEVEL_PREFIX = {
 }
 
 
-#: display order of the levels of the categorical factors (others keep the analysis order)
-LEVEL_ORDER = {"regimen_course2": ("375x4", "1000x2", "low_dose", "other", "unknown")}
+def _level_order(t: Translator, factor: str) -> tuple[str, ...]:
+    """Display order of the levels of a categorical factor (the regimen: the protocol's table,
+    then ``other``, ``unknown``); others keep the analysis order."""
+    return t.protocol.courses.regimen_names() if factor == "regimen_course2" else ()
 
 
-def _level_rank(factor: str, level: str) -> int:
-    order = LEVEL_ORDER.get(factor, ())
+def _level_rank(t: Translator, factor: str, level: str) -> int:
+    order = _level_order(t, factor)
     return order.index(level) if level in order else len(order)
 
 
@@ -61,8 +63,11 @@ def term_label(t: Translator, term: str) -> str:
     return label
 
 
-#: reference level of each categorical factor (``flagship-study.md``, Factors)
-REFERENCE_LEVEL = {"regimen_course2": "375x4"}
+def _reference_level(t: Translator, factor: str) -> str | None:
+    """The reference level of a categorical factor: the protocol's first regimen
+    (``flagship-study.md``, Factors; ``analysis.predictors.plan_factors``)."""
+    regimens = t.protocol.courses.regimens
+    return regimens[0].name if factor == "regimen_course2" and regimens else None
 
 
 def model_term_label(t: Translator, term: str) -> str:
@@ -72,12 +77,13 @@ def model_term_label(t: Translator, term: str) -> str:
     ``Regimen of course 2: 1000 mg × 2 vs 375 mg/m² × 4`` (issue 17 item 13).
     """
     factor, _, level = term.partition("=")
-    if level and factor in REFERENCE_LEVEL:
+    reference = _reference_level(t, factor)
+    if level and reference is not None:
         prefix = LEVEL_PREFIX.get(factor, factor)
         return t(
             f"term.{factor}",
             level=t.label(prefix, level),
-            reference=t.label(prefix, REFERENCE_LEVEL[factor]),
+            reference=t.label(prefix, reference),
         )
     if not level and t.has(f"term.{factor}"):
         return t(f"term.{factor}")
@@ -146,7 +152,8 @@ def univariable_table(report: Report) -> Table:
             for level, pair in detail.items()
         }
         totals = [sum(int(pair[i] or 0) for pair in pairs.values()) for i in (0, 1)]
-        for level, counts in sorted(pairs.items(), key=lambda item: _level_rank(factor, item[0])):
+        ranked = sorted(pairs.items(), key=lambda item: _level_rank(t, factor, item[0]))
+        for level, counts in ranked:
             rows.append(
                 label_row(
                     t.label(LEVEL_PREFIX.get(factor, factor), level),

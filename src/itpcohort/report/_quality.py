@@ -27,7 +27,7 @@ from itpcohort.report._listings import (
     discordant_table,
     rejections_table,
 )
-from itpcohort.report._methods import PARAMETER_NAMES, criteria_overrides
+from itpcohort.report._methods import PARAMETER_NAMES, criteria_overrides, protocol_listing
 
 if TYPE_CHECKING:
     from itpcohort.report._report import Report
@@ -272,6 +272,7 @@ def add_reproducibility(report: Report) -> Report:
             )
         )
     )
+    report = report.append(*protocol_listing(report))
     provenance: Mapping[str, Any] | None = results.get("provenance")
     if not provenance:
         report = report.append(not_available(report, "repro.what"))

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
 from itpcohort.analysis import DerivedTables
+from itpcohort.protocols import Protocol, default_protocol
 from itpcohort.report import _methods as _methods_section
 from itpcohort.report import _outcomes, _population, _predictors, _quality, _safety, _summary
 from itpcohort.report._blocks import Block, Document, Figure, Table
@@ -37,7 +38,9 @@ class Report:
     when the pipeline provides them, ``study``, ``data_quality`` and ``provenance``); ``derived`` the
     executed derived tables of the primary derivation, or None (then the figures that need them,
     the swimmer plot and the Kaplan–Meier curves, are replaced by a "not available" note);
-    ``limits`` caps the parts that grow with the patients (``_listings``).
+    ``limits`` caps the parts that grow with the patients (``_listings``); ``protocol`` is the
+    study's protocol: the treatment and regimens the report names, printed in full in the methods
+    and reproducibility sections (``protocols.md``).
     """
 
     results: Mapping[str, Any]
@@ -45,14 +48,15 @@ class Report:
     lang: str = "en"
     blocks: tuple[Block, ...] = ()
     limits: ReportLimits = DEFAULT_LIMITS
+    protocol: Protocol = field(default_factory=default_protocol)
 
     def __post_init__(self) -> None:
         Translator(self.lang)  # checks the language
 
     @property
     def t(self) -> Translator:
-        """The translator of the report language."""
-        return Translator(self.lang)
+        """The translator of the report language, naming the protocol's treatment."""
+        return Translator(self.lang, self.protocol)
 
     def append(self, *blocks: Block) -> Report:
         """A new report with ``blocks`` appended (the verbs' common last step)."""
@@ -114,7 +118,7 @@ class Report:
         """The blocks with the report title and subtitle."""
         t = self.t
         study = self.results.get("study") or {}
-        title = study.get("title") or t("report.title")
+        title = study.get("title") or self.protocol.title(self.lang)
         generated = self.results.get("generated_at")
         subtitle = t(
             "report.subtitle",
@@ -199,6 +203,7 @@ def write_report(
     out_dir: Path,
     lang: str,
     limits: ReportLimits = DEFAULT_LIMITS,
+    protocol: Protocol | None = None,
 ) -> ReportFiles:
     """Write the publication report of a run (``flagship-study.md``, Outputs of run).
 
@@ -207,6 +212,9 @@ def write_report(
     ``report.html``, ``report.docx``, ``figures/*.png`` (300 dpi) and ``*.svg``, and
     ``tables/*.csv`` (one per report table, and the full data of the capped parts: ``limits``)
     under ``out_dir``. Two calls with the same inputs write the same bytes, except the
-    ``generated_at`` timestamp.
+    ``generated_at`` timestamp. ``protocol``: the study's (default: the default protocol).
     """
-    return Report(results, derived, lang, limits=limits).add_all().save(Path(out_dir))
+    chosen = protocol if protocol is not None else default_protocol()
+    return (
+        Report(results, derived, lang, limits=limits, protocol=chosen).add_all().save(Path(out_dir))
+    )

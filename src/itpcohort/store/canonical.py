@@ -132,25 +132,29 @@ def find_warnings(
     relative_of: dict[str, str],
     course_gap_days: int,
     baseline_days: int,
+    agents: tuple[str, ...],
 ) -> list[Problem]:
     """The data-model warnings, found in the canonical tables (``data-model.md``, Warnings).
 
     * a non-rescue exposure with an empty ``end_date`` (taken as ongoing until last follow-up)
-      that is still ongoing at a later rituximab course start: usually a missing end date;
-    * a rituximab course with no platelet count in the ``baseline_days`` before its start;
+      that is still ongoing at a later course start: usually a missing end date;
+    * a course with no platelet count in the ``baseline_days`` before its start;
     * a ``secondary_cause`` given for a primary ITP (the cause is kept, the type is not changed);
     * a ``last_followup_date`` after ``death_date``.
 
-    A course starts at the first rituximab administration and at every administration more than
-    ``course_gap_days`` after the previous one (``response-criteria.md`` section 1).
+    A course starts at the first administration of one of the protocol's ``agents`` and at every
+    administration more than ``course_gap_days`` after the previous one (``response-criteria.md``
+    section 1; ``protocols.md``, Infusion courses); the messages name the agents.
     """
     single_day = SINGLE_DAY_SQL
+    named = " or ".join(agents).replace("'", "''")
+    agent_list = ", ".join(lit(agent) for agent in agents)
     query = f"""
     WITH rtx AS (
         SELECT center, patient_id, start_date, source_file, source_row,
                lag(start_date) OVER (PARTITION BY center, patient_id
                                      ORDER BY start_date, source_file, source_row) AS previous
-        FROM main.treatments WHERE drug = 'rituximab'
+        FROM main.treatments WHERE drug IN ({agent_list})
     ),
     course_starts AS (
         SELECT * FROM rtx WHERE previous IS NULL OR start_date - previous > {int(course_gap_days)}
@@ -159,7 +163,7 @@ def find_warnings(
         SELECT 'treatments' AS table_name, t.source_file, t.source_row,
                'end_date' AS column_name, NULL::VARCHAR AS value,
                'empty end_date: ' || t.drug || ' started ' || strftime(t.start_date, '%Y-%m-%d')
-               || ' is taken as ongoing at the rituximab course of '
+               || ' is taken as ongoing at the {named} course of '
                || strftime(min(s.start_date), '%Y-%m-%d')
                || ' (until last follow-up), so it can never count as a new treatment; '
                || 'a missing end date?' AS reason
@@ -172,7 +176,7 @@ def find_warnings(
     ),
     no_baseline AS (
         SELECT 'treatments', s.source_file, s.source_row, 'start_date', strftime(s.start_date, '%Y-%m-%d'),
-               'no platelet count in the {int(baseline_days)} days before this rituximab course '
+               'no platelet count in the {int(baseline_days)} days before this {named} course '
                || '(baseline missing)'
         FROM course_starts s
         WHERE NOT EXISTS (

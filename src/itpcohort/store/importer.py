@@ -97,13 +97,14 @@ def _report_parts(
     criteria: dict[str, Any] | None,
 ) -> dict[str, Any]:
     relative_of = {f.display: f.relative for f in files}
-    gap = _criteria_days(config, criteria, "course_gap_days", DEFAULT_COURSE_GAP_DAYS)
+    courses = config.protocol.courses
+    gap = _criteria_days(config, criteria, "course_gap_days", courses.course_gap_days)
     baseline = _criteria_days(config, criteria, "baseline_days", DEFAULT_BASELINE_DAYS)
     return {
         "problems": tuple(rejected_problems(con, "problem", relative_of)),
         "held_back": tuple(rejected_problems(con, "held_back", relative_of)),
         "rejected": tuple(rejected_problems(con, None, relative_of)),
-        "warnings": tuple(find_warnings(con, relative_of, gap, baseline)),
+        "warnings": tuple(find_warnings(con, relative_of, gap, baseline, courses.agents)),
         "counts": _counts(con, rows_read),
     }
 

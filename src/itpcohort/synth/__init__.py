@@ -5,6 +5,7 @@ format habits, clinically plausible rituximab timelines, and optionally realisti
 listed in ``injected_errors.csv``; ``itpcohort synth`` and ``itpcohort demo`` call it.
 """
 
+from itpcohort.synth._protocol import SIMULATED_AGENT, check_protocol
 from itpcohort.synth._study import MANIFEST, SynthSummary, generate_study
 
-__all__ = ["MANIFEST", "SynthSummary", "generate_study"]
+__all__ = ["MANIFEST", "SIMULATED_AGENT", "SynthSummary", "check_protocol", "generate_study"]

@@ -8,6 +8,7 @@ never on timing or memory, and memory stays bounded whatever the number of patie
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ def _tables(style: CenterStyle) -> list[str]:
     return names
 
 
-def _study_toml(styles: tuple[CenterStyle, ...], seed: int) -> str:
+def _study_toml(styles: tuple[CenterStyle, ...], seed: int, protocol: str | None) -> str:
     lines = [
         _MARKER + f" (seed {seed}).",
         "# Centers that write day-first dates or another delimiter declare it here.",
@@ -69,6 +70,8 @@ def _study_toml(styles: tuple[CenterStyle, ...], seed: int) -> str:
         "[study]",
         f'title = "Synthetic rituximab retreatment study (seed {seed})"',
     ]
+    if protocol is not None:
+        lines.append(f"protocol = {json.dumps(protocol)}")
     for style in styles:
         options = []
         if style.strftime is not None:
@@ -126,7 +129,12 @@ def _check(patients: int, centers: int, seed: int, messy: float) -> None:
 
 
 def generate_study(
-    out_dir: Path, patients: int, centers: int = 4, seed: int = 1, messy: float = 0.0
+    out_dir: Path,
+    patients: int,
+    centers: int = 4,
+    seed: int = 1,
+    messy: float = 0.0,
+    protocol: str | None = None,
 ) -> SynthSummary:
     """Write a synthetic multicentre ITP study of ``patients`` patients in ``centers`` centers.
 
@@ -134,14 +142,15 @@ def generate_study(
     may lack the optional ``biomarkers`` and ``investigator_assessments``), ``out_dir/study.toml``
     declaring the centers' date formats and delimiters, and with ``messy`` > 0 ``out_dir/
     injected_errors.csv`` (``file,row,column,kind``; ``row`` is the line in the file, header = 1)
-    listing the one problem each injected error gives. Same arguments, same bytes.
+    listing the one problem each injected error gives. Same arguments, same bytes. ``protocol``
+    (a built-in name or an absolute protocol path) is declared as ``[study] protocol``.
     """
     _check(patients, centers, seed, messy)
     began = time.perf_counter()
     out_dir = Path(out_dir)
     _prepare(out_dir)
     styles = center_styles(centers)
-    (out_dir / "study.toml").write_text(_study_toml(styles, seed), encoding="utf-8")
+    (out_dir / "study.toml").write_text(_study_toml(styles, seed, protocol), encoding="utf-8")
     per_center = split_patients(patients, centers)
     rows = {t.name: 0 for t in schema.TABLES}
     manifest = None

@@ -1,6 +1,6 @@
 """Intermediate model ``int_courses_baselined`` (``response-criteria.md`` section 3).
 
-Grain: one row per rituximab course.
+Grain: one row per course (of the protocol's agents).
 
 The baseline count is the last count dated in [start_date − ``baseline_days``, start_date]; a count
 on ``start_date`` is pre-infusion. When there is none, ``baseline_date`` and ``baseline_platelets``

@@ -1,6 +1,6 @@
 """Intermediate model ``int_courses_rescue_overlaps`` (``response-criteria.md`` section 4).
 
-Grain: one row per rituximab course whose assessment window meets a rescue exclusion interval.
+Grain: one row per course whose assessment window meets a rescue exclusion interval.
 
 Reading of the ``rescue_in_window`` flag (the spec names it without defining it): some rescue
 exposure's exclusion interval [rescue start, exposure end + ``rescue_exclusion_days``] shares at

@@ -1,6 +1,6 @@
 """Intermediate model ``int_courses_responses`` (``response-criteria.md`` section 5).
 
-Grain: one row per rituximab course.
+Grain: one row per course (of the protocol's agents).
 
 Best response in the order CR > R > NR > NE: ``CR`` if a CR run confirms, else ``R`` if an R run
 confirms, else ``NE`` when the window holds fewer than 2 usable counts, else ``NR`` (two or more

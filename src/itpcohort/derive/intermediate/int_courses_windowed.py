@@ -1,6 +1,6 @@
 """Intermediate model ``int_courses_windowed`` (``response-criteria.md`` sections 4 and 6).
 
-Grain: one row per rituximab course.
+Grain: one row per course (of the protocol's agents).
 
 The assessment window of course k holds the days after ``start_date`` up to and including
 ``window_end``, the earliest of: start + ``response_window_days``; the start of course k+1; the

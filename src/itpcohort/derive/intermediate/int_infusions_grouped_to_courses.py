@@ -1,12 +1,13 @@
 """Intermediate model ``int_infusions_grouped_to_courses`` (``response-criteria.md`` section 1).
 
-Grain: one row per rituximab administration, with the number of the course it belongs to.
+Grain: one row per administration of one of the protocol's agents (``Criteria.courses.agents``;
+``protocols.md``, Infusion courses), with the number of the course it belongs to.
 
 Gaps and islands (the Circe era algorithm without padding): an administration starts a new course
 when it is the patient's first or follows the previous one by more than ``course_gap_days``; the
 running sum of those starts numbers the courses from 1 in date order. Administrations on one date
 (gap 0) always share a course. The gap is measured between administration dates (``start_date``);
-a rituximab ``end_date`` plays no part in courses.
+an administration's ``end_date`` plays no part in courses.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from itpcohort.derive._common import PATIENT_KEY, as_int, days_between
 
 
 def int_infusions_grouped_to_courses(treatments: ir.Table, criteria: Criteria) -> ir.Table:
-    """Rituximab administrations numbered into courses by the ``course_gap_days`` rule."""
-    infusions = treatments.filter(treatments.drug == "rituximab").select(
+    """Administrations of the protocol's agents numbered into courses by ``course_gap_days``."""
+    infusions = treatments.filter(treatments.drug.isin(criteria.courses.agents)).select(
         *PATIENT_KEY, "dose", "dose_unit", infusion_date=treatments.start_date
     )
     by_date = ibis.window(group_by=list(PATIENT_KEY), order_by="infusion_date")

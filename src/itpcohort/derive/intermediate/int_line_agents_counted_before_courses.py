@@ -1,6 +1,6 @@
 """Intermediate model ``int_line_agents_counted_before_courses`` (``response-criteria.md`` section 2).
 
-Grain: one row per rituximab course.
+Grain: one row per course (of the protocol's agents).
 
 ``prior_lines``: the number of distinct line agents (see ``stg_treatments.line_agent``; rescue rows
 never count) whose first non-rescue exposure started strictly before the course start.

@@ -4,7 +4,7 @@ Grain: one row per count day of a patient with a course, dated ``baseline_days``
 first course start or later, placed in the course segment that holds it (the voiding events before
 it are added by ``int_platelet_counts_placed_among_events``). Older counts can play no part in any
 rule (they are neither a baseline, nor in a window, nor after a response): in a real cohort, years
-of counts precede rituximab.
+of counts precede the first course.
 
 - ``course_number``: the latest course started strictly before the count: a count belongs to the
   segment (start_k, start_{k+1}], so a count on a course's start day is "taken before it"

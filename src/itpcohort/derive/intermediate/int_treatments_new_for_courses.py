@@ -1,6 +1,6 @@
 """Intermediate model ``int_treatments_new_for_courses`` (``response-criteria.md`` section 2, 4, 6).
 
-Grain: one row per rituximab course that has a new ITP treatment.
+Grain: one row per course that has a new ITP treatment.
 
 A new ITP treatment for a course is a non-rescue exposure of a line agent that starts strictly after
 the course start, of an agent that had no non-rescue exposure ongoing on the course start date

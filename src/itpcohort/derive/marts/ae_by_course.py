@@ -8,7 +8,7 @@ An event belongs to the latest course started on or before its onset when the on
 ``infusion_reaction_days`` after an infusion of that course. Readings: "within 1 day of an infusion"
 is read as 0 to 1 day *after* an infusion (a reaction cannot precede its infusion); the latest
 infusion on or before the onset always belongs to the latest course started on or before it.
-``days_from_last_infusion``: onset − the latest rituximab infusion dated on or before the onset
+``days_from_last_infusion``: onset − the latest infusion of the protocol's agents dated on or before the onset
 (NULL when none), given for unattributed events too.
 
 The latest infusion is found by one ordered pass over infusions and events per patient

@@ -1,6 +1,6 @@
 """Mart ``courses`` (``response-criteria.md``, "Derived table courses"; sections 1–6).
 
-Grain: one row per patient and rituximab course, for every patient with a rituximab course, in the
+Grain: one row per patient and course, for every patient with a course, in the
 spec's column order, sorted by ``center, patient_id, course_number``.
 
 - ``age_at_course``: completed years from birth (floor of days / 365.25), partial birth dates at

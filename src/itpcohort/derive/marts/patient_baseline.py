@@ -1,6 +1,6 @@
 """Mart ``patient_baseline`` (``response-criteria.md`` section 2; ``flagship-study.md`` Population).
 
-Grain: one row per patient with at least one rituximab course.
+Grain: one row per patient with at least one course.
 
 - ``age_at_diagnosis``, ``age_at_first_rtx``: completed years (floor of days / 365.25), partial
   dates at mid-period.
@@ -36,7 +36,7 @@ PATIENT_BASELINE_COLUMNS: tuple[str, ...] = (
 
 
 def patient_baseline(patients: ir.Table, summary: ir.Table, baselines: ir.Table) -> ir.Table:
-    """One row per patient with a rituximab course: characteristics at diagnosis and course 1."""
+    """One row per patient with a course: characteristics at diagnosis and course 1."""
     per_patient = summary.group_by(*PATIENT_KEY).aggregate(
         n_courses=summary.count(), first_rtx_date=summary.start_date.min()
     )

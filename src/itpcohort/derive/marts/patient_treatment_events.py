@@ -1,6 +1,6 @@
 """Mart ``patient_treatment_events`` (``response-criteria.md`` sections 2, 4 and 6).
 
-Grain: one row per patient, event kind and date, for the patients with a rituximab course and the
+Grain: one row per patient, event kind and date, for the patients with a course and the
 events dated on or after their course-1 start (the origin of the swimmer plot's time axis,
 ``flagship-study.md`` Outputs of run). Sorted by ``center, patient_id, event_date, event``.
 

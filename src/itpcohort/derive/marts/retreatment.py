@@ -1,6 +1,6 @@
 """Mart ``retreatment`` (``response-criteria.md`` section 7).
 
-Grain: one row per patient with at least two rituximab courses (courses 1 and 2 compared).
+Grain: one row per patient with at least two courses (courses 1 and 2 compared).
 
 - ``response_similar_or_better``: rank CR 3 > R 2 > NR 1, course-2 rank >= course-1 rank; NULL when
   either course is NE (those patients leave this comparison).

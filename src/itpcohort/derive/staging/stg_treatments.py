@@ -10,9 +10,12 @@ Applies the rules of the data model that the canonical table leaves to derivatio
 - ``is_single_day``: an empty ``end_date`` means a single day for administrations and procedures
   (``schema.SINGLE_DAY_DRUGS``), for the rescue classes and for any rescue row; otherwise "ongoing".
 - ``line_agent``: the agent a row counts as for lines of treatment, NULL when it never counts
-  (rescue rows, ``ivig``/``supportive``, rituximab). All corticosteroids are the one agent
-  ``corticosteroids``; every drug of ``tpo_ra``, ``immunosuppressant``, ``other_itp``, ``other`` is its
-  own agent (all ``other`` rows are one agent); ``splenectomy`` is one agent.
+  (rescue rows, ``ivig``/``supportive``, the protocol's agents). All corticosteroids are the one
+  agent ``corticosteroids``; every drug of ``tpo_ra``, ``immunosuppressant``, ``other_itp``,
+  ``other`` is its own agent (all ``other`` rows are one agent); ``splenectomy`` is one agent; an
+  ``anti_cd20`` drug is its own agent when it is not one of the protocol's agents (``protocols.md``,
+  exposure rule 8, read for infusion protocols too: with the agents of the default protocol this
+  is exactly section 2).
 """
 
 from __future__ import annotations
@@ -20,19 +23,26 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from itpcohort.criteria import Criteria
 from itpcohort.derive.staging._keyed import with_patient_key
 from itpcohort.schema import LINE_AGENT_CLASSES, RESCUE_CLASSES, SINGLE_DAY_DRUGS
 
+#: the class of the drugs that are line agents only when they are not the protocol's (rule 8)
+_LINE_AGENT_UNLESS_PROTOCOL = "anti_cd20"
 
-def stg_treatments(treatments: ir.Table, patients: ir.Table) -> ir.Table:
-    """Treatment rows with ``is_rescue``, ``is_single_day`` and ``line_agent`` (section 2)."""
+
+def stg_treatments(treatments: ir.Table, patients: ir.Table, criteria: Criteria) -> ir.Table:
+    """Treatment rows with ``is_rescue``, ``is_single_day`` and ``line_agent`` (section 2; the
+    protocol's agents never count as lines, ``protocols.md`` exposure rule 8)."""
     t = with_patient_key(treatments, patients)
     is_rescue = t.rescue.fill_null(False) | t.drug_class.isin(RESCUE_CLASSES)
     line_agent = ibis.cases(
         (is_rescue, ibis.null("string")),
+        (t.drug.isin(criteria.courses.agents), ibis.null("string")),
         (t.drug_class == "corticosteroids", ibis.literal("corticosteroids")),
         (t.drug_class.isin(LINE_AGENT_CLASSES), t.drug),
         (t.drug == "splenectomy", ibis.literal("splenectomy")),
+        (t.drug_class == _LINE_AGENT_UNLESS_PROTOCOL, t.drug),
         else_=ibis.null("string"),
     )
     return t.select(
