@@ -6,5 +6,12 @@ listed in ``injected_errors.csv``; ``itpcohort synth`` and ``itpcohort demo`` ca
 """
 
 from itpcohort.synth._study import MANIFEST, SynthSummary, generate_study
+from itpcohort.synth._switch import SwitchSummary, generate_switch_study
 
-__all__ = ["MANIFEST", "SynthSummary", "generate_study"]
+__all__ = [
+    "MANIFEST",
+    "SwitchSummary",
+    "SynthSummary",
+    "generate_study",
+    "generate_switch_study",
+]
