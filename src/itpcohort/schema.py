@@ -156,11 +156,25 @@ AE_EVENTS = (
     "pml",
     "serum_sickness",
     "thrombosis",
+    "hepatotoxicity",
+    "bone_marrow_fibrosis",
     "death",
     "other",
 )
 BIOMARKER_TESTS = ("igg", "maipa_gpiibiiia", "maipa_gpib", "maipa_any", "ana", "cd19")
 RESPONSES = ("CR", "R", "NR", "NE")
+#: why a treatment row stopped (``protocols.md``, Data model additions), in this order: the order
+#: decides between several rows ending on one day; empty means ``unknown``
+STOP_REASONS = (
+    "inefficacy",
+    "loss_of_response",
+    "fluctuation",
+    "adverse_event",
+    "patient_preference",
+    "remission",
+    "other",
+    "unknown",
+)
 
 #: words that make a column name look like a direct identifier (English and French); a column whose
 #: name contains one of these as a ``_``-separated word is refused for the whole file
@@ -278,6 +292,7 @@ TREATMENTS = Table(
         _c("dose", T.NUMBER, minimum=0.0),
         _c("dose_unit", T.VOCAB, False, DOSE_UNITS),
         _c("rescue", T.BOOLEAN),
+        _c("stop_reason", T.VOCAB, False, STOP_REASONS, description="empty = unknown"),
     ),
     "one row per exposure; rituximab and other infusions: one row per administration",
 )
@@ -392,6 +407,7 @@ CANONICAL_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("dose", "DOUBLE"),
         ("dose_unit", "VARCHAR"),
         ("rescue", "BOOLEAN"),  # as given, empty -> false; class ivig/supportive rule is derive's
+        ("stop_reason", "VARCHAR"),  # as given, lower-case; NULL (empty) means unknown
     ),
     "platelet_counts": (
         ("center", "VARCHAR"),

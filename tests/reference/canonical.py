@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from itpcohort.criteria import Criteria
 from itpcohort.derive import derive_all
+from itpcohort.derive.exposure import ExposureRules, derive_exposure
 from itpcohort.schema import CANONICAL_COLUMNS, DRUG_CLASSES
 
 _ARROW = {
@@ -90,4 +91,24 @@ def run_engine(
         return con.create_table(name, expr, temp=True)
 
     marts = derive_all(tables, criteria or Criteria(), as_temp_table if materialize else None)
+    return {name: con.to_pyarrow(expr).to_pylist() for name, expr in marts.items()}
+
+
+def run_exposure_engine(
+    rows: Mapping[str, Iterable[Mapping[str, Any]]],
+    rules: ExposureRules,
+    criteria: Criteria | None = None,
+    materialize: bool = True,
+) -> dict[str, list[dict[str, Any]]]:
+    """Derive every mart of an exposure protocol on DuckDB, as lists of dicts (as ``run_engine``)."""
+    arrow = arrow_tables(rows)
+    con = ibis.duckdb.connect(threads=1)
+    tables = {name: con.create_table(name, table) for name, table in arrow.items()}
+
+    def as_temp_table(name: str, expr: ibis.Table) -> ibis.Table:
+        return con.create_table(name, expr, temp=True)
+
+    marts = derive_exposure(
+        tables, rules, criteria or Criteria(), as_temp_table if materialize else None
+    )
     return {name: con.to_pyarrow(expr).to_pylist() for name, expr in marts.items()}

@@ -200,6 +200,16 @@ COLUMN_TEXTS: dict[tuple[str, str], ColumnText] = {
         ),
         Text("no", "non"),
     ),
+    ("treatments", "stop_reason"): ColumnText(
+        Text("Reason the treatment stopped", "Motif d'arrêt du traitement"),
+        Text(
+            "Why this row of treatment ended (for continuous treatments such as TPO-RA); "
+            "empty = unknown or still ongoing.",
+            "Pourquoi cette ligne de traitement s'est arrêtée (traitements continus comme les "
+            "agonistes du récepteur de la TPO) ; vide = inconnu ou toujours en cours.",
+        ),
+        _same("inefficacy"),
+    ),
     # platelet_counts
     ("platelet_counts", "date"): ColumnText(
         Text("Date of the count", "Date de la numération"),
@@ -455,6 +465,8 @@ VALUE_LABELS: dict[str, Text] = {
     ),
     "serum_sickness": Text("Serum sickness", "Maladie sérique"),
     "thrombosis": Text("Thrombosis", "Thrombose"),
+    "hepatotoxicity": Text("Hepatotoxicity", "Hépatotoxicité"),
+    "bone_marrow_fibrosis": Text("Bone marrow fibrosis", "Fibrose médullaire"),
     "death": Text("Death", "Décès"),
     # biomarker tests
     "igg": Text("Serum IgG (g/L)", "IgG sériques (g/L)"),
@@ -463,6 +475,14 @@ VALUE_LABELS: dict[str, Text] = {
     "maipa_any": Text("MAIPA, any glycoprotein", "MAIPA, toute glycoprotéine"),
     "ana": Text("Antinuclear antibodies", "Anticorps antinucléaires"),
     "cd19": Text("CD19+ B cells (cells/µL)", "Lymphocytes B CD19+ (cellules/µL)"),
+    # stop reasons of a treatment row
+    "inefficacy": Text("Inefficacy", "Inefficacité"),
+    "loss_of_response": Text("Loss of response", "Perte de réponse"),
+    "fluctuation": Text("Platelet count fluctuation", "Fluctuation des plaquettes"),
+    "adverse_event": Text("Adverse event", "Événement indésirable"),
+    "patient_preference": Text("Patient preference", "Préférence du patient"),
+    "remission": Text("Remission", "Rémission"),
+    "unknown": Text("Unknown", "Inconnu"),
     # investigator responses
     "CR": Text("Complete response", "Réponse complète"),
     "R": Text("Response", "Réponse"),

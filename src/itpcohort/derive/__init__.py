@@ -20,17 +20,21 @@ import ibis.expr.types as ir
 from itpcohort.criteria import Criteria
 from itpcohort.derive._common import canonical_schema
 from itpcohort.derive._models import MARTS, MODELS, RELEASED_AFTER, TABLE_MODELS, Model
+from itpcohort.derive.exposure import EXPOSURE_MARTS, ExposureRules, derive_exposure
 from itpcohort.errors import InputError
 from itpcohort.schema import CANONICAL_COLUMNS, TABLES_BY_NAME
 
 __all__ = [
+    "EXPOSURE_MARTS",
     "MARTS",
     "MODELS",
     "RELEASED_AFTER",
     "TABLE_MODELS",
+    "ExposureRules",
     "Model",
     "check_buildable",
     "derive_all",
+    "derive_exposure",
     "derive_models",
 ]
 

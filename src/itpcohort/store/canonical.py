@@ -46,6 +46,7 @@ def _expressions(table: str) -> dict[str, str]:
             "dose": "dose__v",
             "dose_unit": "dose_unit__v",
             "rescue": "coalesce(rescue__v, FALSE)",
+            "stop_reason": "stop_reason__v",
         }
     if table == "platelet_counts":
         return common | {

@@ -7,5 +7,14 @@ listed in ``injected_errors.csv``; ``itpcohort synth`` and ``itpcohort demo`` ca
 
 from itpcohort.synth._protocol import SIMULATED_AGENT, check_protocol
 from itpcohort.synth._study import MANIFEST, SynthSummary, generate_study
+from itpcohort.synth._switch import SwitchSummary, generate_switch_study
 
-__all__ = ["MANIFEST", "SIMULATED_AGENT", "SynthSummary", "check_protocol", "generate_study"]
+__all__ = [
+    "MANIFEST",
+    "SIMULATED_AGENT",
+    "SwitchSummary",
+    "SynthSummary",
+    "check_protocol",
+    "generate_study",
+    "generate_switch_study",
+]

@@ -287,6 +287,9 @@ def column_order(table: str, style: CenterStyle) -> list[str]:
         names.remove("center")
     if table == "platelet_counts" and style.platelet_unit is None:
         names.remove("unit")
+    if table == "treatments":
+        # an infusion cohort records no stop reason: the optional column is left out
+        names.remove("stop_reason")
     if style.comment and table in ("treatments", "platelet_counts"):
         names.append("comment")
     if style.reorder:

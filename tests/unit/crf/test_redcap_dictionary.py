@@ -145,7 +145,8 @@ def test_dropdown_codes_are_the_vocabulary_values(written) -> None:
                 assert row["Field Type"] == "text"
                 for value in column.vocabulary:
                     assert value.lower() in row["Field Note"].lower(), (name, value)
-    assert dropdowns == 8  # sex, itp_type, secondary_cause, drug, site, event, test, response
+    # sex, itp_type, secondary_cause, drug, stop_reason, site, event, test, response
+    assert dropdowns == 9
     assert "rituximab, Rituximab" in fields["treatments_drug"][
         "Choices, Calculations, OR Slider Labels"
     ].split(" | ")

@@ -36,7 +36,9 @@ from itpcohort.derive._common import PATIENT_KEY, plus_days
 def _course_segments(courses: ir.Table, criteria: Criteria) -> ir.Table:
     """Per course: the segment (``segment_from``, ``segment_to``] of the counts it holds; and a
     segment 0 per patient for the counts of the ``baseline_days`` up to the first start."""
-    order = ibis.window(group_by=list(PATIENT_KEY), order_by="start_date")
+    # course_number breaks ties of exposure courses started on one day (the first one's segment
+    # is then empty); infusion courses never share a start
+    order = ibis.window(group_by=list(PATIENT_KEY), order_by=["start_date", "course_number"])
     segments = courses.select(
         *PATIENT_KEY,
         "course_number",

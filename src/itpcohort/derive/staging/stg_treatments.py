@@ -60,4 +60,6 @@ def stg_treatments(treatments: ir.Table, patients: ir.Table, criteria: Criteria)
         is_rescue=is_rescue,
         is_single_day=t.drug.isin(SINGLE_DAY_DRUGS) | is_rescue,
         line_agent=line_agent,
+        # why the row stopped, as given (NULL: unknown); read by exposure courses only
+        stop_reason=t.stop_reason,
     )

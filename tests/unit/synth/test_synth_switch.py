@@ -1,0 +1,98 @@
+"""The synthetic TPO-RA switch cohort (issue 19 part 5): valid input, deterministic, and the
+exposure courses derived from it have what the switch study needs (switches of each kind, stop
+reasons near the published proportions, cross-tapers, carried baselines, responses, TPO-RA
+adverse events)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from itpcohort.config import load_config
+from itpcohort.criteria import Criteria
+from itpcohort.derive import ExposureRules, derive_exposure
+from itpcohort.store import connect_ibis, execute_to_arrow, import_study
+from itpcohort.synth import generate_switch_study
+from itpcohort.synth._switch import SWITCH_REASONS
+
+TPO_RA = ExposureRules(("eltrombopag", "romiplostim", "avatrombopag"))
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*.csv"))
+    }
+
+
+@pytest.fixture(scope="module")
+def derived(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+    root = tmp_path_factory.mktemp("switch")
+    summary = generate_switch_study(root / "in", patients=400, centers=3, seed=19)
+    assert summary.rows["patients"] == 400
+    report = import_study([root / "in"], load_config(None), root / "study.duckdb")
+    assert report.ok, report.problems[:5]
+    backend = connect_ibis(root / "study.duckdb", read_only=True)
+    tables = {name: backend.table(name) for name in backend.list_tables()}
+    marts = derive_exposure(tables, TPO_RA, Criteria())
+    return {name: execute_to_arrow(expr).to_pylist() for name, expr in marts.items()}
+
+
+def test_same_seed_same_files_other_seed_other_files(tmp_path: Path) -> None:
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+        generate_switch_study(tmp_path / name, patients=30, centers=2, seed=seed)
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
+
+
+def test_most_patients_switch_and_some_retreat_or_switch_back(
+    derived: dict[str, list[dict[str, Any]]],
+) -> None:
+    courses = derived["courses"]
+    types = Counter(r["course_type"] for r in courses)
+    assert types["first"] == 400
+    switchers = {r["patient_id"] for r in courses if r["course_type"] == "switch"}
+    assert 0.6 < len(switchers) / 400 < 0.95
+    assert types["retreatment"] > 5
+    by_patient: dict[str, list[str]] = {}
+    for r in sorted(courses, key=lambda r: (r["patient_id"], r["course_number"])):
+        by_patient.setdefault(r["patient_id"], []).append(r["agent"])
+    switch_backs = [a for a in by_patient.values() if len(a) >= 3 and a[0] == a[2] != a[1]]
+    assert switch_backs
+
+
+def test_stop_reasons_before_a_switch_follow_the_published_proportions(
+    derived: dict[str, list[dict[str, Any]]],
+) -> None:
+    courses = {(r["patient_id"], r["course_number"]): r for r in derived["courses"]}
+    before_switch = [
+        courses[(pid, k - 1)]["stop_reason"]
+        for (pid, k), r in courses.items()
+        if r["course_type"] == "switch"
+    ]
+    shares = Counter(before_switch)
+    for reason, p in SWITCH_REASONS:
+        assert abs(shares[reason] / len(before_switch) - p) < 0.08, (reason, shares)
+
+
+def test_cross_tapers_carried_baselines_ongoing_and_responses(
+    derived: dict[str, list[dict[str, Any]]],
+) -> None:
+    courses = derived["courses"]
+    flags = Counter(f for r in courses for f in r["flags"].split(";") if f)
+    assert flags["baseline_carried"] > 50
+    assert flags["ongoing"] > 100
+    assert flags["window_cut_by_next_course"] > 50
+    responses = Counter(r["response"] for r in courses)
+    assert all(responses[level] > 10 for level in ("CR", "R", "NR")), responses
+    assert sum(r["duration_days"] is not None for r in courses) > 100
+
+
+def test_tpo_ra_adverse_events_are_attributed(derived: dict[str, list[dict[str, Any]]]) -> None:
+    events = derived["ae_by_course"]
+    kinds = Counter(r["event"] for r in events if r["course_number"] is not None)
+    assert kinds["hepatotoxicity"] > 5 and kinds["bone_marrow_fibrosis"] > 0
