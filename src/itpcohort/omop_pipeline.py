@@ -80,9 +80,9 @@ def open_omop(text: str | Path, spark_session: Any = None) -> OmopInput:
     backend = connect_source(source, spark_session)
     kept = workspace(backend)
     try:
-        tables = cdm_tables(backend, source)
+        tables, notes = cdm_tables(backend, source)
         read = read_cdm(tables, mapping, source.name, kept.materialize)
-        report = _report(backend, source, read)
+        report = _report(backend, source, read, notes)
         if report.count("person").rows_read == 0:
             persons = int(backend.to_pyarrow(read.persons.count().as_table()).column(0)[0].as_py())
             itp = ", ".join(mapping.concept_set("scope", "itp").codes)
@@ -99,7 +99,7 @@ def open_omop(text: str | Path, spark_session: Any = None) -> OmopInput:
     return OmopInput(source, mapping, backend, read, report, kept)
 
 
-def _report(backend: Any, source: OmopSource, read: CdmRead) -> ValidationReport:
+def _report(backend: Any, source: OmopSource, read: CdmRead, notes: list[str]) -> ValidationReport:
     """The checks' report: every rejected row as a problem, counts per OMOP table."""
     rejected = backend.to_pyarrow(read.rejected).to_pylist()
     problems = sorted(
@@ -133,7 +133,12 @@ def _report(backend: Any, source: OmopSource, read: CdmRead) -> ValidationReport
         back = sum(1 for r in rejected if r["table_name"] == table and r["held_back"])
         counts.append(TableCounts(table, read_rows, read_rows - bad, bad, back))
     return ValidationReport(
-        tuple(problems), tuple(held), tuple(sorted(problems + held)), (), tuple(counts), ()
+        tuple(problems),
+        tuple(held),
+        tuple(sorted(problems + held)),
+        (),
+        tuple(counts),
+        tuple(notes),
     )
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import ibis
 import ibis.expr.types as ir
 
 from itpcohort.errors import InputError, UsageError
@@ -31,6 +32,12 @@ from itpcohort.omop.cdm import CDM_TABLES, READ_COLUMNS
 PREFIX = "omop:"
 #: the engines of a source, by URL scheme -> the engine name of ``store.engines.ENGINES``
 SCHEMES = {"duckdb": "duckdb", "postgres": "postgres", "postgresql": "postgres", "pyspark": "spark"}
+#: tables the mapping can do without, and what their absence means
+OPTIONAL_TABLES = {
+    "death": "no death recorded",
+    "care_site": "every patient's center is the source's name",
+    "drug_strength": "no dose",
+}
 #: the Spark temporary views of a Parquet CDM are named PREFIX + table
 SPARK_VIEW_PREFIX = "_itpc_omop_"
 _IBIS_TYPES = {
@@ -196,23 +203,34 @@ def _raw_table(backend: Any, source: OmopSource, table: str) -> ir.Table | None:
         return None
 
 
-def cdm_tables(backend: Any, source: OmopSource) -> dict[str, ir.Table]:
-    """The CDM tables the mapping reads, with lower-case column names cast to the v5.4 types.
+def cdm_tables(backend: Any, source: OmopSource) -> tuple[dict[str, ir.Table], list[str]]:
+    """The CDM tables the mapping reads, with lower-case column names cast to the v5.4 types,
+    and notes on what was read as empty.
 
     A missing table or column is refused with one line naming every one missing (``CdmError``).
-    Column names are matched case-insensitively (Eunomia's are upper case); a column stored as
-    text where the DDL has a number is cast (on DuckDB with ``TRY_CAST``: text that is no number
-    reads as missing).
+    ``OPTIONAL_TABLES`` absent, or holding none of their v5.4 columns (an empty table loaded from
+    a header-only file, as in Eunomia's DuckDB), are read as empty, with a note. Column names are
+    matched case-insensitively (Eunomia's are upper case); a column stored as text where the DDL
+    has a number is cast (on DuckDB with ``TRY_CAST``: text that is no number reads as missing).
     """
     missing: list[str] = []
+    notes: list[str] = []
+    raws: dict[str, ir.Table | None] = {t: _raw_table(backend, source, t) for t in READ_COLUMNS}
     tables: dict[str, ir.Table] = {}
     for table, needed in READ_COLUMNS.items():
-        raw = _raw_table(backend, source, table)
+        raw = raws[table]
+        by_lower = {} if raw is None else {name.lower(): name for name in raw.columns}
+        absent = [c for c in needed if c not in by_lower]
+        if table in OPTIONAL_TABLES and len(absent) == len(needed):
+            notes.append(
+                f"{source.display}: table {table} "
+                f"{'missing' if raw is None else 'has none of its v5.4 columns'}: read as empty "
+                f"({OPTIONAL_TABLES[table]})"
+            )
+            continue
         if raw is None:
             missing.append(f"table {table}")
             continue
-        by_lower = {name.lower(): name for name in raw.columns}
-        absent = [c for c in needed if c not in by_lower]
         missing.extend(f"column {table}.{c}" for c in absent)
         if absent:
             continue
@@ -231,4 +249,16 @@ def cdm_tables(backend: Any, source: OmopSource) -> dict[str, ir.Table]:
             f"{source.display}: not an OMOP CDM v5.4 the mapping can read: missing in {where}: "
             + ", ".join(missing)
         )
-    return tables
+    for table in OPTIONAL_TABLES:
+        if table not in tables:
+            tables[table] = _empty(tables["person"], table)
+    return tables, notes
+
+
+def _empty(any_table: ir.Table, table: str) -> ir.Table:
+    """An empty ``table`` with its read columns and v5.4 types, on the same backend."""
+    types = {name: kind for name, kind, _ in CDM_TABLES[table]}
+    nothing = any_table.filter(ibis.literal(False))
+    return nothing.select(
+        **{c: ibis.null().cast(_IBIS_TYPES[types[c]]) for c in READ_COLUMNS[table]}
+    )
