@@ -124,11 +124,19 @@ def _report(backend: Any, source: OmopSource, read: CdmRead, notes: list[str]) -
         for r in rejected
         if r["held_back"]
     )
+    import ibis
+
+    labelled = [
+        read.selected[t].mutate(table_name=ibis.literal(t, "string")) for t in COUNTED_TABLES
+    ]
+    union = labelled[0].union(*labelled[1:], distinct=False)
+    per_table = union.group_by("table_name").aggregate(n=union.count())
+    read_per_table = {
+        row["table_name"]: int(row["n"]) for row in backend.to_pyarrow(per_table).to_pylist()
+    }
     counts = []
     for table in COUNTED_TABLES:
-        read_rows = int(
-            backend.to_pyarrow(read.selected[table].count().as_table()).column(0)[0].as_py()
-        )
+        read_rows = read_per_table.get(table, 0)
         bad = sum(1 for r in rejected if r["table_name"] == table)
         back = sum(1 for r in rejected if r["table_name"] == table and r["held_back"])
         counts.append(TableCounts(table, read_rows, read_rows - bad, bad, back))
