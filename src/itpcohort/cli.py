@@ -106,6 +106,12 @@ class CrfFormat(StrEnum):
     redcap = "redcap"
 
 
+class ExportFormat(StrEnum):
+    xlsx = "xlsx"
+    redcap = "redcap"
+    omop = "omop"
+
+
 class Engine(StrEnum):
     duckdb = "duckdb"
     postgres = "postgres"
@@ -233,6 +239,9 @@ def validate(
     from itpcohort.io.summary import print_validation
     from itpcohort.store import validate_study
 
+    if _omop_input(inputs) is not None:
+        _validate_omop(inputs, config)
+        return
     study = _study(inputs, config, protocol)
     _criteria(study)  # the same check of [criteria] as derive and run
     report = validate_study(inputs, study)
@@ -252,6 +261,11 @@ def import_(
     from itpcohort.io.summary import print_import, write_rejected_rows
     from itpcohort.store import import_study
 
+    if _omop_input(inputs) is not None:
+        raise UsageError(
+            "an omop: source is read in place, never imported: use validate, derive or run "
+            "(only the derived tables come back)"
+        )
     study = _study(inputs, config, protocol)
     _check_out(inputs, out_dir)
     with OutputFolder(out_dir) as folder:
@@ -343,6 +357,9 @@ def derive(
     from itpcohort import pipeline
     from itpcohort.io.summary import print_import
 
+    if _omop_input(inputs) is not None:
+        _derive_omop(inputs, out_dir, config, engine.value)
+        return
     study, criteria = _prepare(inputs, out_dir, config, protocol)
     with _steps(2) as step, OutputFolder(out_dir) as folder:
         report, derived = pipeline.derive_study(
@@ -371,6 +388,9 @@ def run(
     """Import, derive, analyse and write results.json and the report."""
     study, criteria = _prepare(inputs, out_dir, config, protocol)
     language = lang.value if lang is not None else study.lang
+    if _omop_input(inputs) is not None:
+        _run_omop(inputs, study, criteria, out_dir, language, accept_rejected)
+        return
     with OutputFolder(out_dir) as folder:
         _run_and_print(inputs, study, criteria, folder, language, accept_rejected)
 
@@ -399,6 +419,86 @@ def _run_and_print(
     for line in headline(done.results, results_path, done.report.html, done.report.docx):
         out.print(escape(line), soft_wrap=True)
     return done.report.html
+
+
+def _omop_input(inputs: list[Path]) -> Path | None:
+    """The one ``omop:`` source among ``inputs``, or None; mixed with files it is wrong usage."""
+    from itpcohort.omop.source import is_omop
+
+    found = [p for p in inputs if is_omop(p)]
+    if found and len(inputs) > 1:
+        raise UsageError("an omop: source is read alone: give it as the only input")
+    return found[0] if found else None
+
+
+def _validate_omop(inputs: list[Path], config: Path | None) -> None:
+    """``validate omop:...``: the CDM checked in place (``omop.md``, Checks)."""
+    from itpcohort.io import resolve_config
+    from itpcohort.io.summary import print_validation
+    from itpcohort.omop_pipeline import open_omop
+
+    _criteria(resolve_config([], config))
+    omop = open_omop(inputs[0])
+    omop.close()
+    print_validation(omop.report, out, err)
+    if not omop.report.ok:
+        raise typer.Exit(1)
+
+
+def _derive_omop(inputs: list[Path], out_dir: Path, config: Path | None, engine: str) -> None:
+    """``derive omop:...``: derived on the source's own engine; only the marts come back."""
+    from itpcohort.io.summary import print_validation
+    from itpcohort.omop.source import parse_source
+    from itpcohort.omop_pipeline import derive_study, open_omop
+
+    _study, criteria = _prepare(inputs, out_dir, config)
+    source = parse_source(inputs[0])
+    if engine not in ("duckdb", source.engine):
+        raise UsageError(
+            f"--engine {engine}: an omop: source is derived on its own engine ({source.engine})"
+        )
+    with _steps(2) as step, OutputFolder(out_dir) as folder:
+        step(f"reading {source.engine} in place")
+        omop = open_omop(inputs[0])
+        try:
+            derived = derive_study(omop, criteria, folder, step)
+        finally:
+            omop.close()
+    print_validation(omop.report, out, err)
+    out.print(
+        f"derived {derived.marts['courses'].num_rows:,} course(s) on {source.engine} in place "
+        f"under criteria {criteria.name}; wrote {', '.join(str(p) for p in derived.csv_files)}",
+        soft_wrap=True,
+        markup=False,
+    )
+
+
+def _run_omop(
+    inputs: list[Path],
+    study: StudyConfig,
+    criteria: Criteria,
+    out_dir: Path,
+    language: str,
+    accept_rejected: bool,
+) -> None:
+    """``run omop:...``: derived in place, analysed and reported locally."""
+    from itpcohort.io.summary import print_validation
+    from itpcohort.omop_pipeline import open_omop, run_study
+
+    with _steps(4) as step, OutputFolder(out_dir) as folder:
+        step("reading the OMOP source in place")
+        omop = open_omop(inputs[0])
+        try:
+            print_validation(omop.report, out, err)
+            document, files = run_study(
+                omop, study, criteria, folder, language, accept_rejected, step
+            )
+        finally:
+            omop.close()
+    html = folder.path / files.html.relative_to(folder.staging)
+    docx = folder.path / files.docx.relative_to(folder.staging)
+    for line in headline(document, folder.path / "results.json", html, docx):
+        out.print(escape(line), soft_wrap=True)
 
 
 def _proportion(value: dict[str, Any] | None) -> str:
@@ -461,10 +561,19 @@ def export(
     study: Annotated[
         Path, typer.Argument(metavar="STUDY", help="A run's study.duckdb or its folder.")
     ],
-    format_: Annotated[CrfFormat, typer.Option("--format", help="xlsx workbook or REDCap.")],
-    out_file: Annotated[Path, typer.Option("--out", help="Output file.")],
+    format_: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="xlsx workbook, REDCap, or an OMOP CDM (a folder)."),
+    ],
+    out_file: Annotated[Path, typer.Option("--out", help="Output file (a folder for omop).")],
 ) -> None:
-    """Write an imported study back as a workbook or a REDCap import file."""
+    """Write an imported study back as a workbook, a REDCap import file or an OMOP CDM."""
+    if format_ is ExportFormat.omop:
+        from itpcohort.omop.export import export_omop_lines
+
+        for line in export_omop_lines(study, out_file):
+            out.print(line, markup=False, soft_wrap=True)
+        return
     from itpcohort.crf.export import export_study
 
     for line in export_study(study, format_.value, out_file):

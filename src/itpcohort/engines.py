@@ -151,6 +151,13 @@ class _Engine:
         self.created.clear()
 
 
+def workspace(backend: Any) -> _Engine:
+    """The temporary tables of one reading on ``backend``: ``materialize(name, expression)``
+    computes an expression once there, ``close()`` drops everything it created (an OMOP source
+    read in place keeps its checked tables this way, ``omop.reader.read_cdm``)."""
+    return _Engine(backend)
+
+
 def load_canonical(backend: Any, tables: Mapping[str, pa.Table]) -> dict[str, Any]:
     """The canonical tables (``schema.CANONICAL_COLUMNS``, Arrow) loaded into ``backend``, as Ibis
     tables by canonical name; they live as long as the connection (temporary tables or views)."""
@@ -220,3 +227,32 @@ def derive_study_on(engine: str, db_path: Path, criteria: Criteria) -> dict[str,
             con.unregister("_mart")
         con.execute("COMMIT")
     return marts
+
+
+def derive_in_place(
+    backend: Any, tables: Mapping[str, Any], criteria_sets: list[Criteria]
+) -> list[dict[str, pa.Table]]:
+    """The marts of ``derive.derive_all`` under each of ``criteria_sets``, computed on ``backend``
+    from canonical tables that already are Ibis expressions of that backend (an OMOP source read
+    in place, ``omop.md``): the canonical tables are computed once there, every criteria set is
+    derived from them, and only the marts come back (Arrow, as ``derive_on`` returns them).
+    """
+    from itpcohort.derive import MARTS, derive_models
+
+    canonical = _Engine(backend)
+    try:
+        loaded = {
+            name: canonical.materialize(f"canonical_{name}", expression)
+            for name, expression in tables.items()
+        }
+        results = []
+        for criteria in criteria_sets:
+            engine = _Engine(backend)
+            try:
+                built = derive_models(loaded, criteria, engine.materialize, engine.release)
+                results.append({name: _mart_arrow(backend, built[name]) for name in MARTS})
+            finally:
+                engine.close()
+        return results
+    finally:
+        canonical.close()

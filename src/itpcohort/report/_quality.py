@@ -207,7 +207,7 @@ def add_data_quality(report: Report) -> Report:
         report = report.append(not_available(report, "dq.what"))
     else:
         report = _import_quality(report, quality)
-    return _assessments_without_course(report)
+    return _assessments_without_course(_omop_quality(report))
 
 
 def _import_quality(report: Report, quality: Mapping[str, Any]) -> Report:
@@ -363,4 +363,39 @@ def add_reproducibility(report: Report) -> Report:
         name=str(criteria.get("name", MISSING)),
         version=str(criteria.get("version", MISSING)),
     )
-    return report.append(make_table(report, "criteria", caption, header, rows))
+    report = report.append(make_table(report, "criteria", caption, header, rows))
+    return _omop_mapping(report)
+
+
+def _omop_mapping(report: Report) -> Report:
+    """The OMOP -> canonical mapping a source read in place went through (``omop.md``), line by
+    line, verbatim; nothing for a study read from files."""
+    omop: Mapping[str, Any] | None = report.results.get("omop")
+    if not omop:
+        return report
+    rows = [
+        (Cell(line, verbatim=True, align="left"),) for line in str(omop["mapping"]).splitlines()
+    ]
+    caption = f"OMOP CDM mapping ({omop['source']})"
+    return report.append(
+        make_table(report, "omop_mapping", caption, [(Cell("mapping.toml", align="left"),)], rows)
+    )
+
+
+def _omop_quality(report: Report) -> Report:
+    """What an OMOP source could not carry and how each rule then reads (``omop.md``)."""
+    omop: Mapping[str, Any] | None = report.results.get("omop")
+    if not omop:
+        return report
+    report = report.append(
+        paragraph(
+            Text(
+                f"Read in place from {omop['source']} on {omop['engine']}; rows per OMOP table "
+                "above. What the OMOP CDM could not carry, and how each rule then reads:",
+                verbatim=True,
+            )
+        )
+    )
+    for line in omop.get("not_carried") or []:
+        report = report.append(paragraph(Text(f"- {line}", verbatim=True)))
+    return report
