@@ -5,7 +5,7 @@ its text (numbers masked), with its wall time and the CPU time of the process me
 
 A CPU/wall ratio under 2 on this 2-core machine shows a statement that leaves a core idle. The
 last line splits the whole import into SQL and the rest (opening and scanning the files, Python).
-The reading thread's work is counted in the CPU of the statements it overlaps. Asserts nothing.
+Asserts nothing.
 """
 
 from __future__ import annotations

@@ -358,7 +358,7 @@ def derive(
     from itpcohort.io.summary import print_import
 
     if _omop_input(inputs) is not None:
-        _derive_omop(inputs, out_dir, config, engine.value)
+        _derive_omop(inputs, out_dir, config, engine.value, protocol)
         return
     study, criteria = _prepare(inputs, out_dir, config, protocol)
     with _steps(2) as step, OutputFolder(out_dir) as folder:
@@ -445,13 +445,15 @@ def _validate_omop(inputs: list[Path], config: Path | None) -> None:
         raise typer.Exit(1)
 
 
-def _derive_omop(inputs: list[Path], out_dir: Path, config: Path | None, engine: str) -> None:
+def _derive_omop(
+    inputs: list[Path], out_dir: Path, config: Path | None, engine: str, protocol: str | None
+) -> None:
     """``derive omop:...``: derived on the source's own engine; only the marts come back."""
     from itpcohort.io.summary import print_validation
     from itpcohort.omop.source import parse_source
     from itpcohort.omop_pipeline import derive_study, open_omop
 
-    _study, criteria = _prepare(inputs, out_dir, config)
+    _, criteria = _prepare(inputs, out_dir, config, protocol)
     source = parse_source(inputs[0])
     if engine not in ("duckdb", source.engine):
         raise UsageError(

@@ -22,7 +22,7 @@ import pyarrow as pa
 from itpcohort.config import StudyConfig
 from itpcohort.criteria import Criteria
 from itpcohort.errors import InputError, Problem
-from itpcohort.io.report import TableCounts, ValidationReport
+from itpcohort.io.import_report import TableCounts, ValidationReport
 from itpcohort.io.summary import write_rejected_rows
 from itpcohort.omop.mapping import Mapping, load_mapping
 from itpcohort.omop.reader import COUNTED_TABLES, CdmRead, read_cdm
@@ -75,7 +75,7 @@ def open_omop(text: str | Path, spark_session: Any = None) -> OmopInput:
     """
     source = parse_source(text)
     mapping = load_mapping(source.mapping)
-    from itpcohort.store.engines import workspace
+    from itpcohort.engines import workspace
 
     backend = connect_source(source, spark_session)
     kept = workspace(backend)
@@ -157,7 +157,7 @@ def not_carried(mapping: Mapping) -> list[str]:
 
 def derive_omop(omop: OmopInput, criteria_sets: list[Criteria]) -> list[dict[str, pa.Table]]:
     """The marts under each criteria set, derived on the source's engine."""
-    from itpcohort.store.engines import derive_in_place
+    from itpcohort.engines import derive_in_place
 
     return derive_in_place(omop.backend, omop.read.canonical, criteria_sets)
 

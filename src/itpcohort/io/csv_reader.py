@@ -1,15 +1,14 @@
-"""Read one CSV file as text, with the line number where each record starts (header = line 1).
+"""Read one CSV file as text, with the line number where each record starts (header = 1).
 
-Nothing is cast here: every cell stays the text it was, so validation can show it back. The fast
-path streams Arrow record batches from ``pyarrow.csv`` (quoted fields may hold newlines) and computes
-line numbers vectorised: record ordinal + the newlines held inside earlier records' values. Files
-that pyarrow would mis-number or refuse (blank lines, lone carriage returns, rows with the wrong
-number of fields, a header spanning lines) are read instead by Python's ``csv`` module, whose
-``line_num`` gives the physical line; rows with the wrong number of fields are kept and marked so
-validation rejects them with their line.
-
-The file is scanned once first: SHA-256 (for the run registry), encoding check (UTF-8 with or
-without BOM by default, or the source's declared encoding), blank lines and quotes.
+Nothing is cast here: every cell stays the text it was, so validation can show it back. The file is
+scanned once (SHA-256 for the run registry, encoding check: UTF-8 with or without BOM by default, or
+the source's declared encoding, line ends and quotes) and its header read. The store then reads the
+records with DuckDB's CSV reader wherever ``CsvText.line_reader_ok`` says it may, and counts that it
+found one record per line (``store/staging.py``); everything else is read here, by Python's ``csv``
+module, whose ``line_num`` gives the physical line (``CsvText.batches``): line breaks inside quoted
+fields, lone carriage returns, blank lines, declared encodings other than UTF-8, a space before a
+quote. Rows with the wrong number of fields are kept and marked so validation rejects them with
+their line (``architecture.md``: nothing dropped, line numbers).
 """
 
 from __future__ import annotations
@@ -23,10 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from itpcohort.errors import InputError, Problem
 
@@ -37,9 +33,9 @@ ROW_ERROR = "__row_error"
 ROW_ERROR_COLUMN = "__row_error_column"
 ROW_ERROR_VALUE = "__row_error_value"
 _CHUNK = 1 << 24
-#: bytes pyarrow parses per record batch
-BLOCK_BYTES = 1 << 24
-_SLOW_BATCH_ROWS = 65_536
+_BATCH_ROWS = 65_536
+#: the longest cell read (the csv module's default, 128 KiB, would refuse a long free text)
+_FIELD_BYTES = (1 << 31) - 1
 
 
 def column_key(index: int) -> str:
@@ -53,7 +49,7 @@ class _Scan:
     size: int
     last_content_line: int  # the last line holding content (trailing blank lines excluded)
     has_lone_cr: bool
-    has_quote: bool
+    has_space_quote: bool  # a space before a quote: DuckDB drops it, the csv module keeps it
     decoded: bytes | None  # UTF-8 bytes when the file had another declared encoding
 
 
@@ -96,15 +92,15 @@ def _line_counts(newlines: int, tail: bytes, carriage_returns: int, crlf: int) -
 def _scan(path: Path, display: str, relative: str, encoding: str) -> _Scan:
     """Hash the file and check its encoding, line ends and quotes in one pass.
 
-    Blank lines are not searched here (it would cost a pass): the fast reader skips them, so a
-    file holding some ends on a line before ``last_content_line`` and is read again exactly.
+    Blank lines and line breaks inside quotes are not searched here: DuckDB's reader finds fewer
+    records than ``last_content_line`` counts lines, and the store reads the file here instead.
     """
     digest = hashlib.sha256()
     size = 0
     utf8 = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
     decoder = codecs.getincrementaldecoder("utf-8")() if utf8 else None
     newlines = carriage_returns = crlf = 0
-    has_quote = False
+    has_space_quote = False
     previous = b""
     tail = b""
     raw_parts: list[bytes] = []
@@ -131,10 +127,13 @@ def _scan(path: Path, display: str, relative: str, encoding: str) -> _Scan:
                 carriage_returns += chunk.count(b"\r")
                 crlf += chunk.count(b"\r\n")
             crlf += previous.endswith(b"\r") and chunk.startswith(b"\n")
-            has_quote = has_quote or b'"' in chunk
+            if not has_space_quote and b'"' in chunk:
+                has_space_quote = b' "' in chunk or (
+                    previous.endswith(b" ") and chunk.startswith(b'"')
+                )
             size += len(chunk)
             previous = chunk
-            tail = (tail + chunk)[-4096:]
+            tail = (tail + chunk[-4096:])[-4096:]
     if decoder is not None:
         try:
             decoder.decode(b"", final=True)
@@ -157,19 +156,18 @@ def _scan(path: Path, display: str, relative: str, encoding: str) -> _Scan:
             decoded.count(b"\r\n"),
         )
         tail = decoded[-4096:]
-        has_quote = b'"' in decoded
+        has_space_quote = b' "' in decoded
     last_content_line, has_lone_cr = _line_counts(newlines, tail, carriage_returns, crlf)
-    return _Scan(digest.hexdigest(), size, last_content_line, has_lone_cr, has_quote, decoded)
+    return _Scan(digest.hexdigest(), size, last_content_line, has_lone_cr, has_space_quote, decoded)
 
 
 @dataclass
 class CsvText:
-    """A CSV file opened for reading as text: its header, and its records as Arrow batches.
+    """A CSV file opened for reading as text: its header, dialect and what its scan found.
 
-    ``batches()`` yields batches with ``__line`` (int64, the line where the record starts),
-    ``__row_error`` (text when the record has the wrong number of fields) and one text column per
-    header column, named ``c0``, ``c1``... When the fast reader meets something it would mis-number
-    it stops and sets ``fast_failed``; the caller discards what it got and reads ``batches(slow=True)``.
+    ``line_reader_ok``: a reader that numbers records by line (DuckDB's, in ``store/staging.py``)
+    may read the file, provided it finds one record per content line (``last_content_line`` minus
+    the header's); otherwise ``batches`` reads it exactly.
     """
 
     path: Path
@@ -181,11 +179,9 @@ class CsvText:
     header_line: int
     sha256: str
     size: int
-    fast_possible: bool
-    has_quote: bool
+    line_reader_ok: bool
     decoded: bytes | None
     last_content_line: int
-    fast_failed: bool = field(default=False)
     #: table column -> the name problems show for it (empty: the table column's own name)
     shown_columns: dict[str, str] = field(default_factory=dict)
 
@@ -194,87 +190,14 @@ class CsvText:
             return io.BytesIO(self.decoded)
         return self.path.open("rb")
 
-    def batches(self, keep: list[int], slow: bool = False) -> Iterator[pa.RecordBatch]:
-        """Records as batches holding the columns of index ``keep`` (plus line and row error)."""
-        if slow or not self.fast_possible:
-            yield from self._slow_batches(keep)
-        else:
-            yield from self._fast_batches(keep)
-
-    def _schema(self, keep: list[int]) -> pa.Schema:
+    def batches(self, keep: list[int]) -> Iterator[pa.RecordBatch]:
+        """Records as Arrow batches: ``__line`` (int64, the line where the record starts),
+        ``__row_error`` (text when the record has the wrong number of fields) and the columns of
+        header index ``keep``, named ``c<i>``; records with no content at all are skipped."""
         fields = [pa.field(LINE, pa.int64()), pa.field(ROW_ERROR, pa.string())]
-        fields += [pa.field(column_key(i), pa.string()) for i in keep]
-        return pa.schema(fields)
-
-    def _fast_batches(self, keep: list[int]) -> Iterator[pa.RecordBatch]:
-        names = [column_key(i) for i in range(len(self.header))]
-        wanted = names if self.has_quote else [column_key(i) for i in keep]
-        invalid = False
-
-        def on_invalid(row: object) -> str:
-            nonlocal invalid
-            invalid = True
-            return "error"
-
-        try:
-            reader = pacsv.open_csv(
-                self._open_binary(),
-                read_options=pacsv.ReadOptions(
-                    column_names=names, skip_rows=1, block_size=BLOCK_BYTES, use_threads=True
-                ),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=self.delimiter,
-                    quote_char='"',
-                    double_quote=True,
-                    newlines_in_values=self.has_quote,
-                    ignore_empty_lines=True,
-                    invalid_row_handler=on_invalid,
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={name: pa.string() for name in names},
-                    include_columns=wanted,
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                    check_utf8=False,
-                ),
-            )
-        except (pa.ArrowInvalid, pa.ArrowException, OSError):
-            self.fast_failed = True
-            return
-        schema = self._schema(keep)
-        next_line = self.header_line + 1
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            except (pa.ArrowInvalid, pa.ArrowException, OSError):
-                self.fast_failed = True
-                return
-            n = batch.num_rows
-            if n == 0:
-                continue
-            ordinal = np.arange(n, dtype=np.int64)
-            if self.has_quote:
-                newlines = np.zeros(n, dtype=np.int64)
-                for column in batch.columns:
-                    newlines += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
-                before = np.cumsum(newlines) - newlines
-                lines = next_line + ordinal + before
-                next_line = int(lines[-1] + newlines[-1] + 1)
-            else:
-                lines = next_line + ordinal
-                next_line += n
-            arrays = [pa.array(lines, pa.int64()), pa.nulls(n, pa.string())]
-            arrays += [batch.column(column_key(i)) for i in keep]
-            yield pa.RecordBatch.from_arrays(arrays, schema=schema)
-        # blank lines inside the file were skipped: the records then end before the last line
-        if invalid or next_line - 1 != self.last_content_line:
-            self.fast_failed = True
-
-    def _slow_batches(self, keep: list[int]) -> Iterator[pa.RecordBatch]:
-        schema = self._schema(keep)
+        schema = pa.schema(fields + [pa.field(column_key(i), pa.string()) for i in keep])
         width = len(self.header)
+        csv.field_size_limit(max(csv.field_size_limit(), _FIELD_BYTES))
         text = io.TextIOWrapper(self._open_binary(), encoding="utf-8-sig", newline="")
         reader = csv.reader(text, delimiter=self.delimiter, quotechar='"', doublequote=True)
         lines: list[int] = []
@@ -300,7 +223,7 @@ class CsvText:
                 )
                 for slot, index in enumerate(keep):
                     columns[slot].append(record[index] if index < len(record) else "")
-                if len(lines) >= _SLOW_BATCH_ROWS:
+                if len(lines) >= _BATCH_ROWS:
                     yield _batch(schema, lines, errors, columns)
                     lines, errors, columns = [], [], [[] for _ in keep]
         except csv.Error as error:
@@ -362,7 +285,7 @@ def open_csv_text(
     header, header_line, single_line = _read_header(
         path, scan.decoded, delimiter, display, relative
     )
-    fast = single_line and not scan.has_lone_cr
+    line_reader_ok = scan.decoded is None and single_line and not scan.has_lone_cr
     return CsvText(
         path=path,
         display=display,
@@ -373,8 +296,7 @@ def open_csv_text(
         header_line=header_line,
         sha256=scan.sha256,
         size=scan.size,
-        fast_possible=fast,
-        has_quote=scan.has_quote,
+        line_reader_ok=line_reader_ok and not scan.has_space_quote,
         decoded=scan.decoded,
         last_content_line=scan.last_content_line,
     )

@@ -181,9 +181,8 @@ class RedcapTableText:
         pa.Table
     )  # __line, __row_error, __row_error_column, __row_error_value, then one per column
     shown_columns: dict[str, str] = field(default_factory=dict)
-    fast_failed: bool = False
 
-    def batches(self, keep: list[int], slow: bool = False) -> Iterator[pa.RecordBatch]:
+    def batches(self, keep: list[int]) -> Iterator[pa.RecordBatch]:
         """Rows as batches holding the columns of header position ``keep``, in line order."""
         fixed = [LINE, ROW_ERROR, ROW_ERROR_COLUMN, ROW_ERROR_VALUE]
         names = fixed + [column_key(i) for i in keep]
@@ -259,8 +258,6 @@ def _read_all(text: CsvText) -> pa.Table:
     """Every record of the export, every column as text, with its line and row error."""
     keep = list(range(len(text.header)))
     batches = list(text.batches(keep))
-    if text.fast_failed:
-        batches = list(text.batches(keep, slow=True))
     schema = pa.schema(
         [pa.field(LINE, pa.int64()), pa.field(ROW_ERROR, pa.string())]
         + [pa.field(column_key(i), pa.string()) for i in keep]

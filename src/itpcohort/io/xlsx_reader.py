@@ -110,11 +110,10 @@ class SheetText:
     header_line: int
     sha256: str
     size: int
-    fast_failed: bool = False
     #: table column -> the name problems show for it (empty: the table column's own name)
     shown_columns: dict[str, str] = field(default_factory=dict)
 
-    def batches(self, keep: list[int], slow: bool = False) -> Iterator[pa.RecordBatch]:
+    def batches(self, keep: list[int]) -> Iterator[pa.RecordBatch]:
         """Rows after the header as batches holding the columns of index ``keep``."""
         fields = [pa.field(LINE, pa.int64()), pa.field(ROW_ERROR, pa.string())]
         fields += [pa.field(column_key(i), pa.string()) for i in keep]

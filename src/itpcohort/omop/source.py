@@ -149,8 +149,8 @@ def connect_source(source: OmopSource, spark_session: Any = None) -> Any:
     from its environment; Spark: ``spark_session`` or a local one, each table's Parquet folder a
     temporary view. A failure is one line (``CdmError``, exit 1).
     """
-    from itpcohort.store.engines import connect_engine
-    from itpcohort.store.engines import spark_session as new_session
+    from itpcohort.engines import connect_engine
+    from itpcohort.engines import spark_session as new_session
 
     if source.engine == "duckdb":
         path = Path(source.location)

@@ -2,7 +2,7 @@
 
 ``patients`` are checked first (``checked_patients``, then ``patient_keys`` and
 ``patient_source_keys`` for the lookup of child rows). Each child file is then checked in one pass
-straight from its Arrow stream into ``checked_<table>``: cells cast, row rules, patient lookup and
+straight from its text rows (``staging.file_rows``) into ``checked_<table>``: cells cast, row rules, patient lookup and
 date coherence together. A checked table holds, per input column, the typed value ``<col>__v``,
 the reason it is wrong ``<col>__err`` (NULL when fine) and the text as given ``<col>__raw``
 (always for free-text columns and platelets, otherwise only where there is a problem), plus
@@ -45,7 +45,7 @@ from itpcohort.schema import (
     ColumnType,
     Table,
 )
-from itpcohort.store.intake import StagedFile, lit, q
+from itpcohort.store.intake import StagedFile, lit, q, trimmed
 
 INTEGER_PATTERN = r"[+-]?[0-9]+"
 ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
@@ -424,26 +424,26 @@ def _typed_select(table: Table, formats: DateFormats, source: str) -> str:
 
 
 def source_select(
-    table: Table, present: tuple[str, ...], view: str, file_id: int, source_index: int
+    table: Table, present: tuple[str, ...], rows: str, file_id: int, source_index: int
 ) -> str:
-    """SQL: the rows of one file's Arrow ``view`` with every column of ``table`` (absent ones NULL).
+    """SQL: the rows of one file (``rows``: SQL of ``staging.file_rows``) with every column of
+    ``table`` (absent ones NULL), in ``raw_patients``' layout.
 
-    Cells arrive trimmed (by the reader); an empty cell becomes NULL. The view's columns are
-    named after the table columns present in the file.
+    Cells are trimmed (``staging.WHITE_SPACE``) and an empty cell becomes NULL; a row with no
+    content at all (delimiters only, an empty sheet row) is not a row (``data-model.md``).
     """
     columns = [
-        f"nullif({q(c.name)}, '') AS {q(c.name)}"
+        f"nullif({trimmed(q(c.name))}, '') AS {q(c.name)}"
         if c.name in present
         else f"NULL::VARCHAR AS {q(c.name)}"
         for c in table.columns
     ]
-    # a row with no content at all (delimiters only, an empty sheet row) is not a row
-    content = " OR ".join(["__row_error IS NOT NULL", *(f"{q(c)} <> ''" for c in present)])
+    content = " OR ".join(["row_error IS NOT NULL", *(f"{q(c)} IS NOT NULL" for c in present)])
     return (
-        f"SELECT {file_id}::INTEGER AS file_id, {source_index}::INTEGER AS source_index, "
-        f"__line::INTEGER AS line, __row_error AS row_error, "
-        f"__row_error_column AS row_error_column, __row_error_value AS row_error_value, "
-        f"{', '.join(columns)} FROM {view} "
+        f"SELECT * FROM (SELECT {file_id}::INTEGER AS file_id, "
+        f"{source_index}::INTEGER AS source_index, __line::INTEGER AS line, "
+        f"__row_error AS row_error, __row_error_column AS row_error_column, "
+        f"__row_error_value AS row_error_value, {', '.join(columns)} FROM ({rows})) "
         f"WHERE {content}"
     )
 

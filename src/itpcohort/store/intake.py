@@ -1,27 +1,29 @@
-"""Open every source file, check its header, and stream its rows into DuckDB as text.
+"""Open every source file, check its header, and give its rows to DuckDB as text.
 
-Rows arrive as Arrow batches holding the line number (header = 1), the row's own error if any
-(with the column it is about, when the reader knows it) and the cells trimmed of surrounding
-white space; nothing is cast here: ``checks`` does every cast in SQL. Every file is
-opened and its header checked before any row is loaded, so that a file-level problem (missing table
-or column, identifier column, empty file, unreadable encoding) stops the import with every such
-problem listed. The rows are then read in a background thread one chunk ahead of DuckDB
-(``ReadAhead``).
+Every file is opened and its header checked before any row is loaded, so that a file-level problem
+(missing table or column, identifier column, empty file, unreadable encoding) stops the import with
+every such problem listed. A file's rows then reach the checks (``checks.source_select``) as one
+SQL relation (``file_rows``) with the line number (header = 1), the row's own error if any (with
+the column it is about, when the reader knows it) and one untrimmed text column per table column
+in the file; nothing is cast here: ``checks`` does every cast in SQL.
+
+A CSV file is read by DuckDB's ``read_csv`` (every column as text) wherever it numbers lines
+exactly: the file passed the scan of ``io/csv_reader.py`` (UTF-8, no lone carriage return, a
+one-line header) and DuckDB finds exactly one record per content line, so that the record numbered
+``n`` (in file order) starts on line ``n + 1``. Any other file (line breaks inside quotes, blank
+lines, a declared encoding, a workbook sheet, a REDCap export) is read in Python and its Arrow
+batches copied once into a temporary table.
 """
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
+import itertools
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from itpcohort.errors import InputError, Problem, cut
 from itpcohort.io.csv_reader import (
@@ -29,12 +31,22 @@ from itpcohort.io.csv_reader import (
     ROW_ERROR,
     ROW_ERROR_COLUMN,
     ROW_ERROR_VALUE,
+    CsvText,
+    column_key,
     open_csv_text,
 )
 from itpcohort.io.headers import HeaderMap, map_header
 from itpcohort.io.sources import Source, TableFile
 from itpcohort.io.xlsx_reader import open_sheet_text
 from itpcohort.schema import TABLES_BY_NAME
+
+#: the characters trimmed around every cell: Unicode white space, as Python's ``str.strip`` and
+#: the exact reader know it (``data-model.md``, Conventions: cells are trimmed)
+WHITE_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(chr(c) for c in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def q(name: str) -> str:
@@ -54,8 +66,9 @@ def lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-#: rows handed to DuckDB at a time (about 200 MB of text for a platelet_counts file)
-CHUNK_ROWS = 4_000_000
+def trimmed(expression: str) -> str:
+    """SQL: the text ``expression`` without the white space around it (``WHITE_SPACE``)."""
+    return f"trim({expression}, {lit(WHITE_SPACE)})"
 
 
 class TextFile(Protocol):
@@ -69,10 +82,9 @@ class TextFile(Protocol):
     header: list[str]
     sha256: str
     size: int
-    fast_failed: bool
     shown_columns: dict[str, str]
 
-    def batches(self, keep: list[int], slow: bool = False) -> Iterator[pa.RecordBatch]: ...
+    def batches(self, keep: list[int]) -> Iterator[pa.RecordBatch]: ...
 
 
 @dataclass(frozen=True)
@@ -94,7 +106,6 @@ class StagedFile:
 
 #: the columns every row carries before the table's own: where it is and what is wrong with it
 ROW_COLUMNS = "line INTEGER, row_error VARCHAR, row_error_column VARCHAR, row_error_value VARCHAR"
-_FIXED_FIELDS = (LINE, ROW_ERROR, ROW_ERROR_COLUMN, ROW_ERROR_VALUE)
 
 
 def create_raw_patients(con: duckdb.DuckDBPyConnection) -> None:
@@ -136,37 +147,6 @@ def _open(source: Source, file: TableFile) -> TextFile:
     )
 
 
-def _trimmed(
-    batches: Iterator[pa.RecordBatch],
-    schema: pa.Schema,
-    failures: list[InputError],
-) -> Iterator[pa.RecordBatch]:
-    """Batches with their cells trimmed and renamed after the table's columns.
-
-    The optional row-error columns a reader does not give are NULL. A reader's InputError is
-    kept aside (DuckDB would wrap it) and ends the stream.
-    """
-    try:
-        for batch in batches:
-            names = batch.schema.names
-            arrays = [
-                batch.column(name) if name in names else pa.nulls(batch.num_rows, pa.string())
-                for name in _FIXED_FIELDS
-            ]
-            arrays += [
-                pc.utf8_trim_whitespace(batch.column(i))
-                for i, name in enumerate(names)
-                if name not in _FIXED_FIELDS
-            ]
-            yield pa.RecordBatch.from_arrays(arrays, schema=schema)
-    except InputError as error:
-        failures.append(error)
-
-
-#: in a file's stream of chunks: undo what its chunks did, the rows follow again (read exactly)
-DISCARD = object()
-
-
 @dataclass
 class OpenedFile:
     """A file whose header has been checked, ready to be read."""
@@ -175,143 +155,116 @@ class OpenedFile:
     text: TextFile
     header: HeaderMap
 
-    def chunks(self) -> Iterator[pa.Table | object]:
-        """The file's rows as Arrow tables of about ``CHUNK_ROWS`` rows.
 
-        A chunk has ``__line``, ``__row_error``, ``__row_error_column``, ``__row_error_value``
-        and one trimmed text column per table column present in the file. When the fast CSV
-        reader gives up midway, ``DISCARD`` follows the chunks it gave, then every row again from
-        the exact reader. A reader's InputError is raised after the chunks read before it.
-        """
-        yield from self._chunks(slow=False)
-        if self.text.fast_failed:
-            yield DISCARD
-            yield from self._chunks(slow=True)
-
-    def _chunks(self, slow: bool) -> Iterator[pa.Table]:
-        keep = list(self.header.keep)
-        schema = pa.schema(
-            [pa.field(LINE, pa.int64())]
-            + [pa.field(name, pa.string()) for name in _FIXED_FIELDS[1:]]
-            + [pa.field(c, pa.string()) for c in self.header.columns]
-        )
-        failures: list[InputError] = []
-        # Rows go to DuckDB in chunks held as Arrow tables: DuckDB scans a table with every
-        # thread, where a stream of batches would be scanned by one; a chunk bounds the memory.
-        chunk: list[pa.RecordBatch] = []
-        rows = 0
-        for batch in _trimmed(self.text.batches(keep, slow), schema, failures):
-            chunk.append(batch)
-            rows += batch.num_rows
-            if rows >= CHUNK_ROWS:
-                yield pa.Table.from_batches(chunk, schema=schema)
-                chunk, rows = [], 0
-        if chunk:
-            yield pa.Table.from_batches(chunk, schema=schema)
-        if failures:
-            raise failures[0]
+#: the longest line DuckDB reads (a longer one is read in Python), and its buffer size
+_LINE_BYTES = 1 << 26
+#: the columns of every relation of ``file_rows`` before the table's own
+_FIXED_FIELDS = (LINE, ROW_ERROR, ROW_ERROR_COLUMN, ROW_ERROR_VALUE)
 
 
-def load_chunks(
-    con: duckdb.DuckDBPyConnection,
-    o: OpenedFile,
-    chunks: Iterator[pa.Table | object],
-    on_chunk: Callable[[str], None],
-    discard: Callable[[], None],
-) -> None:
-    """Call ``on_chunk(view)`` for each chunk of ``o`` (``OpenedFile.chunks``), registered in
-    ``con`` as ``view``; call ``discard()`` where the chunks given so far are to be undone."""
-    view = f"__batches_{o.staged.file_id}"
-    for chunk in chunks:
-        if chunk is DISCARD:
-            discard()
-            continue
-        con.register(view, chunk)
+def _read_csv(text: CsvText, names: list[str]) -> str:
+    """SQL: DuckDB's reader of ``text`` with one text column per name, in the file's dialect.
+
+    ``names`` has one more column than the header and short rows are padded with NULL, while an
+    empty field is '' (no text can be the NULL string: an unquoted field holds no line break), so
+    the number of non-NULL columns is the number of fields: a ragged row is kept and marked.
+    """
+    columns = ", ".join(f"{lit(n)}: 'VARCHAR'" for n in names)
+    return (
+        f"read_csv({lit(str(text.path.absolute()))}, header = false, skip = {text.header_line}, "
+        f"auto_detect = false, columns = {{{columns}}}, delim = {lit(text.delimiter)}, "
+        "quote = '\"', escape = '\"', strict_mode = true, null_padding = true, "
+        f"allow_quoted_nulls = false, nullstr = '\n', max_line_size = {_LINE_BYTES}, "
+        f"buffer_size = {_LINE_BYTES})"
+    )
+
+
+def _csv_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str | None:
+    """SQL: the rows of a CSV file as DuckDB reads it, or None where that would not be exact."""
+    text = o.text
+    if not isinstance(text, CsvText) or not text.line_reader_ok:
+        return None
+    if any(c in str(text.path) for c in "*?["):  # DuckDB would read the name as a pattern
+        return None
+    width = len(text.header)
+    names = [column_key(i) for i in range(width + 1)]
+    source = _read_csv(text, names)
+    try:
+        records = scalar(con, f"SELECT count(*) FROM {source}")
+    except duckdb.OutOfMemoryException:
+        raise
+    except duckdb.Error:  # a row it cannot split (too many fields, a stray quote, a quoted line
+        return None  # break in a parallel scan): the Python reader reads it
+    if records != text.last_content_line - text.header_line:
+        return None  # blank lines or line breaks inside quotes: a record is not a line
+    fields = " + ".join(f"({q(n)} IS NOT NULL)::INTEGER" for n in names)
+    ragged = f"{q(names[-1])} IS NOT NULL OR {q(names[-2])} IS NULL"
+    content = " OR ".join(f"{trimmed(q(n))} <> ''" for n in names)
+    row_error = (
+        f"CASE WHEN ({ragged}) AND ({content}) THEN 'row has ' || ({fields}) || ' field' || "
+        f"CASE WHEN ({fields}) = 1 THEN '' ELSE 's' END || '; the header has {width}' END"
+    )
+    kept = ", ".join(
+        f"{q(column_key(i))} AS {q(c)}"
+        for i, c in zip(o.header.keep, o.header.columns, strict=True)
+    )
+    return (
+        f"SELECT {text.header_line} + row_number() OVER () AS {LINE}, {row_error} AS {ROW_ERROR}, "
+        f"NULL::VARCHAR AS {ROW_ERROR_COLUMN}, NULL::VARCHAR AS {ROW_ERROR_VALUE}, {kept} "
+        f"FROM {source}"
+    )
+
+
+def _copied_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str:
+    """SQL: the rows of ``o`` read in Python, copied once into the temporary ``text_<id>``.
+
+    A reader's InputError is raised after the copy (DuckDB would wrap it).
+    """
+    keep = list(o.header.keep)
+    failures: list[InputError] = []
+
+    def batches() -> Iterator[pa.RecordBatch]:
         try:
-            on_chunk(view)
-        finally:
-            con.unregister(view)
+            yield from o.text.batches(keep)
+        except InputError as error:
+            failures.append(error)
+
+    stream = batches()
+    first = next(stream, None)
+    if first is None:
+        fields = [pa.field(LINE, pa.int64()), pa.field(ROW_ERROR, pa.string())]
+        schema = pa.schema(fields + [pa.field(column_key(i), pa.string()) for i in keep])
+        reader = pa.RecordBatchReader.from_batches(schema, [])
+    else:
+        reader = pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], stream))
+    table, view = f"text_{o.staged.file_id}", f"__batches_{o.staged.file_id}"
+    con.register(view, reader)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {view}")
+    finally:
+        con.unregister(view)
+    if failures:
+        raise failures[0]
+    names = reader.schema.names
+    fixed = [q(n) if n in names else f"NULL::VARCHAR AS {q(n)}" for n in _FIXED_FIELDS]
+    kept = [f"{q(column_key(i))} AS {q(c)}" for i, c in zip(keep, o.header.columns, strict=True)]
+    return f"SELECT {', '.join(fixed + kept)} FROM {table}"
 
 
-@dataclass(frozen=True)
-class _Failed:
-    error: BaseException
+def file_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str:
+    """SQL: every record of ``o`` in file order, as text: ``__line`` (where it starts; header =
+    1), ``__row_error``, ``__row_error_column``, ``__row_error_value`` (the row's own problem, if
+    any) and one column per table column in the file (``o.header.columns``), cells untrimmed.
 
-
-_END_OF_FILE = object()
-
-
-class ReadAhead:
-    """Reads the chunks of ``files``, in that order, in a background thread, one chunk ahead.
-
-    While DuckDB checks and loads one chunk (on both cores, with the GIL released), the next one
-    is read, trimmed and numbered: Python's share of the import no longer waits for DuckDB's.
-    The caller takes each file's chunks with ``chunks_of(file)`` in the order given, and calls
-    ``close()`` at the end (also on failure: it stops the thread).
+    Records without any content are left out or left to ``checks.source_select``. Call
+    ``drop_file_rows`` when done. Raises InputError when the file turns out unreadable.
     """
-
-    def __init__(self, files: list[OpenedFile]) -> None:
-        self._queue: queue.Queue[tuple[OpenedFile, object]] = queue.Queue(maxsize=1)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._read, args=(list(files),), name="itpcohort-read-ahead", daemon=True
-        )
-        self._thread.start()
-
-    def _put(self, item: tuple[OpenedFile, object]) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _read(self, files: list[OpenedFile]) -> None:
-        for o in files:
-            try:
-                for chunk in o.chunks():
-                    if not self._put((o, chunk)):
-                        return
-            except BaseException as error:  # handed to the caller, which raises it
-                if not self._put((o, _Failed(error))):
-                    return
-                continue
-            if not self._put((o, _END_OF_FILE)):
-                return
-
-    def chunks_of(self, o: OpenedFile) -> Iterator[pa.Table | object]:
-        """The chunks of ``o`` as ``OpenedFile.chunks`` gives them (and its error, raised)."""
-        while True:
-            owner, item = self._queue.get()
-            if owner is not o:
-                raise AssertionError(f"read ahead {owner.staged.display}, asked {o.staged.display}")
-            if item is _END_OF_FILE:
-                return
-            if isinstance(item, _Failed):
-                raise item.error
-            yield item
-
-    def close(self) -> None:
-        """Stop reading and wait for the thread."""
-        self._stop.set()
-        while self._thread.is_alive():
-            with contextlib.suppress(queue.Empty):
-                self._queue.get(timeout=0.05)
-        self._thread.join()
+    return _csv_rows(con, o) or _copied_rows(con, o)
 
 
-def _opened_in_parallel(
-    source: Source, open_file: Callable[[TableFile], TextFile]
-) -> list[Future[TextFile]]:
-    """``open_file`` of each file of ``source``, in order; CSV files are opened two at a time.
-
-    Opening a CSV file scans it whole (hash, encoding, line ends): reading and hashing release
-    the GIL, so two files scan at once on two cores. Sheets and REDCap tables open one by one.
-    """
-    csv_only = source.kind != "redcap" and all(file.sheet is None for file in source.files)
-    with ThreadPoolExecutor(max_workers=2 if csv_only else 1) as pool:
-        return [pool.submit(open_file, file) for file in source.files]
+def drop_file_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> None:
+    """Free what ``file_rows`` kept of ``o`` (the copy of a file read in Python)."""
+    con.execute(f"DROP TABLE IF EXISTS temp.text_{o.staged.file_id}")
 
 
 def open_sources(sources: tuple[Source, ...]) -> tuple[list[OpenedFile], list[str]]:
@@ -332,10 +285,10 @@ def open_sources(sources: tuple[Source, ...]) -> tuple[list[OpenedFile], list[st
                 error.problems or (Problem(source.display, None, None, None, str(error)),)
             )
             continue
-        for file, opening in zip(source.files, _opened_in_parallel(source, open_file), strict=True):
+        for file in source.files:
             table = TABLES_BY_NAME[file.table]
             try:
-                text = opening.result()
+                text = open_file(file)
                 header = map_header(
                     table, text.header, file.display, file.relative, source.delimiter
                 )

@@ -2,17 +2,14 @@
 
 ``patients`` first: their text rows are gathered in ``raw_patients``, checked as a whole
 (duplicates need every row) into ``checked_patients``, loaded, and indexed for the lookup of child
-rows. Then each child file, chunk by chunk as its reader gives them (``staging.ReadAhead`` reads
-the next chunk while DuckDB loads one): the chunk is checked
-(``checks.child_select``), its accepted rows go to the canonical table in line order and its
-rejected rows to ``checked_<table>``. Nothing of 50 million counts is copied twice.
+rows. Then each child file, read as one relation (``staging.file_rows``: DuckDB's CSV reader, or
+the rows a Python reader copied): its rows are checked (``checks.child_select``), the accepted ones
+go to the canonical table in line order and the rejected ones to ``checked_<table>``.
 
 The caller owns the transaction: everything written to ``main`` here lands or not with it.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import duckdb
 
@@ -36,10 +33,10 @@ from itpcohort.store.checks import (
 )
 from itpcohort.store.intake import (
     OpenedFile,
-    ReadAhead,
     create_raw_patients,
+    drop_file_rows,
+    file_rows,
     lit,
-    load_chunks,
     q,
     scalar,
 )
@@ -59,114 +56,80 @@ def check_and_load(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) -> 
     create_canonical_tables(con)
     problems: list[Problem] = []
     rows_read = dict.fromkeys(TABLES_BY_NAME, 0)
-    patient_files = [o for o in opened if o.staged.table == "patients"]
-    child_files = {name: [o for o in opened if o.staged.table == name] for name in CHILD_TABLES}
-    read_ahead = ReadAhead(patient_files + [o for each in child_files.values() for o in each])
+    patients = TABLES_BY_NAME["patients"]
 
-    def stream(o: OpenedFile, on_chunk: Callable[[str], None], discard: Callable[[], None]) -> None:
+    create_raw_patients(con)
+    for o in (o for o in opened if o.staged.table == "patients"):
         try:
-            load_chunks(con, o, read_ahead.chunks_of(o), on_chunk, discard)
+            source = _source(con, patients, o)
+            con.execute(f"INSERT INTO raw_patients BY NAME {source}")
         except InputError as error:
             problems.extend(error.problems)
-
-    try:
-        create_raw_patients(con)
-        for o in patient_files:
-            raw = _RawPatients(con, o)
-            stream(o, raw.on_chunk, raw.discard)
-        for statement in patients_statements(formats):
-            con.execute(statement)
-        rows_read["patients"] = int(scalar(con, "SELECT count(*) FROM checked_patients"))
-        for o in patient_files:
+        finally:
+            drop_file_rows(con, o)
+    for statement in patients_statements(formats):
+        con.execute(statement)
+    rows_read["patients"] = int(scalar(con, "SELECT count(*) FROM checked_patients"))
+    for o in opened:
+        if o.staged.table == "patients":
             insert_canonical(con, "patients", "checked_patients", o.staged)
 
-        for name, table_files in child_files.items():
-            table = TABLES_BY_NAME[name]
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE checked_{name} AS "
-                + child_select(table, formats, empty_source(table), with_center=False)
-            )
-            for o in table_files:
-                counted = _ChildFile(con, table, formats, o)
-                stream(o, counted.on_chunk, counted.discard)
-                rows_read[name] += counted.rows
-    finally:
-        read_ahead.close()
+    for name in CHILD_TABLES:
+        table = TABLES_BY_NAME[name]
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE checked_{name} AS "
+            + child_select(table, formats, empty_source(table), with_center=False)
+        )
+        for o in (o for o in opened if o.staged.table == name):
+            try:
+                rows_read[name] += _check_child_file(con, table, formats, o)
+            except InputError as error:
+                problems.extend(error.problems)
+            finally:
+                drop_file_rows(con, o)
     if problems:
         raise InputError("the input cannot be imported", tuple(problems))
-    con.execute("DROP TABLE IF EXISTS chunk_checked")
+    con.execute("DROP TABLE IF EXISTS file_checked")
     create_problems_table(con)
     return rows_read
 
 
-class _ChildFile:
-    """Checks and loads the chunks of one child file, counting its rows."""
+def _source(con: duckdb.DuckDBPyConnection, table: Table, o: OpenedFile) -> str:
+    """SQL: the text rows of ``o`` in the layout of ``raw_patients`` (``checks.source_select``)."""
+    rows = file_rows(con, o)
+    return source_select(table, o.header.columns, rows, o.staged.file_id, o.staged.source_index)
 
-    def __init__(
-        self, con: duckdb.DuckDBPyConnection, table: Table, formats: DateFormats, o: OpenedFile
-    ) -> None:
-        self.con, self.table, self.formats, self.o = con, table, formats, o
-        self.rows = 0
-        made_of = canonical_inputs(table.name, checked_column_names(table))
-        self.kept = [q(c) for c in ["file_id", "line", "rejected", *made_of]]
 
-    def on_chunk(self, view: str) -> None:
-        o, name = self.o, self.table.name
-        source = source_select(
-            self.table, o.header.columns, view, o.staged.file_id, o.staged.source_index
+def _check_child_file(
+    con: duckdb.DuckDBPyConnection, table: Table, formats: DateFormats, o: OpenedFile
+) -> int:
+    """Check one child file, load its accepted rows and keep its rejected ones; return its rows.
+
+    Only what the canonical row is made of is kept for every row (``file_checked``): writing the
+    many columns of problems (mostly NULL) was most of the cost. The rare rejected rows are checked
+    again, alone, for their problems.
+    """
+    source = _source(con, table, o)
+    with_center = "center" in o.header.columns
+
+    def checked(rows: str) -> str:
+        return child_select(table, formats, rows, with_center, o.staged.source_index)
+
+    made_of = canonical_inputs(table.name, checked_column_names(table))
+    kept = ", ".join(q(c) for c in ["file_id", "line", "rejected", *made_of])
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE file_checked AS SELECT {kept} FROM ({checked(source)})"
+    )
+    insert_canonical(con, table.name, "file_checked", o.staged)
+    rows, rejected = con.execute(
+        "SELECT count(*), count(*) FILTER (rejected) FROM file_checked"
+    ).fetchall()[0]
+    if rejected:  # planning the checks costs 10-20 ms: not for a file without problems
+        again = (
+            f"SELECT * FROM ({source}) WHERE line IN (SELECT line FROM file_checked WHERE rejected)"
         )
-        # the checks read the registered Arrow chunk directly: DuckDB scans an Arrow table with
-        # every thread, and a copy into DuckDB first cost as much again as the scan
-        checked = self._checked(source)
-        # Only what the canonical row is made of is kept for every row: writing the many columns
-        # of problems (mostly NULL) was most of the cost. The rare rejected rows are checked
-        # again, alone, for their problems.
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE chunk_checked AS SELECT {', '.join(self.kept)} "
-            f"FROM ({checked})"
-        )
-        insert_canonical(self.con, name, "chunk_checked", o.staged)
-        rows, rejected = self.con.execute(
-            "SELECT count(*), count(*) FILTER (rejected) FROM chunk_checked"
-        ).fetchall()[0]
-        self.rows += int(rows)
-        if rejected:  # planning the checks costs 10-20 ms: not for a chunk without problems
-            again = f"SELECT * FROM ({source}) WHERE line IN (SELECT line FROM chunk_checked WHERE rejected)"
-            self.con.execute(f"INSERT INTO checked_{name} {self._checked(again)}")
-
-    def _checked(self, source: str) -> str:
-        """SQL: the checked rows of ``source`` (rows of this file, see ``checks.child_select``)."""
-        o = self.o
-        return child_select(
-            self.table, self.formats, source, "center" in o.header.columns, o.staged.source_index
-        )
-
-    def discard(self) -> None:
-        o, name = self.o, self.table.name
-        self.con.execute(f"DELETE FROM checked_{name} WHERE file_id = {o.staged.file_id}")
-        self.con.execute(f'DELETE FROM main."{name}" WHERE source_file = {lit(o.staged.display)}')
-        self.rows = 0
-
-
-class _RawPatients:
-    """Gathers the text rows of one patients file into ``raw_patients``."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, o: OpenedFile) -> None:
-        self.con, self.o = con, o
-
-    def on_chunk(self, view: str) -> None:
-        o = self.o
-        source = source_select(
-            TABLES_BY_NAME["patients"],
-            o.header.columns,
-            view,
-            o.staged.file_id,
-            o.staged.source_index,
-        )
-        self.con.execute(f"INSERT INTO raw_patients BY NAME {source}")
-
-    def discard(self) -> None:
-        self.con.execute(f"DELETE FROM raw_patients WHERE file_id = {self.o.staged.file_id}")
+        con.execute(f"INSERT INTO checked_{table.name} {checked(again)}")
+    return int(rows)
 
 
 def _check_date_formats(

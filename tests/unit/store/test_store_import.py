@@ -148,35 +148,3 @@ def test_ibis_access_to_the_study_database(tmp_path: Path) -> None:
     backend.disconnect()
     persisted = execute_to_arrow(connect_ibis(db).table("courses"))
     assert persisted.column("patient_id").to_pylist() == ["TLS-002"]
-
-
-def test_files_loaded_in_many_chunks_give_the_database_of_one_chunk(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # a million patients' files are loaded 4 million rows at a time; here chunks of a few hundred
-    # rows, on a messy study (rejected and held-back rows in later chunks, a declared date format)
-    from itpcohort.io import resolve_config
-    from itpcohort.synth import generate_study
-
-    study = tmp_path / "study"
-    generate_study(study, patients=300, centers=3, seed=8, messy=0.02)
-    config = resolve_config([study], None)
-    whole = tmp_path / "whole.duckdb"
-    import_study([study], config, whole)
-
-    monkeypatch.setattr("itpcohort.io.csv_reader.BLOCK_BYTES", 4096)
-    monkeypatch.setattr("itpcohort.store.intake.CHUNK_ROWS", 250)
-    chunks: list[int] = []
-    original = pipeline_module._ChildFile.on_chunk
-
-    def counting(self: Any, view: str) -> None:
-        chunks.append(self.o.staged.file_id)
-        original(self, view)
-
-    monkeypatch.setattr(pipeline_module._ChildFile, "on_chunk", counting)
-    chunked = tmp_path / "chunked.duckdb"
-    import_study([study], config, chunked)
-    assert max(chunks.count(f) for f in set(chunks)) >= 10  # the counts files came in pieces
-    assert _dump(chunked) == _dump(whole)
-    with duckdb.connect(str(whole), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM rejected_rows").fetchone()[0] > 10  # type: ignore[index]
