@@ -194,11 +194,11 @@ def validate(
     """Check the input only: list every problem and warning; no database is written."""
     from itpcohort.io import resolve_config
     from itpcohort.io.summary import print_validation
-    from itpcohort.store import validate_study
+    from itpcohort.pipeline import validate_inputs
 
     study = resolve_config(inputs, config)
     _criteria(study)  # the same check of [criteria] as derive and run
-    report = validate_study(inputs, study)
+    report = validate_inputs(inputs, study)
     print_validation(report, out, err)
     if not report.ok:
         raise typer.Exit(1)
@@ -211,11 +211,13 @@ def import_(
     config: ConfigOpt = None,
 ) -> None:
     """Validate and import the input into DIR/study.duckdb; rejected rows go to rejected_rows.csv."""
+    from itpcohort.derivation import compile_warnings
     from itpcohort.io import resolve_config
     from itpcohort.io.summary import print_import, write_rejected_rows
     from itpcohort.store import import_study
 
     study = resolve_config(inputs, config)
+    warnings_sql = compile_warnings(_criteria(study))
     _check_out(inputs, out_dir)
     with OutputFolder(out_dir) as folder:
         report = import_study(
@@ -224,6 +226,7 @@ def import_(
             folder.staging / "study.duckdb",
             command="import",
             previous=folder.path / "study.duckdb",
+            warnings_sql=warnings_sql,
         )
         write_rejected_rows(folder.staging / "rejected_rows.csv", report)
         folder.commit()
