@@ -137,7 +137,7 @@ def derive_marts(
     """Build every mart from the canonical tables of ``db_path`` under ``criteria`` and execute it.
 
     ``compiled`` is the derivation already compiled under ``criteria``
-    (``store.compile_derivation``, run in a thread while the import loads the data, see
+    (``derivation.compile_derivation``, run in a thread while the import loads the data, see
     ``compiling_derivation``); without it, it is compiled here.
     With ``persist``, the marts are also written into the study database (the primary derivation;
     sensitivity re-derivations are not stored). With ``csv_dir``, the derived CSV files are
@@ -303,7 +303,7 @@ def derive_study(
 
     Writes ``study.duckdb`` (with the marts), ``rejected_rows.csv`` and ``derived/*.csv``;
     the CSV paths of the returned run are those of the committed folder. ``engine`` other than
-    ``duckdb`` (``store.engines.ENGINES``) derives there and brings back only the marts.
+    ``duckdb`` (``engines.ENGINES``) derives there and brings back only the marts.
     """
     staging = out.staging
     with compiling_derivation(criteria) as compiling:

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from itpcohort.derived_schema import MARTS
+from itpcohort.shared.safe_csv import SPREADSHEET_FORMULA_STARTS
 
 __all__ = [
     "MART_LAYOUTS",
@@ -38,7 +39,7 @@ MART_LAYOUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 #: a text cell starting with one of these is a formula to a spreadsheet
-_FORMULA_STARTS = ("=", "+", "-", "@")
+_FORMULA_STARTS = SPREADSHEET_FORMULA_STARTS
 #: a cell holding one of these is quoted (RFC 4180)
 _QUOTE_TRIGGERS = (",", '"', "\r", "\n")
 

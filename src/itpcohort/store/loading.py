@@ -2,7 +2,7 @@
 
 ``patients`` first: their text rows are gathered in ``raw_patients``, checked as a whole
 (duplicates need every row) into ``checked_patients``, loaded, and indexed for the lookup of child
-rows. Then each child file, chunk by chunk as its reader gives them (``staging.ReadAhead`` reads
+rows. Then each child file, chunk by chunk as its reader gives them (``intake.ReadAhead`` reads
 the next chunk while DuckDB loads one): the chunk is checked
 (``checks.child_select``), its accepted rows go to the canonical table in line order and its
 rejected rows to ``checked_<table>``. Nothing of 50 million counts is copied twice.
