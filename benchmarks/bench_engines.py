@@ -4,7 +4,7 @@
     ITPCOHORT_BENCH_ENGINE_PATIENTS=100000 python -m benchmarks.bench_engines
 
 The study is generated and imported once (``study.duckdb``); each engine then derives it from the
-same canonical tables in a child process (``store.engines.derive_study_on``: the tables go to
+same canonical tables in a child process (``engines.derive_study_on``: the tables go to
 the engine as Arrow, the marts come back). Peak memory is the highest summed resident memory of
 the child, its descendants (Spark's JVM) and, for PostgreSQL, the server's processes, sampled
 every 0.2 s. PostgreSQL is the server the libpq environment names (``PGHOST``...) or, without

@@ -25,7 +25,15 @@ PACKAGE = "itpcohort"
 SOURCE = Path(__file__).resolve().parents[1] / "src" / PACKAGE
 
 #: foundations every layer may import, in their own order
-FOUNDATIONS: tuple[str, ...] = ("__init__", "errors", "schema", "config", "criteria", "shared")
+FOUNDATIONS: tuple[str, ...] = (
+    "__init__",
+    "errors",
+    "schema",
+    "derived_schema",
+    "config",
+    "criteria",
+    "shared",
+)
 #: the data layers, in the order data flows (each imports only those before it)
 LAYERS: tuple[str, ...] = ("io", "store", "derive", "analysis", "report")
 #: the modules that wire layers together, run a layer on another, or drive the command line

@@ -3,7 +3,7 @@ persistence of the marts and the CSV files (issue 4: "profile before optimising"
 
     python -m benchmarks.profile_stages bench-output/synth-1000000 [--out DIR] [--skip-import]
 
-It runs ``pipeline.import_inputs``, ``store.compile_derivation`` (timed apart: ``derive`` and
+It runs ``pipeline.import_inputs``, ``derivation.compile_derivation`` (timed apart: ``derive`` and
 ``run`` overlap it with the import) and ``pipeline.derive_marts`` (which reports how long each
 ``TABLE_MODELS`` model took; a model that is inlined is counted in the model that reads it), which
 also persists the marts and writes the CSV files. ``--skip-import`` reuses the study database

@@ -237,14 +237,14 @@ def validate(
 ) -> None:
     """Check the input only: list every problem and warning; no database is written."""
     from itpcohort.io.summary import print_validation
-    from itpcohort.store import validate_study
+    from itpcohort.pipeline import validate_inputs
 
     if _omop_input(inputs) is not None:
         _validate_omop(inputs, config)
         return
     study = _study(inputs, config, protocol)
     _criteria(study)  # the same check of [criteria] as derive and run
-    report = validate_study(inputs, study)
+    report = validate_inputs(inputs, study)
     print_validation(report, out, err)
     if not report.ok:
         raise typer.Exit(1)
@@ -258,6 +258,7 @@ def import_(
     protocol: ProtocolOpt = None,
 ) -> None:
     """Validate and import the input into DIR/study.duckdb; rejected rows go to rejected_rows.csv."""
+    from itpcohort.derivation import compile_warnings
     from itpcohort.io.summary import print_import, write_rejected_rows
     from itpcohort.store import import_study
 
@@ -267,6 +268,7 @@ def import_(
             "(only the derived tables come back)"
         )
     study = _study(inputs, config, protocol)
+    warnings_sql = compile_warnings(_criteria(study))
     _check_out(inputs, out_dir)
     with OutputFolder(out_dir) as folder:
         report = import_study(
@@ -275,6 +277,7 @@ def import_(
             folder.staging / "study.duckdb",
             command="import",
             previous=folder.path / "study.duckdb",
+            warnings_sql=warnings_sql,
         )
         write_rejected_rows(folder.staging / "rejected_rows.csv", report)
         folder.commit()

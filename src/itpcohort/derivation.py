@@ -107,3 +107,23 @@ def run_compiled(
             on_model(model.name, time.perf_counter() - started)
         for name in model.released:
             drop_temp(backend, temp_table(name))
+
+
+def compile_warnings(criteria: Criteria) -> str:
+    """The DuckDB SQL of ``derive.warnings.import_warnings`` under ``criteria``, over the canonical
+    tables of a study database (with their ``source_file``/``source_row``), for the import's
+    report (``data-model.md``, Warnings). Nothing connects to a database here.
+    """
+    import ibis
+    from ibis.backends.duckdb import Backend
+
+    from itpcohort.derive._common import canonical_schema
+    from itpcohort.derive.warnings import import_warnings
+
+    provenance = {"source_file": "string", "source_row": "int64"}
+    tables = {
+        name: ibis.table({**canonical_schema(name), **provenance}, name=name)
+        for name in ("patients", "treatments", "platelet_counts")
+    }
+    compiler = Backend.compiler
+    return str(compiler.to_sqlglot(import_warnings(tables, criteria)).sql(compiler.dialect))

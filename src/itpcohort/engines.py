@@ -8,7 +8,7 @@ temporary view on Spark: without it Spark's plan inlines the whole derivation in
 runs out of memory), then returns the marts as Arrow tables of the mart contract (the schema the
 expressions declare, so that ``derive.serialize`` writes the same bytes whatever engine ran them).
 
-The DuckDB study database keeps its faster compiled path (``store/derivation.py``); this one is
+The DuckDB study database keeps its faster compiled path (``derivation.py``); this one is
 for a warehouse whose data may not leave its engine, and for proving that every engine gives the
 same rows (``tests/engines``).
 

@@ -20,9 +20,15 @@ import pyarrow as pa
 
 from itpcohort.config import StudyConfig
 from itpcohort.criteria import Criteria
-from itpcohort.derivation import CompiledDerivation, compile_derivation, run_compiled, temp_table
+from itpcohort.derivation import (
+    CompiledDerivation,
+    compile_derivation,
+    compile_warnings,
+    run_compiled,
+    temp_table,
+)
 from itpcohort.errors import InputError
-from itpcohort.io.import_report import ImportReport
+from itpcohort.io.import_report import ImportReport, ValidationReport
 from itpcohort.io.summary import write_rejected_rows
 from itpcohort.outputs import OutputFolder
 from itpcohort.store import (
@@ -32,6 +38,7 @@ from itpcohort.store import (
     persist_temp_tables,
     rows_by_file,
     study_provenance,
+    validate_study,
 )
 
 if TYPE_CHECKING:  # analysis/ and report/ load scipy, statsmodels and matplotlib (1.6 s): the
@@ -99,9 +106,24 @@ def import_inputs(
         command=command,
         criteria=criteria.as_dict(),
         previous=None if previous is None else previous / DATABASE_NAME,
+        warnings_sql=compile_warnings(criteria),
     )
     write_rejected_rows(out_dir / REJECTED_ROWS_NAME, report)
     return report
+
+
+def validate_inputs(inputs: list[Path], config: StudyConfig) -> ValidationReport:
+    """Every row-level problem, held-back row, warning and per-table count of ``inputs``, as an
+    import would find them (``data-model.md``); no database is written (``itpcohort validate``).
+
+    The warnings follow the study's criteria (``config``'s criteria set and overrides): the
+    courses and baseline range of the derivation. Raises InputError for file-level problems
+    (missing table or column, identifier column, empty or unreadable file) and bad criteria.
+    """
+    from itpcohort.criteria import criteria_from_config
+
+    warnings_sql = compile_warnings(criteria_from_config(config))
+    return validate_study(inputs, config, warnings_sql)
 
 
 def derive_marts(
@@ -115,7 +137,7 @@ def derive_marts(
     """Build every mart from the canonical tables of ``db_path`` under ``criteria`` and execute it.
 
     ``compiled`` is the derivation already compiled under ``criteria``
-    (``store.compile_derivation``, run in a thread while the import loads the data, see
+    (``derivation.compile_derivation``, run in a thread while the import loads the data, see
     ``compiling_derivation``); without it, it is compiled here.
     With ``persist``, the marts are also written into the study database (the primary derivation;
     sensitivity re-derivations are not stored). With ``csv_dir``, the derived CSV files are
@@ -287,7 +309,7 @@ def derive_study(
 
     Writes ``study.duckdb`` (with the marts), ``rejected_rows.csv`` and ``derived/*.csv``;
     the CSV paths of the returned run are those of the committed folder. ``engine`` other than
-    ``duckdb`` (``store.engines.ENGINES``) derives there and brings back only the marts.
+    ``duckdb`` (``engines.ENGINES``) derives there and brings back only the marts.
     """
     staging = out.staging
     with compiling_derivation(criteria) as compiling:

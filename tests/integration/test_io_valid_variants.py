@@ -26,7 +26,7 @@ from tests.fixtures.io_study import (
 
 from itpcohort.cli import main
 from itpcohort.config import StudyConfig
-from itpcohort.store import validate_study as validate_inputs
+from itpcohort.pipeline import validate_inputs
 
 Tables = dict[str, Rows]
 

@@ -21,8 +21,8 @@ from tests.fixtures.redcap_export import HEADER, Row, count, patient, row, valid
 
 from itpcohort.cli import main
 from itpcohort.config import StudyConfig
+from itpcohort.pipeline import validate_inputs
 from itpcohort.store import import_study
-from itpcohort.store import validate_study as validate_inputs
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 

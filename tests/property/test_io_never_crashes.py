@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from itpcohort.config import StudyConfig
 from itpcohort.errors import InputError
-from itpcohort.store import validate_study as validate_inputs
+from itpcohort.pipeline import validate_inputs
 from tests.fixtures.io_study import VALID, valid_tables, write_study
 
 _TABLES = sorted(VALID)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from itpcohort.derived_schema import MARTS_BY_NAME
 from itpcohort.errors import ItpcohortError
 from itpcohort.schema import AE_EVENTS, RESPONSES
 
@@ -28,70 +29,97 @@ class AnalysisInputError(ItpcohortError):
     exit_code = 1
 
 
+def _read(mart: str, kinds: dict[str, str]) -> dict[str, str]:
+    """The columns the analysis reads from ``mart`` with their kinds, each checked to be a column
+    the mart declares (``derived_schema``; ``response-criteria.md``)."""
+    unknown = [c for c in kinds if c not in MARTS_BY_NAME[mart].names]
+    if unknown:
+        raise KeyError(f"{mart} declares no column {', '.join(unknown)}")
+    return kinds
+
+
 #: column -> kind, for every column an analysis reads; other columns are kept untouched
-COURSES_COLUMNS: dict[str, str] = {
-    "center": "text",
-    "patient_id": "text",
-    "course_number": "int",
-    "start_date": "date",
-    "regimen": "text",
-    "age_at_course": "number",
-    "itp_phase": "text",
-    "prior_lines": "number",
-    "splenectomy_before": "bool",
-    "baseline_platelets": "number",
-    "response": "response",
-    "time_to_response_days": "number",
-    "duration_days": "number",
-    "duration_censored": "bool",
-    "cr_duration_days": "number",
-    "cr_duration_censored": "bool",
-}
-BASELINE_COLUMNS: dict[str, str] = {
-    "center": "text",
-    "patient_id": "text",
-    "sex": "text",
-    "itp_type": "text",
-    "secondary_cause": "text",
-    "diagnosis_date": "date",
-    "age_at_diagnosis": "number",
-    "age_at_first_rtx": "number",
-    "has_count_after_course1": "bool",
-    "death_date": "date",
-    "followup_days": "number",
-}
-RETREATMENT_COLUMNS: dict[str, str] = {
-    "center": "text",
-    "patient_id": "text",
-    "response_similar_or_better": "bool",
-    "duration_course1_days": "number",
-    "duration_course1_censored": "bool",
-    "duration_similar_or_longer": "bool",
-}
-AE_COLUMNS: dict[str, str] = {
-    "center": "text",
-    "patient_id": "text",
-    "event": "event",
-    "ctcae_grade": "number",
-    "serious": "bool",
-    "course_number": "number",
-}
-INVESTIGATOR_COLUMNS: dict[str, str] = {
-    "center": "text",
-    "patient_id": "text",
-    "course_number": "int",
-    "investigator_response": "response_or_missing",
-    # empty when the assessed course does not exist (the mart's documented NULL)
-    "derived_response": "response_or_missing",
-}
-TREATMENT_EVENTS_COLUMNS: dict[str, str] = {
-    "center": "text",
-    "patient_id": "text",
-    "event_date": "date",
-    "event": "text",
-    "days_from_course1": "number",
-    "course_number": "int",
-}
+COURSES_COLUMNS: dict[str, str] = _read(
+    "courses",
+    {
+        "center": "text",
+        "patient_id": "text",
+        "course_number": "int",
+        "start_date": "date",
+        "regimen": "text",
+        "age_at_course": "number",
+        "itp_phase": "text",
+        "prior_lines": "number",
+        "splenectomy_before": "bool",
+        "baseline_platelets": "number",
+        "response": "response",
+        "time_to_response_days": "number",
+        "duration_days": "number",
+        "duration_censored": "bool",
+        "cr_duration_days": "number",
+        "cr_duration_censored": "bool",
+    },
+)
+BASELINE_COLUMNS: dict[str, str] = _read(
+    "patient_baseline",
+    {
+        "center": "text",
+        "patient_id": "text",
+        "sex": "text",
+        "itp_type": "text",
+        "secondary_cause": "text",
+        "diagnosis_date": "date",
+        "age_at_diagnosis": "number",
+        "age_at_first_rtx": "number",
+        "has_count_after_course1": "bool",
+        "death_date": "date",
+        "followup_days": "number",
+    },
+)
+RETREATMENT_COLUMNS: dict[str, str] = _read(
+    "retreatment",
+    {
+        "center": "text",
+        "patient_id": "text",
+        "response_similar_or_better": "bool",
+        "duration_course1_days": "number",
+        "duration_course1_censored": "bool",
+        "duration_similar_or_longer": "bool",
+    },
+)
+AE_COLUMNS: dict[str, str] = _read(
+    "ae_by_course",
+    {
+        "center": "text",
+        "patient_id": "text",
+        "event": "event",
+        "ctcae_grade": "number",
+        "serious": "bool",
+        "course_number": "number",
+    },
+)
+INVESTIGATOR_COLUMNS: dict[str, str] = _read(
+    "investigator_comparison",
+    {
+        "center": "text",
+        "patient_id": "text",
+        "course_number": "int",
+        "investigator_response": "response_or_missing",
+        # empty when the assessed course does not exist (the mart's documented NULL)
+        "derived_response": "response_or_missing",
+    },
+)
+TREATMENT_EVENTS_COLUMNS: dict[str, str] = _read(
+    "patient_treatment_events",
+    {
+        "center": "text",
+        "patient_id": "text",
+        "event_date": "date",
+        "event": "text",
+        "days_from_course1": "number",
+        "course_number": "int",
+    },
+)
 TABLE_COLUMNS: dict[str, dict[str, str]] = {
     "courses": COURSES_COLUMNS,
     "patient_baseline": BASELINE_COLUMNS,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from itpcohort.derived_schema import Mart
 from itpcohort.schema import CANONICAL_COLUMNS
 
 #: the patient's identity in the data (``data-model.md``: ``(center, patient_id)`` is unique)
@@ -87,3 +88,11 @@ def join_on(
     return joined.select(
         *(left[c] for c in left.columns), *(right[c] for c in right.columns if c not in keys)
     )
+
+
+def as_declared(table: ir.Table, mart: Mart) -> ir.Table:
+    """``table`` as its mart is declared (``derived_schema``): the declared columns in order, cast
+    to their types, rows sorted by the declared keys."""
+    return table.select(
+        *(table[name].cast(kind).name(name) for name, kind in mart.columns)
+    ).order_by(list(mart.sort_by))

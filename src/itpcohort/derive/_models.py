@@ -61,6 +61,7 @@ from itpcohort.derive.staging.stg_investigator_assessments import stg_investigat
 from itpcohort.derive.staging.stg_patients import stg_patients
 from itpcohort.derive.staging.stg_platelet_counts import stg_platelet_counts
 from itpcohort.derive.staging.stg_treatments import stg_treatments
+from itpcohort.derived_schema import MARTS as DECLARED_MARTS
 from itpcohort.schema import CANONICAL_COLUMNS
 
 
@@ -120,14 +121,8 @@ MODELS: tuple[Model, ...] = (
 )  # fmt: skip
 
 #: the derived tables other layers read, in the order ``derive_all`` returns them
-MARTS: tuple[str, ...] = (
-    "courses",
-    "patient_baseline",
-    "retreatment",
-    "ae_by_course",
-    "investigator_comparison",
-    "patient_treatment_events",
-)
+#: (declared in ``derived_schema``)
+MARTS: tuple[str, ...] = tuple(mart.name for mart in DECLARED_MARTS)
 
 #: models worth computing once and storing (dbt's ``materialized: table``): every mart and every
 #: model read by two models or more; the others are inlined where they are read (views)

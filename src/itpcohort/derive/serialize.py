@@ -23,12 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from itpcohort.derive.marts.ae_by_course import AE_BY_COURSE_COLUMNS
-from itpcohort.derive.marts.courses import COURSES_COLUMNS
-from itpcohort.derive.marts.investigator_comparison import INVESTIGATOR_COMPARISON_COLUMNS
-from itpcohort.derive.marts.patient_baseline import PATIENT_BASELINE_COLUMNS
-from itpcohort.derive.marts.patient_treatment_events import PATIENT_TREATMENT_EVENTS_COLUMNS
-from itpcohort.derive.marts.retreatment import RETREATMENT_COLUMNS
+from itpcohort.derived_schema import MARTS
+from itpcohort.shared.safe_csv import SPREADSHEET_FORMULA_STARTS
 
 __all__ = [
     "MART_LAYOUTS",
@@ -37,24 +33,13 @@ __all__ = [
     "table_csv_bytes",
 ]
 
-#: per derived table: (columns in order, sort keys)
+#: per derived table: (columns in order, sort keys), as ``derived_schema`` declares them
 MART_LAYOUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "courses": (COURSES_COLUMNS, ("center", "patient_id", "course_number")),
-    "patient_baseline": (PATIENT_BASELINE_COLUMNS, ("center", "patient_id")),
-    "retreatment": (RETREATMENT_COLUMNS, ("center", "patient_id")),
-    "ae_by_course": (AE_BY_COURSE_COLUMNS, AE_BY_COURSE_COLUMNS),
-    "investigator_comparison": (
-        INVESTIGATOR_COMPARISON_COLUMNS,
-        INVESTIGATOR_COMPARISON_COLUMNS,
-    ),
-    "patient_treatment_events": (
-        PATIENT_TREATMENT_EVENTS_COLUMNS,
-        ("center", "patient_id", "event_date", "event"),
-    ),
+    mart.name: (mart.names, mart.sort_by) for mart in MARTS
 }
 
 #: a text cell starting with one of these is a formula to a spreadsheet
-_FORMULA_STARTS = ("=", "+", "-", "@")
+_FORMULA_STARTS = SPREADSHEET_FORMULA_STARTS
 #: a cell holding one of these is quoted (RFC 4180)
 _QUOTE_TRIGGERS = (",", '"', "\r", "\n")
 

@@ -168,7 +168,7 @@ def redcap_export_tables(
 
 @dataclass
 class RedcapTableText:
-    """The rows of one table of a REDCap export, read like a CSV file (``store.staging.TextFile``).
+    """The rows of one table of a REDCap export, read like a CSV file (``store.intake.TextFile``).
 
     ``header`` holds the table's columns present (``patient_id`` and ``center`` always, from the
     record).

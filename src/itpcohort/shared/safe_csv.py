@@ -13,7 +13,10 @@ import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: the characters that make a spreadsheet read a cell as a formula (``architecture.md``, Privacy)
+SPREADSHEET_FORMULA_STARTS = ("=", "+", "-", "@")
+#: those, and a tab or carriage return some spreadsheets skip before reading a formula
+FORMULA_STARTS = (*SPREADSHEET_FORMULA_STARTS, "\t", "\r")
 
 
 def neutralise(value: object) -> str:

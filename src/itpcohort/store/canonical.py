@@ -5,6 +5,7 @@ Canonical values follow ``schema.CANONICAL_COLUMNS``: vocabularies lower-case (`
 ``severe`` empty -> ``who_grade >= 3`` or site ``intracranial``, false when neither is known;
 ``serious`` empty -> NULL), platelets in 10^9/L with the value and unit as given kept beside,
 partial dates at mid-period with their precision. Child rows take their patient's center.
+The warnings are found by the query the caller compiles from the derivation (``find_warnings``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import duckdb
 
 from itpcohort.errors import Problem
 from itpcohort.schema import CANONICAL_COLUMNS, PROVENANCE_COLUMNS, REJECTED_ROWS_COLUMNS, TABLES
-from itpcohort.store.checks import SINGLE_DAY_SQL, drug_class_sql
+from itpcohort.store.checks import drug_class_sql
 from itpcohort.store.intake import StagedFile, lit, q
 
 
@@ -129,80 +130,21 @@ def write_rejected_rows(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def find_warnings(
-    con: duckdb.DuckDBPyConnection,
-    relative_of: dict[str, str],
-    course_gap_days: int,
-    baseline_days: int,
-    agents: tuple[str, ...],
+    con: duckdb.DuckDBPyConnection, relative_of: dict[str, str], warnings_sql: str | None
 ) -> list[Problem]:
-    """The data-model warnings, found in the canonical tables (``data-model.md``, Warnings).
+    """The data-model warnings of the canonical tables (``data-model.md``, Warnings), in file, line
+    and column order.
 
-    * a non-rescue exposure with an empty ``end_date`` (taken as ongoing until last follow-up)
-      that is still ongoing at a later course start: usually a missing end date;
-    * a course with no platelet count in the ``baseline_days`` before its start;
-    * a ``secondary_cause`` given for a primary ITP (the cause is kept, the type is not changed);
-    * a ``last_followup_date`` after ``death_date``.
-
-    A course starts at the first administration of one of the protocol's ``agents`` and at every
-    administration more than ``course_gap_days`` after the previous one (``response-criteria.md``
-    section 1; ``protocols.md``, Infusion courses); the messages name the agents.
+    ``warnings_sql`` is the query of the warned cells (``derivation.compile_warnings``: the
+    derivation's own courses and baseline rules under the study's criteria), with the columns
+    ``derive.warnings.WARNING_COLUMNS``; None finds no warning. A column is named as its file
+    names it (the fields of a REDCap export: ``file_columns``).
     """
-    single_day = SINGLE_DAY_SQL
-    named = " or ".join(agents).replace("'", "''")
-    agent_list = ", ".join(lit(agent) for agent in agents)
+    if warnings_sql is None:
+        return []
     query = f"""
-    WITH rtx AS (
-        SELECT center, patient_id, start_date, source_file, source_row,
-               lag(start_date) OVER (PARTITION BY center, patient_id
-                                     ORDER BY start_date, source_file, source_row) AS previous
-        FROM main.treatments WHERE drug IN ({agent_list})
-    ),
-    course_starts AS (
-        SELECT * FROM rtx WHERE previous IS NULL OR start_date - previous > {int(course_gap_days)}
-    ),
-    ongoing AS (
-        SELECT 'treatments' AS table_name, t.source_file, t.source_row,
-               'end_date' AS column_name, NULL::VARCHAR AS value,
-               'empty end_date: ' || t.drug || ' started ' || strftime(t.start_date, '%Y-%m-%d')
-               || ' is taken as ongoing at the {named} course of '
-               || strftime(min(s.start_date), '%Y-%m-%d')
-               || ' (until last follow-up), so it can never count as a new treatment; '
-               || 'a missing end date?' AS reason
-        FROM main.treatments t
-        JOIN main.patients p ON p.center = t.center AND p.patient_id = t.patient_id
-        JOIN course_starts s ON s.center = t.center AND s.patient_id = t.patient_id
-        WHERE t.end_date IS NULL AND NOT t.rescue AND NOT ({single_day})
-          AND s.start_date > t.start_date AND s.start_date <= p.last_followup_date
-        GROUP BY t.source_file, t.source_row, t.drug, t.start_date
-    ),
-    no_baseline AS (
-        SELECT 'treatments', s.source_file, s.source_row, 'start_date', strftime(s.start_date, '%Y-%m-%d'),
-               'no platelet count in the {int(baseline_days)} days before this {named} course '
-               || '(baseline missing)'
-        FROM course_starts s
-        WHERE NOT EXISTS (
-            SELECT 1 FROM main.platelet_counts c
-            WHERE c.center = s.center AND c.patient_id = s.patient_id
-              AND c.date BETWEEN s.start_date - {int(baseline_days)} AND s.start_date)
-    ),
-    cause_of_primary AS (
-        SELECT 'patients', source_file, source_row, 'secondary_cause', secondary_cause,
-               'secondary_cause given for a primary ITP (kept as given)'
-        FROM main.patients WHERE itp_type = 'primary' AND secondary_cause IS NOT NULL
-    ),
-    followup_after_death AS (
-        SELECT 'patients', source_file, source_row, 'last_followup_date',
-               strftime(last_followup_date, '%Y-%m-%d'),
-               'after death_date (' || strftime(death_date, '%Y-%m-%d') || ')'
-        FROM main.patients WHERE last_followup_date > death_date
-    ),
-    warned AS (
-        SELECT * FROM ongoing UNION ALL SELECT * FROM no_baseline
-        UNION ALL SELECT * FROM cause_of_primary UNION ALL SELECT * FROM followup_after_death
-    )
-    -- a column is named as its file names it (the fields of a REDCap export: file_columns)
     SELECT w.source_file, w.source_row, coalesce(c.shown_name, w.column_name), w.value, w.reason
-    FROM warned w
+    FROM ({warnings_sql}) w
     LEFT JOIN files f ON f.display = w.source_file AND f.table_name = w.table_name
     LEFT JOIN file_columns c ON c.file_id = f.file_id AND c.column_name = w.column_name
     ORDER BY 1, 2, 3

@@ -37,8 +37,6 @@ from itpcohort.schema import (
     PLATELET_MAX,
     PLATELET_UNIT_SPELLINGS,
     PLATELET_UNITS,
-    RESCUE_CLASSES,
-    SINGLE_DAY_DRUGS,
     TABLES,
     TABLES_BY_NAME,
     Column,
@@ -89,16 +87,6 @@ def _in_list(values: list[str]) -> str:
 
 def _fmt_date(expression: str) -> str:
     return f"strftime({expression}, '%Y-%m-%d')"
-
-
-#: SQL over a canonical ``treatments`` row ``t``: an exposure whose empty end_date means a single
-#: day (administrations, procedures, classes ivig and supportive; ``data-model.md``)
-SINGLE_DAY_SQL = (
-    "t.drug IN "
-    + _in_list(list(SINGLE_DAY_DRUGS))
-    + " OR t.drug_class IN "
-    + _in_list(list(RESCUE_CLASSES))
-)
 
 
 def drug_class_sql(expression: str) -> str:

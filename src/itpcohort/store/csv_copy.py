@@ -20,6 +20,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from itpcohort.shared.safe_csv import SPREADSHEET_FORMULA_STARTS
+
 #: the SQL macros that turn a value into its CSV text (created as temporary macros)
 _MACROS: tuple[str, ...] = (
     # the significant digits and decimal point of DuckDB's shortest text of a positive double
@@ -45,8 +47,8 @@ _MACROS: tuple[str, ...] = (
     "_csv_double(x) AS CASE WHEN abs(x) >= 1e-4 AND abs(x) < 1e10 THEN CASE WHEN x = trunc(x) "
     "THEN CAST(CAST(x AS BIGINT) AS VARCHAR) ELSE CAST(x AS VARCHAR) END "
     "ELSE _csv_double_any(x) END",
-    "_csv_text(x) AS nullif(CASE WHEN left(x, 1) IN ('=', '+', '-', '@') "
-    "THEN '''' || x ELSE x END, '')",
+    "_csv_text(x) AS nullif(CASE WHEN left(x, 1) IN "
+    f"({', '.join(repr(c) for c in SPREADSHEET_FORMULA_STARTS)}) THEN '''' || x ELSE x END, '')",
 )
 
 _INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT"}

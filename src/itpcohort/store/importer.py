@@ -31,9 +31,6 @@ from itpcohort.store.connection import connect
 from itpcohort.store.intake import OpenedFile, StagedFile, lit, open_sources, scalar
 from itpcohort.store.loading import check_and_load
 
-DEFAULT_COURSE_GAP_DAYS = 60
-DEFAULT_BASELINE_DAYS = 30
-
 RUNS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("run_id", "INTEGER"),
     ("command", "VARCHAR"),
@@ -53,16 +50,6 @@ class DatabaseError(ItpcohortError):
     """The study database cannot be opened or written (in use by another program, not DuckDB)."""
 
     exit_code = 1
-
-
-def _criteria_days(
-    config: StudyConfig, criteria: dict[str, Any] | None, key: str, default: int
-) -> int:
-    for source in (criteria or {}, config.criteria_overrides):
-        value = source.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    return default
 
 
 def _open_inputs(inputs: list[Path], config: StudyConfig) -> tuple[list[OpenedFile], list[str]]:
@@ -93,24 +80,24 @@ def _report_parts(
     con: duckdb.DuckDBPyConnection,
     files: list[StagedFile],
     rows_read: dict[str, int],
-    config: StudyConfig,
-    criteria: dict[str, Any] | None,
+    warnings_sql: str | None,
 ) -> dict[str, Any]:
     relative_of = {f.display: f.relative for f in files}
-    courses = config.protocol.courses
-    gap = _criteria_days(config, criteria, "course_gap_days", courses.course_gap_days)
-    baseline = _criteria_days(config, criteria, "baseline_days", DEFAULT_BASELINE_DAYS)
     return {
         "problems": tuple(rejected_problems(con, "problem", relative_of)),
         "held_back": tuple(rejected_problems(con, "held_back", relative_of)),
         "rejected": tuple(rejected_problems(con, None, relative_of)),
-        "warnings": tuple(find_warnings(con, relative_of, gap, baseline, courses.agents)),
+        "warnings": tuple(find_warnings(con, relative_of, warnings_sql)),
         "counts": _counts(con, rows_read),
     }
 
 
-def validate_study(inputs: list[Path], config: StudyConfig) -> ValidationReport:
+def validate_study(
+    inputs: list[Path], config: StudyConfig, warnings_sql: str | None = None
+) -> ValidationReport:
     """Check ``inputs`` as an import would; no study database is written.
+
+    ``warnings_sql``: the query of the warnings (``canonical.find_warnings``), None for none.
 
     The checks run in a scratch database in the system's temporary folder (so that 50 million
     counts spill to disk instead of filling the memory), deleted afterwards. Raises InputError for
@@ -124,7 +111,7 @@ def validate_study(inputs: list[Path], config: StudyConfig) -> ValidationReport:
             files = [o.staged for o in opened]
             rows_read = check_and_load(con, opened)
             write_rejected_rows(con)
-            parts = _report_parts(con, files, rows_read, config, None)
+            parts = _report_parts(con, files, rows_read, warnings_sql)
             return ValidationReport(notes=tuple(notes), **parts)
         finally:
             con.close()
@@ -258,6 +245,7 @@ def import_study(
     command: str = "import",
     criteria: dict[str, Any] | None = None,
     previous: Path | None = None,
+    warnings_sql: str | None = None,
 ) -> ImportReport:
     """Validate ``inputs`` and write the study database ``db_path``; it lands whole or not at all.
 
@@ -265,7 +253,8 @@ def import_study(
     (``schema.REJECTED_ROWS_COLUMNS``) and one ``runs`` row appended to the registry of the
     previous database (``previous``, by default ``db_path`` itself: a command writing into a
     staging folder names the database that folder will replace). Raises InputError for
-    file-level problems.
+    file-level problems. ``criteria`` is recorded in the run; ``warnings_sql`` finds the warnings
+    (``canonical.find_warnings``: the caller compiles it from the derivation under those criteria).
 
     The new database is built in a file beside ``db_path`` and renamed over it at the end
     (an atomic replacement): an import that fails or is killed leaves ``db_path`` as it was. One
@@ -287,7 +276,7 @@ def import_study(
         try:
             rows_read = check_and_load(con, opened)
             write_rejected_rows(con)
-            parts = _report_parts(con, files, rows_read, config, criteria)
+            parts = _report_parts(con, files, rows_read, warnings_sql)
             registry = db_path if previous is None else previous
             _carry_runs_over(con, registry, replaced_in_place=registry == db_path)
             run_id = _register_run(

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from itpcohort.config import StudyConfig
+from itpcohort.pipeline import validate_inputs
 from itpcohort.schema import (
     CANONICAL_COLUMNS,
     PROVENANCE_COLUMNS,
@@ -18,7 +19,6 @@ from itpcohort.schema import (
     Table,
 )
 from itpcohort.store import RUNS_COLUMNS, import_study
-from itpcohort.store import validate_study as validate_inputs
 from itpcohort.store.canonical import canonical_inputs
 from itpcohort.store.checks import DateFormats, checked_column_names, child_select, empty_source
 from tests.fixtures.io_study import Rows, set_cell, valid_tables, write_study

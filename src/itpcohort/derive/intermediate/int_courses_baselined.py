@@ -42,6 +42,15 @@ def _latest_counts_up_to_start(courses: ir.Table, placed: ir.Table) -> ir.Table:
     )
 
 
+def within_baseline(
+    start_date: ir.DateValue, count_date: ir.DateValue, criteria: Criteria
+) -> ir.BooleanValue:
+    """Whether a count dated ``count_date`` is in the baseline range of a course starting on
+    ``start_date``: [start_date − ``baseline_days``, start_date] (``response-criteria.md`` section 3)."""
+    days = days_between(start_date, count_date)
+    return (days >= 0) & (days <= criteria.baseline_days)
+
+
 def int_courses_baselined(courses: ir.Table, placed: ir.Table, criteria: Criteria) -> ir.Table:
     """Per course: ``baseline_date`` and ``baseline_platelets`` (NULL when none in range)."""
     firsts = placed.filter(placed.previous_count_date.isnull()).select(
@@ -49,9 +58,8 @@ def int_courses_baselined(courses: ir.Table, placed: ir.Table, criteria: Criteri
     )
     dated = join_on(courses.select(*COURSE_KEY, "start_date"), firsts, PATIENT_KEY)
     dated = join_on(dated, _latest_counts_up_to_start(courses, placed), COURSE_KEY)
-    in_range = (
-        days_between(dated.start_date, dated.last_count_date) <= criteria.baseline_days
-    ).fill_null(False)
+    # the latest count is on or before the start: in range when no older than baseline_days
+    in_range = within_baseline(dated.start_date, dated.last_count_date, criteria).fill_null(False)
     return dated.select(
         *COURSE_KEY,
         baseline_date=ibis.ifelse(in_range, dated.last_count_date, ibis.null("date")),

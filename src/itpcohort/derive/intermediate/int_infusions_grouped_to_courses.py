@@ -19,6 +19,15 @@ from itpcohort.criteria import Criteria
 from itpcohort.derive._common import PATIENT_KEY, as_int, days_between
 
 
+def opens_course(
+    date: ir.DateValue, previous_date: ir.DateValue, criteria: Criteria
+) -> ir.BooleanValue:
+    """Whether a rituximab administration on ``date`` opens a course: it is the patient's first
+    (``previous_date`` NULL) or comes more than ``course_gap_days`` after the previous one
+    (``response-criteria.md`` section 1)."""
+    return previous_date.isnull() | (days_between(date, previous_date) > criteria.course_gap_days)
+
+
 def int_infusions_grouped_to_courses(treatments: ir.Table, criteria: Criteria) -> ir.Table:
     """Administrations of the protocol's agents numbered into courses by ``course_gap_days``."""
     infusions = treatments.filter(treatments.drug.isin(criteria.courses.agents)).select(
@@ -27,8 +36,7 @@ def int_infusions_grouped_to_courses(treatments: ir.Table, criteria: Criteria) -
     by_date = ibis.window(group_by=list(PATIENT_KEY), order_by="infusion_date")
     previous_date = infusions.infusion_date.lag().over(by_date)
     with_gaps = infusions.mutate(
-        starts_course=previous_date.isnull()
-        | (days_between(infusions.infusion_date, previous_date) > criteria.course_gap_days)
+        starts_course=opens_course(infusions.infusion_date, previous_date, criteria)
     )
     # RANGE frame: administrations on one date are peers and get the same running sum, whichever
     # of them the lag above happened to see first (a ROWS frame would split a same-day pair).

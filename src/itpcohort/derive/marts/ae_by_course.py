@@ -21,18 +21,18 @@ import ibis
 import ibis.expr.types as ir
 
 from itpcohort.criteria import Criteria
-from itpcohort.derive._common import PATIENT_ID, PATIENT_KEY, days_between, join_on, plus_days
-
-AE_BY_COURSE_COLUMNS: tuple[str, ...] = (
-    "center",
-    "patient_id",
-    "onset_date",
-    "event",
-    "ctcae_grade",
-    "serious",
-    "course_number",
-    "days_from_last_infusion",
+from itpcohort.derive._common import (
+    PATIENT_ID,
+    PATIENT_KEY,
+    as_declared,
+    days_between,
+    join_on,
+    plus_days,
 )
+from itpcohort.derived_schema import AE_BY_COURSE
+
+#: the columns of ``derived/ae_by_course.csv``, in order (``derived_schema.AE_BY_COURSE``)
+AE_BY_COURSE_COLUMNS: tuple[str, ...] = AE_BY_COURSE.names
 
 
 def ae_by_course(
@@ -84,12 +84,17 @@ def ae_by_course(
     attributed = (t.onset_date <= plus_days(t.course_end, criteria.ae_attribution_days)) & (
         (t.event != "infusion_reaction") | (since_infusion <= criteria.infusion_reaction_days)
     )
-    return t.select(
-        *PATIENT_ID,
-        "onset_date",
-        "event",
-        "ctcae_grade",
-        "serious",
-        course_number=ibis.ifelse(attributed.fill_null(False), t.latest_course, ibis.null("int64")),
-        days_from_last_infusion=since_infusion,
-    ).order_by(list(AE_BY_COURSE_COLUMNS))
+    return as_declared(
+        t.select(
+            *PATIENT_ID,
+            "onset_date",
+            "event",
+            "ctcae_grade",
+            "serious",
+            course_number=ibis.ifelse(
+                attributed.fill_null(False), t.latest_course, ibis.null("int64")
+            ),
+            days_from_last_infusion=since_infusion,
+        ),
+        AE_BY_COURSE,
+    )

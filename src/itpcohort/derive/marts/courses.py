@@ -28,9 +28,11 @@ from itpcohort.derive._common import (
     DAYS_PER_YEAR,
     PATIENT_ID,
     PATIENT_KEY,
+    as_declared,
     completed_years,
     join_on,
 )
+from itpcohort.derived_schema import COURSES
 
 #: the flags of ``courses.flags``, in the order they are written
 FLAGS: tuple[str, ...] = (
@@ -43,29 +45,8 @@ FLAGS: tuple[str, ...] = (
     "death_censored",
 )
 
-#: the columns of ``derived/courses.csv``, in order
-COURSES_COLUMNS: tuple[str, ...] = (
-    "center",
-    "patient_id",
-    "course_number",
-    "start_date",
-    "end_date",
-    "n_infusions",
-    "regimen",
-    "age_at_course",
-    "itp_phase",
-    "prior_lines",
-    "splenectomy_before",
-    "baseline_platelets",
-    "response",
-    "response_date",
-    "time_to_response_days",
-    "duration_days",
-    "duration_censored",
-    "cr_duration_days",
-    "cr_duration_censored",
-    "flags",
-)
+#: the columns of ``derived/courses.csv``, in order (``derived_schema.COURSES``)
+COURSES_COLUMNS: tuple[str, ...] = COURSES.names
 
 
 def itp_phase(days_since_diagnosis: ir.IntegerValue, criteria: Criteria) -> ir.StringValue:
@@ -124,25 +105,28 @@ def courses(
             "death_censored": t.censored_at_death,
         }
     )
-    return t.select(
-        *PATIENT_ID,
-        # an int32 inside the derivation (narrower rows to sort and spill), an int64 in the marts
-        t.course_number.cast("int64").name("course_number"),
-        "start_date",
-        "end_date",
-        "n_infusions",
-        "regimen",
-        age_at_course=completed_years(t.start_date, t.birth_date),
-        itp_phase=itp_phase(t.start_date.delta(t.diagnosis_date, unit="day"), criteria),
-        prior_lines=t.prior_lines,
-        splenectomy_before=t.splenectomy_before,
-        baseline_platelets=t.baseline_platelets,
-        response=t.response,
-        response_date=t.response_date,
-        time_to_response_days=t.response_date.delta(t.start_date, unit="day"),
-        duration_days=t.duration_days,
-        duration_censored=t.duration_censored,
-        cr_duration_days=t.cr_duration_days,
-        cr_duration_censored=t.cr_duration_censored,
-        flags=flags,
-    ).order_by([*PATIENT_ID, "course_number"])
+    return as_declared(
+        t.select(
+            *PATIENT_ID,
+            # an int32 inside the derivation (narrower rows to sort and spill), an int64 in the marts
+            t.course_number.cast("int64").name("course_number"),
+            "start_date",
+            "end_date",
+            "n_infusions",
+            "regimen",
+            age_at_course=completed_years(t.start_date, t.birth_date),
+            itp_phase=itp_phase(t.start_date.delta(t.diagnosis_date, unit="day"), criteria),
+            prior_lines=t.prior_lines,
+            splenectomy_before=t.splenectomy_before,
+            baseline_platelets=t.baseline_platelets,
+            response=t.response,
+            response_date=t.response_date,
+            time_to_response_days=t.response_date.delta(t.start_date, unit="day"),
+            duration_days=t.duration_days,
+            duration_censored=t.duration_censored,
+            cr_duration_days=t.cr_duration_days,
+            cr_duration_censored=t.cr_duration_censored,
+            flags=flags,
+        ),
+        COURSES,
+    )

@@ -11,16 +11,11 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from itpcohort.derive._common import PATIENT_ID, join_on
+from itpcohort.derive._common import PATIENT_ID, as_declared, join_on
+from itpcohort.derived_schema import INVESTIGATOR_COMPARISON
 
-INVESTIGATOR_COMPARISON_COLUMNS: tuple[str, ...] = (
-    "center",
-    "patient_id",
-    "course_number",
-    "investigator_response",
-    "derived_response",
-    "agrees",
-)
+#: the columns of ``derived/investigator_comparison.csv``, in order (``derived_schema.INVESTIGATOR_COMPARISON``)
+INVESTIGATOR_COMPARISON_COLUMNS: tuple[str, ...] = INVESTIGATOR_COMPARISON.names
 
 
 def investigator_comparison(assessments: ir.Table, courses: ir.Table) -> ir.Table:
@@ -28,9 +23,12 @@ def investigator_comparison(assessments: ir.Table, courses: ir.Table) -> ir.Tabl
     keys = (*PATIENT_ID, "course_number")
     derived = courses.select(*keys, derived_response=courses.response)
     t = join_on(assessments, derived, keys)
-    return t.select(
-        *keys,
-        "investigator_response",
-        "derived_response",
-        agrees=(t.investigator_response == t.derived_response).fill_null(False),
-    ).order_by(list(INVESTIGATOR_COMPARISON_COLUMNS))
+    return as_declared(
+        t.select(
+            *keys,
+            "investigator_response",
+            "derived_response",
+            agrees=(t.investigator_response == t.derived_response).fill_null(False),
+        ),
+        INVESTIGATOR_COMPARISON,
+    )

@@ -14,25 +14,18 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from itpcohort.derive._common import PATIENT_ID, PATIENT_KEY, completed_years, days_between, join_on
-
-PATIENT_BASELINE_COLUMNS: tuple[str, ...] = (
-    "center",
-    "patient_id",
-    "sex",
-    "itp_type",
-    "secondary_cause",
-    "birth_date",
-    "diagnosis_date",
-    "age_at_diagnosis",
-    "first_rtx_date",
-    "age_at_first_rtx",
-    "n_courses",
-    "has_count_after_course1",
-    "last_followup_date",
-    "death_date",
-    "followup_days",
+from itpcohort.derive._common import (
+    PATIENT_ID,
+    PATIENT_KEY,
+    as_declared,
+    completed_years,
+    days_between,
+    join_on,
 )
+from itpcohort.derived_schema import PATIENT_BASELINE
+
+#: the columns of ``derived/patient_baseline.csv``, in order (``derived_schema.PATIENT_BASELINE``)
+PATIENT_BASELINE_COLUMNS: tuple[str, ...] = PATIENT_BASELINE.names
 
 
 def patient_baseline(patients: ir.Table, summary: ir.Table, baselines: ir.Table) -> ir.Table:
@@ -45,19 +38,22 @@ def patient_baseline(patients: ir.Table, summary: ir.Table, baselines: ir.Table)
     )
     t = join_on(join_on(per_patient, patients, PATIENT_KEY), first_course, PATIENT_KEY)
     end = t.death_date.fill_null(t.last_followup_date)
-    return t.select(
-        *PATIENT_ID,
-        "sex",
-        "itp_type",
-        "secondary_cause",
-        "birth_date",
-        "diagnosis_date",
-        age_at_diagnosis=completed_years(t.diagnosis_date, t.birth_date),
-        first_rtx_date=t.first_rtx_date,
-        age_at_first_rtx=completed_years(t.first_rtx_date, t.birth_date),
-        n_courses=t.n_courses.cast("int64"),
-        has_count_after_course1=t.first_count_after_start.notnull(),
-        last_followup_date=t.last_followup_date,
-        death_date=t.death_date,
-        followup_days=days_between(end, t.first_rtx_date),
-    ).order_by(list(PATIENT_ID))
+    return as_declared(
+        t.select(
+            *PATIENT_ID,
+            "sex",
+            "itp_type",
+            "secondary_cause",
+            "birth_date",
+            "diagnosis_date",
+            age_at_diagnosis=completed_years(t.diagnosis_date, t.birth_date),
+            first_rtx_date=t.first_rtx_date,
+            age_at_first_rtx=completed_years(t.first_rtx_date, t.birth_date),
+            n_courses=t.n_courses.cast("int64"),
+            has_count_after_course1=t.first_count_after_start.notnull(),
+            last_followup_date=t.last_followup_date,
+            death_date=t.death_date,
+            followup_days=days_between(end, t.first_rtx_date),
+        ),
+        PATIENT_BASELINE,
+    )

@@ -26,20 +26,14 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from itpcohort.derive._common import PATIENT_ID, PATIENT_KEY, days_between, join_on
+from itpcohort.derive._common import PATIENT_ID, PATIENT_KEY, as_declared, days_between, join_on
+from itpcohort.derived_schema import PATIENT_TREATMENT_EVENTS
 
 #: the kinds of event, as written in ``event``
 TREATMENT_EVENTS: tuple[str, ...] = ("new_treatment", "rescue")
 
-#: the columns of ``derived/patient_treatment_events.csv``, in order
-PATIENT_TREATMENT_EVENTS_COLUMNS: tuple[str, ...] = (
-    "center",
-    "patient_id",
-    "event_date",
-    "event",
-    "days_from_course1",
-    "course_number",
-)
+#: the columns of ``derived/patient_treatment_events.csv``, in order (``derived_schema.PATIENT_TREATMENT_EVENTS``)
+PATIENT_TREATMENT_EVENTS_COLUMNS: tuple[str, ...] = PATIENT_TREATMENT_EVENTS.names
 
 
 def patient_treatment_events(
@@ -70,10 +64,13 @@ def patient_treatment_events(
     )
     ids = patients.select(*PATIENT_KEY, *PATIENT_ID)
     t = join_on(join_on(in_course, first_starts, PATIENT_KEY), ids, PATIENT_KEY)
-    return t.select(
-        *PATIENT_ID,
-        "event_date",
-        "event",
-        days_from_course1=days_between(t.event_date, t.course1_start),
-        course_number=t.course_number.cast("int64"),
-    ).order_by([*PATIENT_ID, "event_date", "event"])
+    return as_declared(
+        t.select(
+            *PATIENT_ID,
+            "event_date",
+            "event",
+            days_from_course1=days_between(t.event_date, t.course1_start),
+            course_number=t.course_number.cast("int64"),
+        ),
+        PATIENT_TREATMENT_EVENTS,
+    )

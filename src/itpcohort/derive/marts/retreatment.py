@@ -20,20 +20,11 @@ import ibis
 import ibis.expr.types as ir
 
 from itpcohort.criteria import Criteria
-from itpcohort.derive._common import PATIENT_ID, PRODUCT_TOLERANCE, join_on
+from itpcohort.derive._common import PATIENT_ID, PRODUCT_TOLERANCE, as_declared, join_on
+from itpcohort.derived_schema import RETREATMENT
 
-RETREATMENT_COLUMNS: tuple[str, ...] = (
-    "center",
-    "patient_id",
-    "response_course1",
-    "response_course2",
-    "response_similar_or_better",
-    "duration_course1_days",
-    "duration_course1_censored",
-    "duration_course2_days",
-    "duration_course2_censored",
-    "duration_similar_or_longer",
-)
+#: the columns of ``derived/retreatment.csv``, in order (``derived_schema.RETREATMENT``)
+RETREATMENT_COLUMNS: tuple[str, ...] = RETREATMENT.names
 
 
 def _rank(response: ir.StringValue) -> ir.IntegerValue:
@@ -66,16 +57,19 @@ def retreatment(courses: ir.Table, criteria: Criteria) -> ir.Table:
         (t.duration_course2_censored, ibis.null("boolean")),
         else_=ibis.literal(False),
     )
-    return t.select(
-        *PATIENT_ID,
-        "response_course1",
-        "response_course2",
-        response_similar_or_better=ibis.ifelse(
-            evaluable_types, _rank(r2) >= _rank(r1), ibis.null("boolean")
+    return as_declared(
+        t.select(
+            *PATIENT_ID,
+            "response_course1",
+            "response_course2",
+            response_similar_or_better=ibis.ifelse(
+                evaluable_types, _rank(r2) >= _rank(r1), ibis.null("boolean")
+            ),
+            duration_course1_days=d1,
+            duration_course1_censored=t.duration_course1_censored,
+            duration_course2_days=d2,
+            duration_course2_censored=t.duration_course2_censored,
+            duration_similar_or_longer=duration_similar,
         ),
-        duration_course1_days=d1,
-        duration_course1_censored=t.duration_course1_censored,
-        duration_course2_days=d2,
-        duration_course2_censored=t.duration_course2_censored,
-        duration_similar_or_longer=duration_similar,
-    ).order_by(list(PATIENT_ID))
+        RETREATMENT,
+    )

@@ -31,13 +31,25 @@ from itpcohort.schema import LINE_AGENT_CLASSES, RESCUE_CLASSES, SINGLE_DAY_DRUG
 _LINE_AGENT_UNLESS_PROTOCOL = "anti_cd20"
 
 
+def is_rescue(treatments: ir.Table) -> ir.BooleanValue:
+    """Rescue rows: the classes ``ivig`` and ``supportive`` always, any other row when flagged
+    (``data-model.md``, treatments)."""
+    return treatments.rescue.fill_null(False) | treatments.drug_class.isin(RESCUE_CLASSES)
+
+
+def is_single_day(treatments: ir.Table) -> ir.BooleanValue:
+    """Rows whose empty ``end_date`` means a single day: administrations and procedures
+    (``schema.SINGLE_DAY_DRUGS``) and rescue rows; for any other row it means "ongoing"
+    (``data-model.md``, treatments)."""
+    return treatments.drug.isin(SINGLE_DAY_DRUGS) | is_rescue(treatments)
+
+
 def stg_treatments(treatments: ir.Table, patients: ir.Table, criteria: Criteria) -> ir.Table:
     """Treatment rows with ``is_rescue``, ``is_single_day`` and ``line_agent`` (section 2; the
     protocol's agents never count as lines, ``protocols.md`` exposure rule 8)."""
     t = with_patient_key(treatments, patients)
-    is_rescue = t.rescue.fill_null(False) | t.drug_class.isin(RESCUE_CLASSES)
     line_agent = ibis.cases(
-        (is_rescue, ibis.null("string")),
+        (is_rescue(t), ibis.null("string")),
         (t.drug.isin(criteria.courses.agents), ibis.null("string")),
         (t.drug_class == "corticosteroids", ibis.literal("corticosteroids")),
         (t.drug_class.isin(LINE_AGENT_CLASSES), t.drug),
@@ -57,8 +69,8 @@ def stg_treatments(treatments: ir.Table, patients: ir.Table, criteria: Criteria)
         "start_date",
         "end_date",
         # derived roles
-        is_rescue=is_rescue,
-        is_single_day=t.drug.isin(SINGLE_DAY_DRUGS) | is_rescue,
+        is_rescue=is_rescue(t),
+        is_single_day=is_single_day(t),
         line_agent=line_agent,
         # why the row stopped, as given (NULL: unknown); read by exposure courses only
         stop_reason=t.stop_reason,
