@@ -4,7 +4,7 @@ Nothing is cast here: every cell stays the text it was, so validation can show i
 scanned once (SHA-256 for the run registry, encoding check: UTF-8 with or without BOM by default, or
 the source's declared encoding, line ends and quotes) and its header read. The store then reads the
 records with DuckDB's CSV reader wherever ``CsvText.line_reader_ok`` says it may, and counts that it
-found one record per line (``store/staging.py``); everything else is read here, by Python's ``csv``
+found one record per line (``store/intake.py``); everything else is read here, by Python's ``csv``
 module, whose ``line_num`` gives the physical line (``CsvText.batches``): line breaks inside quoted
 fields, lone carriage returns, blank lines, declared encodings other than UTF-8, a space before a
 quote. Rows with the wrong number of fields are kept and marked so validation rejects them with
@@ -165,7 +165,7 @@ def _scan(path: Path, display: str, relative: str, encoding: str) -> _Scan:
 class CsvText:
     """A CSV file opened for reading as text: its header, dialect and what its scan found.
 
-    ``line_reader_ok``: a reader that numbers records by line (DuckDB's, in ``store/staging.py``)
+    ``line_reader_ok``: a reader that numbers records by line (DuckDB's, in ``store/intake.py``)
     may read the file, provided it finds one record per content line (``last_content_line`` minus
     the header's); otherwise ``batches`` reads it exactly.
     """

