@@ -14,6 +14,7 @@ import re
 import duckdb
 
 from itpcohort.errors import Problem
+from itpcohort.protocols import CourseRules
 from itpcohort.schema import CANONICAL_COLUMNS, PROVENANCE_COLUMNS, REJECTED_ROWS_COLUMNS, TABLES
 from itpcohort.store.checks import SINGLE_DAY_SQL, drug_class_sql
 from itpcohort.store.staging import StagedFile, lit, q
@@ -132,7 +133,7 @@ def find_warnings(
     relative_of: dict[str, str],
     course_gap_days: int,
     baseline_days: int,
-    agents: tuple[str, ...],
+    courses: CourseRules,
 ) -> list[Problem]:
     """The data-model warnings, found in the canonical tables (``data-model.md``, Warnings).
 
@@ -142,19 +143,22 @@ def find_warnings(
     * a ``secondary_cause`` given for a primary ITP (the cause is kept, the type is not changed);
     * a ``last_followup_date`` after ``death_date``.
 
-    A course starts at the first administration of one of the protocol's ``agents`` and at every
-    administration more than ``course_gap_days`` after the previous one (``response-criteria.md``
-    section 1; ``protocols.md``, Infusion courses); the messages name the agents.
+    A course starts at the first administration of one of the protocol's agents (``courses``) and
+    at every administration more than ``course_gap_days`` after the previous one
+    (``response-criteria.md`` section 1; ``protocols.md``, Infusion courses); the messages name the
+    agents. Exposure courses are not built by these rules, so their protocols get no course warning
+    here (the two course warnings are for infusion protocols).
     """
     single_day = SINGLE_DAY_SQL
-    named = " or ".join(agents).replace("'", "''")
-    agent_list = ", ".join(lit(agent) for agent in agents)
+    named = courses.agents_phrase("en").replace("'", "''")
+    agent_list = ", ".join(lit(agent) for agent in courses.agents)
+    infusions = "TRUE" if courses.kind == "infusions" else "FALSE"
     query = f"""
     WITH rtx AS (
         SELECT center, patient_id, start_date, source_file, source_row,
                lag(start_date) OVER (PARTITION BY center, patient_id
                                      ORDER BY start_date, source_file, source_row) AS previous
-        FROM main.treatments WHERE drug IN ({agent_list})
+        FROM main.treatments WHERE drug IN ({agent_list}) AND {infusions}
     ),
     course_starts AS (
         SELECT * FROM rtx WHERE previous IS NULL OR start_date - previous > {int(course_gap_days)}

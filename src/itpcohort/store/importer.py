@@ -104,7 +104,7 @@ def _report_parts(
         "problems": tuple(rejected_problems(con, "problem", relative_of)),
         "held_back": tuple(rejected_problems(con, "held_back", relative_of)),
         "rejected": tuple(rejected_problems(con, None, relative_of)),
-        "warnings": tuple(find_warnings(con, relative_of, gap, baseline, courses.agents)),
+        "warnings": tuple(find_warnings(con, relative_of, gap, baseline, courses)),
         "counts": _counts(con, rows_read),
     }
 
