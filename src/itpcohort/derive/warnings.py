@@ -8,13 +8,15 @@ study's criteria (``opens_course``, ``is_rescue``/``is_single_day``, ``within_ba
 warning names the courses the derivation will build:
 
 * a non-rescue exposure with an empty ``end_date`` (taken as ongoing until last follow-up) still
-  ongoing at a later rituximab course start: usually a missing end date;
-* a rituximab course with no platelet count in the ``baseline_days`` before its start;
+  ongoing at a later course start: usually a missing end date;
+* a course with no platelet count in the ``baseline_days`` before its start;
 * a ``secondary_cause`` given for a primary ITP (the cause is kept, the type is not changed);
 * a ``last_followup_date`` after ``death_date``.
 
 The canonical tables are read with their provenance (``source_file``, ``source_row``): a course is
-named by its first administration in date, file and line order.
+named by its first administration in date, file and line order. Courses are those of the
+protocol's course rules (``criteria.courses``: its agents, named in the messages); exposure courses
+are not built by these rules, so an exposure protocol gets no course warning here.
 """
 
 from __future__ import annotations
@@ -60,9 +62,13 @@ def _warned(
 
 
 def course_starts(treatments: ir.Table, criteria: Criteria) -> ir.Table:
-    """The rituximab rows that open a course (``opens_course``; ``response-criteria.md`` section 1),
-    with their provenance; administrations on one date are ordered by file and line."""
-    rtx = treatments.filter(treatments.drug == "rituximab")
+    """The rows of the protocol's agents that open an infusion course (``opens_course``;
+    ``response-criteria.md`` section 1, ``protocols.md`` Infusion courses), with their provenance;
+    administrations on one date are ordered by file and line. None for an exposure protocol."""
+    courses = criteria.courses
+    rtx = treatments.filter(
+        treatments.drug.isin(courses.agents) & ibis.literal(courses.kind == "infusions")
+    )
     order = ibis.window(group_by=_PATIENT, order_by=["start_date", "source_file", "source_row"])
     rtx = rtx.mutate(previous_date=rtx.start_date.lag().over(order))
     return rtx.filter(opens_course(rtx.start_date, rtx.previous_date, criteria)).select(
@@ -70,7 +76,9 @@ def course_starts(treatments: ir.Table, criteria: Criteria) -> ir.Table:
     )
 
 
-def _ongoing_at_a_course(treatments: ir.Table, patients: ir.Table, starts: ir.Table) -> ir.Table:
+def _ongoing_at_a_course(
+    treatments: ir.Table, patients: ir.Table, starts: ir.Table, criteria: Criteria
+) -> ir.Table:
     open_ended = treatments.filter(
         treatments.end_date.isnull() & ~is_rescue(treatments) & ~is_single_day(treatments)
     )
@@ -85,7 +93,7 @@ def _ongoing_at_a_course(treatments: ir.Table, patients: ir.Table, starts: ir.Ta
         + t.drug
         + " started "
         + _day(t.start_date)
-        + " is taken as ongoing at the rituximab course of "
+        + f" is taken as ongoing at the {criteria.courses.agents_phrase('en')} course of "
         + _day(t.first_course)
         + " (until last follow-up), so it can never count as a new treatment; a missing end date?"
     )
@@ -103,7 +111,8 @@ def _without_baseline(starts: ir.Table, counts: ir.Table, criteria: Criteria) ->
         ],
     )
     reason = ibis.literal(
-        f"no platelet count in the {criteria.baseline_days} days before this rituximab course "
+        f"no platelet count in the {criteria.baseline_days} days before this "
+        f"{criteria.courses.agents_phrase('en')} course "
         "(baseline missing)"
     )
     return _warned(missing, "treatments", "start_date", _day(missing.start_date), reason)
@@ -117,7 +126,7 @@ def import_warnings(tables: Mapping[str, ir.Table], criteria: Criteria) -> ir.Ta
     primary = patients.filter((patients.itp_type == "primary") & patients.secondary_cause.notnull())
     after_death = patients.filter(patients.last_followup_date > patients.death_date)
     return ibis.union(
-        _ongoing_at_a_course(treatments, patients, starts),
+        _ongoing_at_a_course(treatments, patients, starts, criteria),
         _without_baseline(starts, tables["platelet_counts"], criteria),
         _warned(
             primary,

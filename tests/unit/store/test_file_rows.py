@@ -1,4 +1,4 @@
-"""A file's rows as the checks get them (``staging.file_rows``): DuckDB's CSV reader where it numbers
+"""A file's rows as the checks get them (``intake.file_rows``): DuckDB's CSV reader where it numbers
 lines exactly, the Python reader otherwise; either way every record with the physical line where it
 starts, as Python's csv module counts lines (an independent reference), cells trimmed."""
 
@@ -13,12 +13,12 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from itpcohort.store.intake import OpenedFile, StagedFile, file_rows, trimmed
 
 from itpcohort.io.csv_reader import open_csv_text
 from itpcohort.io.headers import HeaderMap
 from itpcohort.store import import_study
-from itpcohort.store import staging as staging_module
+from itpcohort.store import intake as staging_module
+from itpcohort.store.intake import OpenedFile, StagedFile, file_rows, trimmed
 
 HEADER = ("h1", "h2")
 
