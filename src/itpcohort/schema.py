@@ -161,6 +161,9 @@ AE_EVENTS = (
     "death",
     "other",
 )
+#: the adverse events added for TPO-RA safety (``protocols.md``, Data model additions); the safety
+#: tables list them only when a study recorded one, so a study without them reports as before
+TPO_RA_AE_EVENTS = ("hepatotoxicity", "bone_marrow_fibrosis")
 BIOMARKER_TESTS = ("igg", "maipa_gpiibiiia", "maipa_gpib", "maipa_any", "ana", "cd19")
 RESPONSES = ("CR", "R", "NR", "NE")
 #: why a treatment row stopped (``protocols.md``, Data model additions), in this order: the order

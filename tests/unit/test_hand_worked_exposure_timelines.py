@@ -281,6 +281,68 @@ case(
     ),
 )
 
+# Reading of rule 2 (see ``int_agent_rows_grouped_to_eras``): interrupting eras are the other
+# agent's gap-rule eras, measured from the first start of this agent's gap-rule era, each used at
+# the first row starting after it ended. E rows [0, 200], [100, 300], [260, 400] form one gap-rule
+# era; R's eras [10, 40] and [80, 250] (40 days apart) both started after day 0: E restarts in a
+# new era at 100 (after R [10, 40]) and again at 260 (after R [80, 250]). Courses in start order:
+# E 0 (cut on 9), R 10 (ends 40; its window ends at 40 + 14 = 54), R 80 (retreatment, 80 > 54:
+# not carried, no count in [50, 80]; cut on 99), E 100 (carried from R 80: missing; cut on 259),
+# E 260 (retreatment, carried: missing).
+case(
+    "interrupter_once",
+    timeline(
+        "interrupter_once",
+        ex("interrupter_once", "E", 0, 200),
+        ex("interrupter_once", "E", 100, 300),
+        ex("interrupter_once", "E", 260, 400),
+        ex("interrupter_once", "R", 10, 40),
+        ex("interrupter_once", "R", 80, 250),
+    ),
+    course("interrupter_once", end_date=d(9), flags="window_cut_by_next_course"),
+    course(
+        "interrupter_once",
+        course_number=2,
+        agent="R",
+        course_type="switch",
+        start_date=d(10),
+        end_date=d(40),
+        age_at_course=50,
+        flags="baseline_carried",
+    ),
+    course(
+        "interrupter_once",
+        course_number=3,
+        agent="R",
+        course_type="retreatment",
+        start_date=d(80),
+        end_date=d(99),
+        age_at_course=50,
+        baseline_platelets=None,
+        flags="no_baseline;window_cut_by_next_course",
+    ),
+    course(
+        "interrupter_once",
+        course_number=4,
+        course_type="switch",
+        start_date=d(100),
+        end_date=d(259),
+        age_at_course=50,
+        baseline_platelets=None,
+        flags="no_baseline;window_cut_by_next_course;baseline_carried",
+    ),
+    course(
+        "interrupter_once",
+        course_number=5,
+        course_type="retreatment",
+        start_date=d(260),
+        end_date=d(400),
+        age_at_course=50,
+        baseline_platelets=None,
+        flags="no_baseline;baseline_carried",
+    ),
+)
+
 # --- rule 3: two agents starting the same day -------------------------------------------------
 # E and R on day 0: E first (alphabetical), ends on day 0, empty window (NE), flagged. R keeps E's
 # baseline (0 <= 0 + 14); counts 60 and 70 on days 10 and 20 give R on day 10, censored at

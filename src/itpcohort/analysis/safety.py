@@ -6,8 +6,10 @@ unattributed). For each course the denominator is the included patients who rece
 event``, each event type, grade ≥ 3, serious), whatever the number of events; the number of events
 is given too. ``infections`` groups ``infection`` and ``severe_infection``. ``deaths`` counts the
 included patients with a ``death_date`` (any cause, any time); adverse events recorded as ``death``
-appear, per course, under ``by_event["death"]``. Events that belong to no course (more than
-``ae_attribution_days`` after the last infusion) are counted apart as unattributed.
+appear, per course, under ``by_event["death"]``. ``by_event`` lists every event of the
+vocabulary, the TPO-RA events (``schema.TPO_RA_AE_EVENTS``) only when the study recorded one.
+Events that belong to no course (more than ``ae_attribution_days`` after the last infusion) are
+counted apart as unattributed.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pandas as pd
 
 from itpcohort.analysis.estimates import Proportion, proportion
 from itpcohort.analysis.population import KEY
-from itpcohort.schema import AE_EVENTS
+from itpcohort.schema import AE_EVENTS, TPO_RA_AE_EVENTS
 
 INFECTION_EVENTS = ("infection", "severe_infection")
 
@@ -56,6 +58,8 @@ def safety(patients: pd.DataFrame, courses: pd.DataFrame, ae_by_course: pd.DataF
     """Safety tables of the included patients (``patients``, ``courses`` of the Population)."""
     events = ae_by_course.merge(patients[KEY], on=KEY, how="inner")
     attributed = events[events["course_number"].notna()].copy()
+    recorded = set(ae_by_course["event"])
+    listed = [e for e in AE_EVENTS if e not in TPO_RA_AE_EVENTS or e in recorded]
     attributed["course_number"] = attributed["course_number"].astype(int)
     unattributed = events[events["course_number"].isna()]
     by_course = []
@@ -74,7 +78,7 @@ def safety(patients: pd.DataFrame, courses: pd.DataFrame, ae_by_course: pd.DataF
                 ),
                 by_event={
                     event: _patients_with(of_course, of_course["event"] == event, denominator)
-                    for event in AE_EVENTS
+                    for event in listed
                 },
                 infections=_patients_with(
                     of_course, of_course["event"].isin(INFECTION_EVENTS), denominator

@@ -233,6 +233,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "event.serum_sickness": ("Serum sickness", "Maladie sérique"),
     "event.thrombosis": ("Thrombosis", "Thrombose"),
+    "event.hepatotoxicity": ("Hepatotoxicity", "Hépatotoxicité"),
+    "event.bone_marrow_fibrosis": ("Bone marrow fibrosis", "Fibrose médullaire"),
     "event.death": (
         "Death (reported as an adverse event)",
         "Décès (déclaré comme événement indésirable)",

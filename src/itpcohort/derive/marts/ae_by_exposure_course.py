@@ -48,7 +48,7 @@ def ae_by_exposure_course(
     held = courses.filter(~courses.is_same_day_start).select(
         *PATIENT_KEY, "course_number", "start_date", "end_date"
     )
-    e, c = events.distinct().select(*PATIENT_KEY, "onset_date"), held
+    e, c = events.select(*PATIENT_KEY, "onset_date").distinct(), held
     pairs = e.join(
         c,
         [
