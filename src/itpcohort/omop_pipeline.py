@@ -81,7 +81,7 @@ def open_omop(text: str | Path, spark_session: Any = None) -> OmopInput:
     kept = workspace(backend)
     try:
         tables, notes = cdm_tables(backend, source)
-        read = read_cdm(tables, mapping, source.name, kept.materialize)
+        read = read_cdm(tables, mapping, source.name, kept.materialize, kept.load)
         report = _report(backend, source, read, notes)
         if report.count("person").rows_read == 0:
             persons = int(backend.to_pyarrow(read.persons.count().as_table()).column(0)[0].as_py())
