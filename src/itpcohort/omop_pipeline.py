@@ -9,7 +9,6 @@ as for any study (``pipeline.py``).
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,7 +37,7 @@ from itpcohort.pipeline import (
     write_derived_csvs,
 )
 
-#: the canonical tables that, read from OMOP, lack what the mapping cannot carry
+#: how many rejected rows results.json lists (all are in rejected_rows.csv)
 FIRST_REJECTIONS = 20
 
 
@@ -305,8 +304,3 @@ def run_study(
     files = write_report(document, tables, out.staging, lang)
     out.commit()
     return document, files
-
-
-def counts_json(report: ValidationReport) -> str:
-    """The counts per OMOP table as one JSON line (for logs and tests)."""
-    return json.dumps([c.__dict__ for c in report.counts], sort_keys=True)
