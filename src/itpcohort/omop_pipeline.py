@@ -9,7 +9,6 @@ as for any study (``pipeline.py``).
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,7 +37,7 @@ from itpcohort.pipeline import (
     write_derived_csvs,
 )
 
-#: the canonical tables that, read from OMOP, lack what the mapping cannot carry
+#: how many rejected rows results.json lists (all are in rejected_rows.csv)
 FIRST_REJECTIONS = 20
 
 
@@ -81,7 +80,7 @@ def open_omop(text: str | Path, spark_session: Any = None) -> OmopInput:
     kept = workspace(backend)
     try:
         tables, notes = cdm_tables(backend, source)
-        read = read_cdm(tables, mapping, source.name, kept.materialize)
+        read = read_cdm(tables, mapping, source.name, kept.materialize, kept.load)
         report = _report(backend, source, read, notes)
         if report.count("person").rows_read == 0:
             persons = int(backend.to_pyarrow(read.persons.count().as_table()).column(0)[0].as_py())
@@ -305,8 +304,3 @@ def run_study(
     files = write_report(document, tables, out.staging, lang)
     out.commit()
     return document, files
-
-
-def counts_json(report: ValidationReport) -> str:
-    """The counts per OMOP table as one JSON line (for logs and tests)."""
-    return json.dumps([c.__dict__ for c in report.counts], sort_keys=True)

@@ -199,6 +199,12 @@ def test_source_urls_are_parsed_with_or_without_the_shells_double_slash() -> Non
     pg = parse_source("omop:postgres://reader@warehouse:6543/omop?schema=cdm")
     assert pg.libpq == {"user": "reader", "host": "warehouse", "port": 6543, "dbname": "omop"}
     assert pg.display == "omop:postgres://reader@warehouse:6543/omop?schema=cdm"
+    own = parse_source(
+        "omop:duckdb:///data/cdm.duckdb?schema=cdm&mapping=/study/omop.toml&name=TLS"
+    )
+    assert (own.mapping, own.name) == (Path("/study/omop.toml"), "TLS")
+    with pytest.raises(UsageError, match="unknown option"):
+        parse_source("omop:duckdb:///data/cdm.duckdb?password=x")
     spark = parse_source("omop:pyspark:///data/parquet/")
     assert (spark.engine, spark.location) == ("spark", "/data/parquet/")
 

@@ -3,7 +3,7 @@ through a CDM's own vocabulary tables.
 
 The default mapping is ``mapping.toml`` in this package; a study may give its own file, whose
 top-level sections replace the default ones whole. No concept id is written anywhere: a concept
-set names vocabulary codes, ``resolve`` finds them in ``concept``, follows ``concept_relationship``
+set names vocabulary codes, ``resolve_all`` finds them in ``concept``, follows ``concept_relationship``
 'Maps to' to standard concepts and, with ``descendants``, ``concept_ancestor`` below them.
 """
 
@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import ibis
 import ibis.expr.types as ir
 
 from itpcohort.errors import UsageError
@@ -126,77 +125,92 @@ def load_mapping(override: Path | None = None) -> Mapping:
     return Mapping(document, origin)
 
 
-def _code_matches(code: ir.StringValue, given: str) -> ir.BooleanValue:
-    """``code`` is ``given``, one of its sub-codes, or (``A-B``) in that range of categories."""
-    if "-" in given and given.split("-")[0][:1].isalpha():
-        low, high = given.split("-", 1)
-        category = code.substr(0, 3)
-        return (category >= low) & (category <= high)
-    if given[:1].isalpha() and "." not in given:  # an ICD10 category: itself and its sub-codes
-        return (code == given) | code.startswith(given + ".")
-    if given[:1].isalpha():  # an ICD10 sub-code: itself and longer ones (D68.6 -> D68.61)
-        return code.startswith(given)
-    return code == given
+#: the columns of ``code_rows``: one row per (concept set, vocabulary, code), how a code matches
+CODE_COLUMNS = {
+    "section": "string",
+    "value": "string",
+    "set_order": "int64",
+    "role": "string",  # "include" or "exclude"
+    "vocabulary_id": "string",
+    "exact": "string",  # concept_code equal to it
+    "prefix": "string",  # concept_code starting with it (an ICD10 code and its sub-codes)
+    "low": "string",  # a range of ICD10 categories: the code's first three characters
+    "high": "string",
+    "descendants": "boolean",
+}
 
 
-def _source_concepts(
-    vocab: dict[str, ir.Table], codes: tuple[str, ...], vocabularies: tuple[str, ...]
-) -> ir.Table:
-    concept = vocab["concept"]
-    matches = ibis.or_(*(_code_matches(concept.concept_code, c) for c in codes))
-    return concept.filter(concept.vocabulary_id.isin(list(vocabularies)) & matches).select(
-        "concept_id", "standard_concept"
-    )
+def code_rows(sections: dict[str, dict[str, ConceptSet]]) -> list[dict[str, Any]]:
+    """The codes of every concept set of ``sections`` (section -> value -> set), as rows of
+    ``CODE_COLUMNS``: the data ``resolve_all`` joins with ``concept`` in one pass."""
+    rows: list[dict[str, Any]] = []
+    for section, sets in sections.items():
+        for order, (value, concepts) in enumerate(sets.items()):
+            for role, codes in (("include", concepts.codes), ("exclude", concepts.excluded)):
+                for vocabulary in concepts.vocabularies:
+                    for code in codes:
+                        row = {
+                            "section": section,
+                            "value": value,
+                            "set_order": order,
+                            "role": role,
+                            "vocabulary_id": vocabulary,
+                            "exact": None,
+                            "prefix": None,
+                            "low": None,
+                            "high": None,
+                            "descendants": concepts.descendants or role == "exclude",
+                        }
+                        if "-" in code and code[:1].isalpha():
+                            row["low"], row["high"] = code.split("-", 1)
+                        elif code[:1].isalpha() and "." not in code:
+                            row["exact"], row["prefix"] = code, code + "."
+                        elif code[:1].isalpha():
+                            row["prefix"] = code
+                        else:
+                            row["exact"] = code
+                        rows.append(row)
+    return rows
 
 
-def _standard(vocab: dict[str, ir.Table], found: ir.Table) -> ir.Table:
-    """The standard concepts of ``found``: themselves when standard, else what they 'Maps to'."""
-    relationship = vocab["concept_relationship"]
-    own = found.filter(found.standard_concept == "S").select(concept_id=found.concept_id)
-    maps = relationship.filter(relationship.relationship_id == "Maps to")
-    mapped = maps.join(found, maps.concept_id_1 == found.concept_id).select(
-        concept_id=maps.concept_id_2
-    )
-    return own.union(mapped)
-
-
-def resolve(vocab: dict[str, ir.Table], concepts: ConceptSet) -> ir.Table:
-    """The standard concept ids of ``concepts`` (one column ``concept_id``, distinct), resolved
-    through ``concept``, 'Maps to' and, with descendants, ``concept_ancestor``; the ``except``
-    codes' concepts (with their descendants) are left out (``omop.md``, Mapping)."""
-    standard = _standard(vocab, _source_concepts(vocab, concepts.codes, concepts.vocabularies))
-    if concepts.descendants:
-        standard = _with_descendants(vocab, standard)
-    if concepts.excluded:
-        left_out = _with_descendants(
-            vocab,
-            _standard(vocab, _source_concepts(vocab, concepts.excluded, concepts.vocabularies)),
-        )
-        standard = standard.difference(left_out)
-    return standard.distinct()
-
-
-def _with_descendants(vocab: dict[str, ir.Table], standard: ir.Table) -> ir.Table:
+def resolve_all(vocab: dict[str, ir.Table], codes: ir.Table) -> ir.Table:
+    """Every concept set of ``codes`` (``code_rows`` as a table of the CDM's backend) resolved in
+    one pass: rows (``section``, ``value``, ``concept_id``) of standard concepts, through
+    ``concept``, 'Maps to' and, with descendants, ``concept_ancestor``; a set's ``except`` codes
+    are left out; a concept in two sets of one section keeps the first (``omop.md``, Mapping)."""
+    concept, relationship = vocab["concept"], vocab["concept_relationship"]
     ancestor = vocab["concept_ancestor"]
-    below = ancestor.join(standard, ancestor.ancestor_concept_id == standard.concept_id).select(
-        concept_id=ancestor.descendant_concept_id
-    )
-    return standard.union(below).distinct()
-
-
-def resolve_labelled(
-    vocab: dict[str, ir.Table], sets: dict[str, ConceptSet], label: str = "value"
-) -> ir.Table:
-    """Every set of ``sets`` resolved, as rows (``concept_id``, ``label``): a concept in two sets
-    keeps the first set's value in file order (``order`` column: the set's position)."""
-    parts = [
-        resolve(vocab, concepts).mutate(
-            **{label: ibis.literal(value, "string"), "set_order": ibis.literal(index, "int64")}
+    code = concept.concept_code
+    matches = (
+        (code == codes.exact)
+        | (codes.prefix.notnull() & code.startswith(codes.prefix))
+        | (
+            codes.low.notnull()
+            & (code.substr(0, 3) >= codes.low)
+            & (code.substr(0, 3) <= codes.high)
         )
-        for index, (value, concepts) in enumerate(sets.items())
-    ]
-    table = parts[0]
-    for part in parts[1:]:
-        table = table.union(part)
-    first = table.group_by("concept_id").aggregate(set_order=table.set_order.min())
-    return table.join(first, ["concept_id", "set_order"]).select("concept_id", label)
+    )
+    keys = ("section", "value", "set_order", "role", "descendants")
+    found = codes.join(concept, (concept.vocabulary_id == codes.vocabulary_id) & matches).select(
+        *(codes[k] for k in keys), concept.concept_id, concept.standard_concept
+    )
+    own = found.filter(found.standard_concept == "S").select(*keys, "concept_id")
+    maps = relationship.filter(relationship.relationship_id == "Maps to")
+    mapped = found.join(maps, found.concept_id == maps.concept_id_1).select(
+        *(found[k] for k in keys), concept_id=maps.concept_id_2
+    )
+    standard = own.union(mapped).distinct()
+    wide = standard.filter(standard.descendants)
+    below = wide.join(ancestor, wide.concept_id == ancestor.ancestor_concept_id).select(
+        *(wide[k] for k in keys), concept_id=ancestor.descendant_concept_id
+    )
+    every = standard.union(below).distinct()
+    kept = every.filter(every.role == "include")
+    left_out = every.filter(every.role == "exclude").select("section", "value", "concept_id")
+    kept = kept.anti_join(left_out, ["section", "value", "concept_id"])
+    first = kept.group_by("section", "concept_id").aggregate(set_order=kept.set_order.min())
+    return (
+        kept.join(first, ["section", "concept_id", "set_order"])
+        .select("section", "value", "concept_id")
+        .distinct()
+    )

@@ -17,8 +17,9 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
-from itpcohort.omop.mapping import Mapping, resolve, resolve_labelled
+from itpcohort.omop.mapping import CODE_COLUMNS, Mapping, code_rows, resolve_all
 from itpcohort.schema import (
     AE_EVENTS,
     CANONICAL_COLUMNS,
@@ -131,15 +132,18 @@ def read_cdm(
     mapping: Mapping,
     source_name: str,
     keep: Callable[[str, ir.Table], ir.Table] | None = None,
+    load: Callable[[str, pa.Table], ir.Table] | None = None,
 ) -> CdmRead:
     """The canonical tables, rejected rows and selected rows of the CDM tables ``cdm``
     (``source.cdm_tables``) under ``mapping`` (``omop.md``, Mapping: every rule of its table).
 
     ``keep(name, expression)`` is called on each checked table (persons, exposures, procedures,
     counts, bleeding and adverse events) and returns the table to read instead (the caller
-    computes it once on the engine, as ``derive_models`` does with its table models).
+    computes it once on the engine, as ``derive_models`` does with its table models);
+    ``load(name, arrow)`` puts a small table of the mapping (its codes) on the engine.
     """
     keep = keep or (lambda _name, table: table)
+    load = load or (lambda _name, rows: ibis.memtable(rows))
     doc = mapping.document
     vocab = {
         name: cdm[name]
@@ -149,14 +153,15 @@ def read_cdm(
     co = cdm["condition_occurrence"]
 
     # -- scope: an ITP condition and an exposure to a protocol agent -------------------------
-    itp = resolve(vocab, mapping.concept_set("scope", "itp"))
+    sets = keep("omop_concept_sets", _concept_sets(vocab, mapping, load))
+    itp = _members(sets, "scope").select("concept_id")
     itp_rows = co.join(itp, co.condition_concept_id == itp.concept_id).select(
         co.person_id, co.condition_start_date
     )
     diagnosis = itp_rows.group_by("person_id").aggregate(
         diagnosis_date=itp_rows.condition_start_date.min()
     )
-    drugs = _drug_rows(cdm, doc)
+    drugs = _drug_rows(cdm, doc, keep)
     agents = drugs.filter(drugs.drug.isin(list(doc["scope"]["agents"])))
     first = agents.group_by("person_id").aggregate(first_course=agents.start_date.min())
     scope = diagnosis.join(first, "person_id")
@@ -181,7 +186,7 @@ def read_cdm(
     )
     person = person.left_join(last, "person_id").select(person, last.last_followup_date)
     person = person.left_join(died, "person_id").select(person, died.death_date, died.death_cause)
-    cause = _secondary_causes(co, vocab, mapping, scope)
+    cause = _secondary_causes(co, _members(sets, "secondary_causes", "secondary_cause"), scope)
     person = person.left_join(cause, "person_id").select(person, cause.secondary_cause)
     sex = person.gender_code.substitute(dict(doc["patients"]["sex"]), else_=_null("string"))
     person = person.mutate(sex=sex)
@@ -291,7 +296,9 @@ def read_cdm(
             ),
         ],
     )
-    procedures = _procedure_rows(cdm, vocab, mapping).join(keys, "person_id")
+    procedures = _procedure_rows(cdm, _members(sets, "treatments.procedures", "drug")).join(
+        keys, "person_id"
+    )
     procedures = procedures.mutate(
         drug_class=procedures.drug.substitute(DRUG_CLASSES, else_=_null("string")),
     )
@@ -315,7 +322,7 @@ def read_cdm(
     )
 
     # -- platelet counts --------------------------------------------------------------------
-    counts = _platelet_rows(cdm, vocab, mapping).join(keys, "person_id")
+    counts = _platelet_rows(cdm, _members(sets, "platelet_counts"), mapping).join(keys, "person_id")
     allowed = ", ".join(doc["platelet_counts"]["units"])
     counts = _checked(
         "omop_measurement",
@@ -375,9 +382,9 @@ def read_cdm(
     )
 
     # -- bleeding and adverse events ----------------------------------------------------------
-    bleeding = _condition_rows(
-        co, vocab, doc["bleeding_events"], mapping, "bleeding_events", "site"
-    ).join(keys, "person_id")
+    bleeding = _condition_rows(co, _members(sets, "bleeding_events", "site")).join(
+        keys, "person_id"
+    )
     severe = {site: bool(v.get("severe", False)) for site, v in doc["bleeding_events"].items()}
     bleeding = bleeding.mutate(severe=bleeding.site.substitute(severe, else_=ibis.literal(False)))
     bleeding = _checked(
@@ -394,10 +401,7 @@ def read_cdm(
             )
         ],
     )
-    events = {k: v for k, v in doc["adverse_events"].items() if k in AE_EVENTS}
-    adverse = _condition_rows(co, vocab, events, mapping, "adverse_events", "event").join(
-        keys, "person_id"
-    )
+    adverse = _condition_rows(co, _members(sets, "adverse_events", "event")).join(keys, "person_id")
     adverse = _checked(
         "omop_adverse",
         keep,
@@ -450,10 +454,13 @@ def read_cdm(
     return CdmRead(canonical, rejected, selected, cdm["person"].select("person_id"))
 
 
-def _drug_rows(cdm: dict[str, ir.Table], doc: dict[str, Any]) -> ir.Table:
+def _drug_rows(
+    cdm: dict[str, ir.Table], doc: dict[str, Any], keep: Callable[[str, ir.Table], ir.Table]
+) -> ir.Table:
     """drug_exposure rows whose drug reaches, through concept_ancestor, an RxNorm Ingredient the
     mapping knows, with the canonical drug (the ingredient's lower-cased name, or its renaming)
-    and the dose from quantity x drug_strength's amount when its unit is a known one."""
+    and the dose from quantity x drug_strength's amount when its unit is a known one. The drug
+    concepts below the known ingredients are computed once (``keep``)."""
     settings = doc["treatments"]
     concept, ancestor, strength = cdm["concept"], cdm["concept_ancestor"], cdm["drug_strength"]
     ingredient = concept.filter(
@@ -476,6 +483,7 @@ def _drug_rows(cdm: dict[str, ir.Table], doc: dict[str, Any]) -> ir.Table:
         )
         .distinct()
     )
+    below = keep("omop_drug_concepts", below)
     exposure = cdm["drug_exposure"]
     rows = exposure.join(below, "drug_concept_id").select(
         exposure.drug_exposure_id,
@@ -508,23 +516,44 @@ def _drug_rows(cdm: dict[str, ir.Table], doc: dict[str, Any]) -> ir.Table:
     )
 
 
-def _procedure_rows(
-    cdm: dict[str, ir.Table], vocab: dict[str, ir.Table], mapping: Mapping
+def _concept_sets(
+    vocab: dict[str, ir.Table], mapping: Mapping, load: Callable[[str, pa.Table], ir.Table]
 ) -> ir.Table:
+    """Every concept set of the mapping resolved in one pass (``mapping.resolve_all``), as rows
+    (``section``, ``value``, ``concept_id``): read by every table's rule. ``load`` puts the
+    mapping's codes on the CDM's engine."""
+    sections = {
+        "scope": {"itp": mapping.concept_set("scope", "itp")},
+        "secondary_causes": mapping.sets("secondary_causes"),
+        "treatments.procedures": mapping.sets("treatments.procedures"),
+        "platelet_counts": {"concepts": mapping.concept_set("platelet_counts", "concepts")},
+        "bleeding_events": mapping.sets("bleeding_events"),
+        "adverse_events": {
+            k: v for k, v in mapping.sets("adverse_events").items() if k in AE_EVENTS
+        },
+    }
+    schema = ibis.schema(CODE_COLUMNS).to_pyarrow()
+    codes = pa.Table.from_pylist(code_rows(sections), schema=schema)
+    return resolve_all(vocab, load("omop_codes", codes))
+
+
+def _members(sets: ir.Table, section: str, label: str = "value") -> ir.Table:
+    """The concepts of ``section`` (``concept_id``, and its canonical value as ``label``)."""
+    rows = sets.filter(sets.section == section)
+    return rows.select("concept_id", **{label: rows.value})
+
+
+def _procedure_rows(cdm: dict[str, ir.Table], sets: ir.Table) -> ir.Table:
     """procedure_occurrence rows of the mapping's procedure sets (splenectomy...), as treatments."""
-    sets = resolve_labelled(vocab, mapping.sets("treatments.procedures"), "drug")
     po = cdm["procedure_occurrence"]
     return po.join(sets, po.procedure_concept_id == sets.concept_id).select(
         po.procedure_occurrence_id, po.person_id, sets.drug, start_date=po.procedure_date
     )
 
 
-def _platelet_rows(
-    cdm: dict[str, ir.Table], vocab: dict[str, ir.Table], mapping: Mapping
-) -> ir.Table:
+def _platelet_rows(cdm: dict[str, ir.Table], counts: ir.Table, mapping: Mapping) -> ir.Table:
     """measurement rows of the platelet concept set, with their unit's UCUM code read: the
     canonical unit and the factor to 10^9/L (null for a unit the mapping does not know)."""
-    counts = resolve(vocab, mapping.concept_set("platelet_counts", "concepts"))
     m, concept = cdm["measurement"], cdm["concept"]
     rows = m.join(counts, m.measurement_concept_id == counts.concept_id).select(
         m.measurement_id, m.person_id, m.measurement_date, m.value_as_number, m.unit_concept_id
@@ -544,12 +573,9 @@ def _platelet_rows(
     )
 
 
-def _secondary_causes(
-    co: ir.Table, vocab: dict[str, ir.Table], mapping: Mapping, scope: ir.Table
-) -> ir.Table:
+def _secondary_causes(co: ir.Table, sets: ir.Table, scope: ir.Table) -> ir.Table:
     """Per person in scope, the secondary cause whose condition is recorded first before the
     first course (ties: the first in alphabetical order): columns person_id, secondary_cause."""
-    sets = resolve_labelled(vocab, mapping.sets("secondary_causes"), "secondary_cause")
     rows = co.join(sets, co.condition_concept_id == sets.concept_id).select(
         co.person_id, co.condition_start_date, sets.secondary_cause
     )
@@ -563,18 +589,10 @@ def _secondary_causes(
     return rows.group_by("person_id").aggregate(secondary_cause=rows.secondary_cause.min())
 
 
-def _condition_rows(
-    co: ir.Table,
-    vocab: dict[str, ir.Table],
-    sets: dict[str, Any],
-    mapping: Mapping,
-    section: str,
-    label: str,
-) -> ir.Table:
-    """condition_occurrence rows of the concept sets of ``[section]`` (only those in ``sets``),
-    labelled with their canonical value in column ``label``."""
-    wanted = {k: v for k, v in mapping.sets(section).items() if k in sets}
-    resolved = resolve_labelled(vocab, wanted, label)
+def _condition_rows(co: ir.Table, resolved: ir.Table) -> ir.Table:
+    """condition_occurrence rows of the concepts ``resolved`` (``concept_id`` and one label
+    column: the canonical value), with that label and the condition's start as ``date``."""
+    label = next(c for c in resolved.columns if c != "concept_id")
     return co.join(resolved, co.condition_concept_id == resolved.concept_id).select(
         co.condition_occurrence_id, co.person_id, resolved[label], date=co.condition_start_date
     )
