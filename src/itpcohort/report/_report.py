@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
 from itpcohort.analysis import DerivedTables
+from itpcohort.analysis.population import Population
 from itpcohort.report import _methods as _methods_section
 from itpcohort.report import _outcomes, _population, _predictors, _quality, _safety, _summary
 from itpcohort.report._blocks import Block, Document, Figure, Table
@@ -37,7 +38,9 @@ class Report:
     when the pipeline provides them, ``study``, ``data_quality`` and ``provenance``); ``derived`` the
     executed derived tables of the primary derivation, or None (then the figures that need them,
     the swimmer plot and the Kaplan–Meier curves, are replaced by a "not available" note);
-    ``limits`` caps the parts that grow with the patients (``_listings``).
+    ``limits`` caps the parts that grow with the patients (``_listings``); ``population`` the
+    included patients the analysis selected from ``derived`` (``select_population``), handed over
+    so that the report does not select them again (None: selected here when needed).
     """
 
     results: Mapping[str, Any]
@@ -45,6 +48,7 @@ class Report:
     lang: str = "en"
     blocks: tuple[Block, ...] = ()
     limits: ReportLimits = DEFAULT_LIMITS
+    population: Population | None = None
 
     def __post_init__(self) -> None:
         Translator(self.lang)  # checks the language
@@ -199,6 +203,7 @@ def write_report(
     out_dir: Path,
     lang: str,
     limits: ReportLimits = DEFAULT_LIMITS,
+    population: Population | None = None,
 ) -> ReportFiles:
     """Write the publication report of a run (``flagship-study.md``, Outputs of run).
 
@@ -207,6 +212,9 @@ def write_report(
     ``report.html``, ``report.docx``, ``figures/*.png`` (300 dpi) and ``*.svg``, and
     ``tables/*.csv`` (one per report table, and the full data of the capped parts: ``limits``)
     under ``out_dir``. Two calls with the same inputs write the same bytes, except the
-    ``generated_at`` timestamp.
+    ``generated_at`` timestamp. ``population``: the included patients the analysis selected from
+    ``derived`` under results.json's ``analysis.min_age`` (selecting them takes seconds at
+    200,000 patients); without it the report selects them itself.
     """
-    return Report(results, derived, lang, limits=limits).add_all().save(Path(out_dir))
+    report = Report(results, derived, lang, limits=limits, population=population)
+    return report.add_all().save(Path(out_dir))
