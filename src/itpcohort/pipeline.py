@@ -354,6 +354,7 @@ def run_study(
     ``study.duckdb`` and the ``rejected_rows.csv`` to correct, are swapped in before it is raised.
     """
     from itpcohort.analysis import analyse
+    from itpcohort.analysis.population import select_population
     from itpcohort.analysis.results import write_results_document
     from itpcohort.report import write_report
 
@@ -385,12 +386,16 @@ def run_study(
     step("analysis plan")
     # checked once here, for the analysis and the report alike
     tables = derived.analysis_tables().checked()
-    document = analyse(tables, config, sensitivity).to_json_dict()
+    # selected once, for the analysis and the report alike (seconds at 200,000 patients)
+    population = select_population(tables, config.min_age)
+    document = analyse(tables, config, sensitivity, population).to_json_dict()
     document["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     document.update(study_extras(config, report, db_path, lang))
     write_results_document(document, staging / RESULTS_NAME)
     step("report")
-    files = write_report(document, tables, staging, lang, protocol=config.protocol)
+    files = write_report(
+        document, tables, staging, lang, protocol=config.protocol, population=population
+    )
     out.commit()
     return StudyRun(report, document, _moved(files, staging, out.path))
 

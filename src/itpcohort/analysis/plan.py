@@ -14,7 +14,13 @@ import itpcohort
 from itpcohort.analysis.agreement import investigator_agreement
 from itpcohort.analysis.baseline import baseline_table
 from itpcohort.analysis.population import Population, drop_patients_with_ne, select_population
-from itpcohort.analysis.predictors import factor_frame, fit_firth, plan_factors, predictors
+from itpcohort.analysis.predictors import (
+    FirthModel,
+    factor_frame,
+    fit_firth,
+    plan_factors,
+    predictors,
+)
 from itpcohort.analysis.response import (
     conditional_response,
     course_response,
@@ -57,12 +63,17 @@ def _retreatment(population: Population) -> RetreatmentResults:
 
 
 def _sensitivity_row(
-    run: SensitivityRun | None, name: str, label: str, population: Population
+    run: SensitivityRun | None,
+    name: str,
+    label: str,
+    population: Population,
+    firth: FirthModel | None = None,
 ) -> SensitivityRow:
     patients = population.patients
     retreatment = _retreatment(population)
     durations = [duration_by_course(patients, course)[0] for course in COMPARED_COURSES]
-    firth = fit_firth(factor_frame(patients), ["response_course1"])
+    if firth is None:
+        firth = fit_firth(factor_frame(patients), ["response_course1"])
     term = firth.terms[0] if firth.terms else None
     return SensitivityRow(
         name=name,
@@ -92,11 +103,15 @@ def run_sensitivity(
     population: Population,
     config: StudyConfig,
     sensitivity_tables: Mapping[str, DerivedTables],
+    primary_firth: FirthModel | None = None,
 ) -> list[SensitivityRow]:
     """The primary results table and one re-run per run of the protocol's ``design.sensitivity``
     (``sensitivity_runs``), side by side.
 
     A run that needs a re-derivation but whose tables were not given is reported as ``not run``.
+    ``primary_firth``: the Firth model of response to course 2 on response to course 1 over
+    ``population``, when already fitted (Analysis 5's ``response_course1_firth``); otherwise
+    fitted here.
     """
     runs = sensitivity_runs(config.protocol.design.sensitivity)
     unknown = sorted(set(sensitivity_tables) - {run.name for run in runs})
@@ -105,7 +120,7 @@ def run_sensitivity(
             f"unknown sensitivity run(s) {', '.join(unknown)}; defined runs: "
             f"{', '.join(run.name for run in runs)}"
         )
-    rows = [_sensitivity_row(None, "primary", "primary analysis", population)]
+    rows = [_sensitivity_row(None, "primary", "primary analysis", population, primary_firth)]
     for run in runs:
         if run.needs_rederivation:
             tables = sensitivity_tables.get(run.name)
@@ -133,15 +148,19 @@ def analyse(
     tables: DerivedTables,
     config: StudyConfig,
     sensitivity_tables: Mapping[str, DerivedTables] | None = None,
+    population: Population | None = None,
 ) -> StudyResults:
     """Run the whole analysis plan (Analyses 1–8) and return the typed results.
 
     ``tables`` are the derived tables of the primary derivation; ``sensitivity_tables`` maps the
     name of each sensitivity run that needs a re-derivation (``SENSITIVITY_RUNS``) to its tables.
+    ``population``: ``select_population(tables.checked(), config.analysis.min_age)`` when the
+    caller already has it (``run`` hands the same one to the report); otherwise selected here.
     ``generated_at`` is left empty: the caller sets it when writing results.json.
     """
     checked = tables.checked()
-    population = select_population(checked, config.min_age)
+    if population is None:
+        population = select_population(checked, config.min_age)
     patients = population.patients
     notes: list[str] = []
     if len(patients) == 0:
@@ -190,7 +209,13 @@ def analyse(
         cr_duration_by_course=cr_durations,
         predictors=plan_predictors,
         safety=safety(patients, population.courses, checked.ae_by_course),
-        sensitivity=run_sensitivity(population, config, sensitivity_tables or {}),
+        sensitivity=run_sensitivity(
+            population,
+            config,
+            sensitivity_tables or {},
+            # the same model as Analysis 5's, on the same patients: fitted once
+            plan_predictors.response_course1_firth,
+        ),
         investigator_agreement=agreement,
         notes=notes,
         version=itpcohort.__version__,

@@ -41,9 +41,15 @@ COMPARED = (1, 2)
 
 
 def included_population(report: Report) -> Population | None:
-    """The included patients and their courses, selected by the analysis layer (None without tables)."""
+    """The included patients and their courses, selected by the analysis layer (None without tables).
+
+    The population handed to the report (``Report.population``) when there is one; otherwise
+    ``select_population`` on the derived tables under results.json's ``analysis.min_age``.
+    """
     if report.derived is None:
         return None
+    if report.population is not None:
+        return report.population
     min_age = int(get(report.results, "analysis", "min_age") or 18)
     return select_population(report.derived.checked(), min_age)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
 from itpcohort.analysis import DerivedTables
+from itpcohort.analysis.population import Population
 from itpcohort.protocols import Protocol, default_protocol
 from itpcohort.report import _methods as _methods_section
 from itpcohort.report import _outcomes, _population, _predictors, _quality, _safety, _summary
@@ -40,7 +41,9 @@ class Report:
     the swimmer plot and the Kaplan–Meier curves, are replaced by a "not available" note);
     ``limits`` caps the parts that grow with the patients (``_listings``); ``protocol`` is the
     study's protocol: the treatment and regimens the report names, printed in full in the methods
-    and reproducibility sections (``protocols.md``).
+    and reproducibility sections (``protocols.md``); ``population`` the included patients the
+    analysis selected from ``derived`` (``select_population``), handed over so that the report does
+    not select them again (None: selected here when needed).
     """
 
     results: Mapping[str, Any]
@@ -49,6 +52,7 @@ class Report:
     blocks: tuple[Block, ...] = ()
     limits: ReportLimits = DEFAULT_LIMITS
     protocol: Protocol = field(default_factory=default_protocol)
+    population: Population | None = None
 
     def __post_init__(self) -> None:
         Translator(self.lang)  # checks the language
@@ -204,6 +208,7 @@ def write_report(
     lang: str,
     limits: ReportLimits = DEFAULT_LIMITS,
     protocol: Protocol | None = None,
+    population: Population | None = None,
 ) -> ReportFiles:
     """Write the publication report of a run (``flagship-study.md``, Outputs of run).
 
@@ -213,8 +218,10 @@ def write_report(
     ``tables/*.csv`` (one per report table, and the full data of the capped parts: ``limits``)
     under ``out_dir``. Two calls with the same inputs write the same bytes, except the
     ``generated_at`` timestamp. ``protocol``: the study's (default: the default protocol).
+    ``population``: the included patients the analysis selected from ``derived`` under
+    results.json's ``analysis.min_age`` (selecting them takes seconds at 200,000 patients); without
+    it the report selects them itself.
     """
     chosen = protocol if protocol is not None else default_protocol()
-    return (
-        Report(results, derived, lang, limits=limits, protocol=chosen).add_all().save(Path(out_dir))
-    )
+    report = Report(results, derived, lang, limits=limits, protocol=chosen, population=population)
+    return report.add_all().save(Path(out_dir))

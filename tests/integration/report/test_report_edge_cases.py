@@ -10,6 +10,7 @@ from conftest import FIXTURES, Cohort
 from report_helpers import docx_text, read_html
 
 from itpcohort.analysis import analyse, read_derived_tables
+from itpcohort.analysis.population import drop_patients_with_ne, select_population
 from itpcohort.config import AnalysisOptions, StudyConfig
 from itpcohort.report import Report, Translator, write_report
 from itpcohort.report._figures import FigureDataMismatch
@@ -67,6 +68,21 @@ def test_derived_tables_of_another_cohort_are_refused(realistic: Cohort) -> None
     other = read_derived_tables(FIXTURES / "separation")
     with pytest.raises(FigureDataMismatch, match="response durations"):
         Report(realistic.results, other, "en").add_duration()
+
+
+def test_the_population_handed_to_the_report_is_the_one_it_draws(realistic: Cohort) -> None:
+    """``run`` hands the report the population the analysis selected instead of selecting again."""
+    min_age = realistic.results["analysis"]["min_age"]
+    population = select_population(realistic.derived.checked(), min_age)
+    handed = Report(realistic.results, realistic.derived, "en", population=population)
+    selected = Report(realistic.results, realistic.derived, "en")
+    assert handed.add_duration().blocks == selected.add_duration().blocks
+    # and it is the handed one that is drawn: with fewer patients, the curves no longer match
+    # the durations of results.json
+    fewer = drop_patients_with_ne(population)
+    assert len(fewer.patients) < len(population.patients)
+    with pytest.raises(FigureDataMismatch, match="response durations"):
+        Report(realistic.results, realistic.derived, "en", population=fewer).add_duration()
 
 
 def test_report_verbs_never_mutate_and_pipe_adds_a_step(realistic: Cohort) -> None:

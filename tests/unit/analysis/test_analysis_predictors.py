@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from firthmodels import FirthLogisticRegression
 from scipy import stats
 
 from itpcohort.analysis.predictors import (
@@ -15,6 +16,7 @@ from itpcohort.analysis.predictors import (
     FirthLogit,
     _completion_bounds,
     _row_minimum,
+    collapse_rows,
     design_matrix,
     fisher_exact_kx2,
     fit_firth,
@@ -95,6 +97,56 @@ def test_firth_not_estimable_cases_give_a_note() -> None:
     assert fit_firth(separated(), []).note == "no factor selected"
     constant = separated().assign(response_course1=1.0)
     assert "no variation" in (fit_firth(constant, ["response_course1"]).note or "")
+
+
+def two_by_two(a: int, b: int, c: int, d: int) -> pd.DataFrame:
+    """a responders and b non-responders among course-1 responders; c and d among the others."""
+    cells = [(1.0, 1, a), (1.0, 0, b), (0.0, 1, c), (0.0, 0, d)]
+    rows = [(x, y) for x, y, n in cells for _ in range(n)]
+    return pd.DataFrame(rows, columns=["response_course1", OUTCOME])
+
+
+def test_collapsed_single_factor_fit_is_the_saturated_firth_estimate() -> None:
+    # a saturated model: Firth's estimate adds 1/2 to every cell of the 2 x 2 table (hand-worked)
+    a, b, c, d = 700, 300, 150, 850
+    model = fit_firth(two_by_two(a, b, c, d), ["response_course1"])
+    expected = math.log((a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5)))
+    assert model.n == 2000 and model.events == 850
+    assert model.terms[0].coef == pytest.approx(expected, rel=1e-9)
+
+
+def test_collapsed_fit_equals_the_fit_on_every_patient() -> None:
+    rng = np.random.default_rng(5)
+    n = 3000
+    x1 = rng.integers(0, 2, n).astype(float)
+    x2 = rng.integers(0, 4, n).astype(float)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-0.5 + 0.3 * x1 - 0.1 * x2)))).astype(int)
+    design = pd.DataFrame({"response_course1": x1, "prior_lines_course2": x2})
+    X, _, counts = collapse_rows(design.to_numpy(), y)
+    assert len(X) <= 16 and counts.sum() == n
+    fitted = FirthLogit().fit(design, pd.Series(y))
+    # the independent computation: firthmodels on every patient's row, unweighted
+    every = FirthLogisticRegression(
+        backend="numpy", gtol=1e-10, xtol=1e-10, max_iter=200, max_halfstep=0
+    )
+    every.fit(design.to_numpy(), y).lrt([0, 1])
+    ci = every.conf_int(method="pl", features=[0, 1], tol=1e-10, max_iter=200)
+    for j, term in enumerate(fitted.terms_):
+        assert term.coef == pytest.approx(every.coef_[j], rel=1e-8)
+        assert term.p == pytest.approx(every.lrt_pvalues_[j], rel=1e-7)
+        assert term.ci_low == pytest.approx(math.exp(ci[j, 0]), rel=1e-8)
+        assert term.ci_high == pytest.approx(math.exp(ci[j, 1]), rel=1e-8)
+
+
+def test_rows_of_a_continuous_design_are_kept_as_they_are() -> None:
+    rng = np.random.default_rng(2)
+    X = np.column_stack([rng.integers(0, 2, 50), rng.normal(size=50)]).astype(float)
+    y = rng.integers(0, 2, 50)
+    kept, kept_y, weights = collapse_rows(X, y)
+    assert kept is X and kept_y is y and (weights == 1).all()
+    # fewer distinct rows than parameters: kept too (the solver names the rank deficiency)
+    flat = np.zeros((40, 2))
+    assert collapse_rows(flat, np.zeros(40, dtype=int))[0] is flat
 
 
 def test_design_matrix_codes_regimen_against_375x4() -> None:
