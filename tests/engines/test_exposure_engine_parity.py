@@ -17,7 +17,7 @@ import pytest
 
 from itpcohort.criteria import Criteria
 from itpcohort.derive.exposure import EXPOSURE_MARTS, ExposureRules, derive_exposure
-from itpcohort.store.engines import ENGINES, _Engine, _mart_arrow
+from itpcohort.engines import ENGINES, _Engine, _mart_arrow
 from tests.engines.test_engine_parity import _canonical_only
 from tests.reference.canonical import arrow_tables
 from tests.unit import test_hand_worked_timelines as infusion

@@ -154,7 +154,7 @@ def analyse(
 
     ``tables`` are the derived tables of the primary derivation; ``sensitivity_tables`` maps the
     name of each sensitivity run that needs a re-derivation (``SENSITIVITY_RUNS``) to its tables.
-    ``population``: ``select_population(tables.checked(), config.analysis.min_age)`` when the
+    ``population``: ``select_population(tables.checked(), config.min_age)`` when the
     caller already has it (``run`` hands the same one to the report); otherwise selected here.
     ``generated_at`` is left empty: the caller sets it when writing results.json.
     """
