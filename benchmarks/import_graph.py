@@ -30,14 +30,23 @@ FOUNDATIONS: tuple[str, ...] = (
     "errors",
     "schema",
     "derived_schema",
-    "config",
     "criteria",
+    "config",
     "shared",
 )
 #: the data layers, in the order data flows (each imports only those before it)
 LAYERS: tuple[str, ...] = ("io", "store", "derive", "analysis", "report")
 #: the modules that wire layers together, run a layer on another, or drive the command line
-WIRING: tuple[str, ...] = ("derivation", "engines", "outputs", "pipeline", "cli", "__main__")
+WIRING: tuple[str, ...] = (
+    "derivation",
+    "engines",
+    "outputs",
+    "omop",
+    "pipeline",
+    "omop_pipeline",
+    "cli",
+    "__main__",
+)
 #: the whole order: a unit may import only the units before it
 LAYER_ORDER: tuple[str, ...] = FOUNDATIONS + LAYERS + WIRING
 #: units beside the layers -> the last unit they may import (only the wiring imports them)
@@ -54,11 +63,17 @@ class Edge:
     line: int
 
 
+#: packages counted as the unit of another: a protocol document holds its criteria set (``protocols``
+#: reads the criteria sets, a criteria set carries the protocol's course rules): one foundation
+SAME_UNIT: dict[str, str] = {"protocols": "criteria"}
+
+
 def unit_of(module: str) -> str:
-    """The unit of a dotted module name under ``itpcohort``: its first component, or ``__init__``
-    for the package itself (``itpcohort.__version__``)."""
+    """The unit of a dotted module name under ``itpcohort``: its first component (or the unit it
+    belongs to, ``SAME_UNIT``), or ``__init__`` for the package itself (``itpcohort.__version__``)."""
     parts = module.split(".")
-    return parts[1] if len(parts) > 1 else "__init__"
+    unit = parts[1] if len(parts) > 1 else "__init__"
+    return SAME_UNIT.get(unit, unit)
 
 
 def _module_name(root: Path, path: Path) -> tuple[str, bool]:
@@ -109,9 +124,10 @@ def import_edges(root: Path = SOURCE) -> list[Edge]:
 
 def known_units(root: Path = SOURCE) -> set[str]:
     """The units under ``root``: top-level modules and packages, and ``__init__``."""
-    return {p.stem for p in root.glob("*.py")} | {
+    found = {p.stem for p in root.glob("*.py")} | {
         p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").exists()
     }
+    return {SAME_UNIT.get(unit, unit) for unit in found}
 
 
 def rank(unit: str) -> float:

@@ -8,7 +8,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from typing import Protocol as Structural
 
 from itpcohort.criteria._prose import methods_prose
 from itpcohort.criteria._sets import (
@@ -22,8 +24,23 @@ from itpcohort.criteria._sets import (
 )
 
 if TYPE_CHECKING:
-    from itpcohort.config import StudyConfig
     from itpcohort.protocols import Protocol
+
+
+class StudyCriteria(Structural):
+    """What a study's configuration says of its criteria (``config.StudyConfig`` has it): the file
+    it came from, its protocol, and its ``[criteria]`` base and overrides. Declared here so that the
+    criteria never import the configuration that names them."""
+
+    @property
+    def path(self) -> str | None: ...
+    @property
+    def protocol(self) -> Protocol: ...
+    @property
+    def criteria_base(self) -> str | None: ...
+    @property
+    def criteria_overrides(self) -> Mapping[str, Any]: ...
+
 
 __all__ = [
     "PARAMETERS",
@@ -39,7 +56,7 @@ __all__ = [
 ]
 
 
-def criteria_from_config(config: StudyConfig) -> Criteria:
+def criteria_from_config(config: StudyCriteria) -> Criteria:
     """The criteria a study uses (``protocols.md``, The protocol file): the named base set (the
     study's ``[criteria] base`` if given, else its protocol's) with the protocol's course rules,
     then the protocol's ``course_gap_days`` and ``[criteria]`` overrides, then the study's.
@@ -50,7 +67,7 @@ def criteria_from_config(config: StudyConfig) -> Criteria:
     return criteria_of(config.protocol, config)
 
 
-def criteria_of(protocol: Protocol, config: StudyConfig | None = None) -> Criteria:
+def criteria_of(protocol: Protocol, config: StudyCriteria | None = None) -> Criteria:
     """The criteria of ``protocol`` with the overrides of ``config`` (``criteria_from_config``)."""
     source = (config.path if config else None) or "study.toml"
     study_base = config.criteria_base if config else None
