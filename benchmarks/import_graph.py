@@ -168,7 +168,7 @@ def graph_lines(edges: list[Edge]) -> list[str]:
     for unit in order:
         imported = sorted(targets.get(unit, ()), key=rank)
         tag = f"  (beside, up to {BESIDE[unit]})" if unit in BESIDE else ""
-        lines.append(f"{unit:>12} -> {', '.join(imported) or '-'}{tag}")
+        lines.append(f"{unit:>14} -> {', '.join(imported) or '-'}{tag}")
     wrong = back_edges(edges)
     lines.append(f"back-edges: {len(wrong)}")
     lines.extend(f"  {e.source} -> {e.target}  {e.path}:{e.line}" for e in wrong)

@@ -62,7 +62,7 @@ def profile(study: Path, out: Path, skip_import: bool) -> None:
         compiled=compiled,
     )
     total = time.perf_counter() - started
-    _line("  marts read back; persisted while the CSVs are written", total - models)
+    _line("  marts read back, persisted, CSV files written", total - models)
     _line("derive: the models and the outputs above", total)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"{'peak RSS':<58} {peak:8.2f} GiB")
