@@ -68,21 +68,29 @@ def lit(text: str) -> str:
 def trimmed(expression: str) -> str:
     """SQL: the text ``expression`` without the white space around it (``WHITE_SPACE``).
 
-    DuckDB's ``trim(text, characters)`` took 2 µs a cell (8 s for 845,000 rows of 5 cells); the
-    regular expressions here, 0.1 µs, and only cells that start or end with white space are
-    rewritten.
+    DuckDB's ``trim(text, characters)`` took 2 µs a cell (8 s for 845,000 rows of 5 cells). A cell
+    that starts and ends with a printable ASCII character (no white space) is kept as it is, which
+    costs 0.1 µs; only the others go through the regular expression.
     """
-    ends = lit(f"^[{WHITE_SPACE}]|[{WHITE_SPACE}]$")
     around = lit(f"^[{WHITE_SPACE}]+|[{WHITE_SPACE}]+$")
     return (
-        f"CASE WHEN regexp_matches({expression}, {ends}) "
-        f"THEN regexp_replace({expression}, {around}, '', 'g') ELSE {expression} END"
+        f"CASE WHEN {_printable('ord(' + expression + ')')} "
+        f"AND {_printable('ord(right(' + expression + ', 1))')} THEN {expression} "
+        f"ELSE regexp_replace({expression}, {around}, '', 'g') END"
     )
 
 
 def has_content(expression: str) -> str:
     """SQL: whether the text ``expression`` holds anything but white space (NULL when NULL)."""
-    return f"regexp_matches({expression}, {lit(f'[^{WHITE_SPACE}]')})"
+    return (
+        f"CASE WHEN {_printable('ord(' + expression + ')')} THEN TRUE "
+        f"ELSE regexp_matches({expression}, {lit(f'[^{WHITE_SPACE}]')}) END"
+    )
+
+
+def _printable(code_point: str) -> str:
+    """SQL: whether ``code_point`` is a printable ASCII character (never white space)."""
+    return f"{code_point} BETWEEN 33 AND 126"
 
 
 class TextFile(Protocol):
