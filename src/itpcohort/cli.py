@@ -152,7 +152,9 @@ def _with_protocol(study: StudyConfig, protocol: str | None) -> StudyConfig:
 
     from itpcohort.protocols import load_protocol
 
-    return study if protocol is None else replace(study, protocol=load_protocol(protocol))
+    if protocol is None:
+        return study
+    return replace(study, protocol=load_protocol(protocol, where=f"--protocol {protocol}"))
 
 
 @app.command(cls=_Command)
@@ -165,7 +167,11 @@ def demo(
     from itpcohort.protocols import default_protocol, load_protocol
     from itpcohort.synth import check_protocol, generate_study
 
-    chosen = load_protocol(protocol) if protocol is not None else default_protocol()
+    chosen = (
+        load_protocol(protocol, where=f"--protocol {protocol}")
+        if protocol is not None
+        else default_protocol()
+    )
     check_protocol(chosen)
 
     with OutputFolder(out_dir) as folder:
@@ -205,7 +211,7 @@ def synth(
 
     declared = None
     if protocol is not None:
-        check_protocol(load_protocol(protocol))
+        check_protocol(load_protocol(protocol, where=f"--protocol {protocol}"))
         declared = protocol if not Path(protocol).is_file() else str(Path(protocol).resolve())
     summary = generate_study(
         out_dir, patients, centers=centers, seed=seed, messy=messy, protocol=declared

@@ -153,7 +153,7 @@ def load_config(path: Path | None) -> StudyConfig:
     protocol_spec = study.get("protocol")
     if protocol_spec is not None:
         _check_type(file, "study", "protocol", protocol_spec, str)
-        protocol = load_protocol(protocol_spec, path.parent)
+        protocol = load_protocol(protocol_spec, path.parent, f"{file}: study.protocol")
     else:
         protocol = default_protocol()
     lang = study.get("lang", "en")

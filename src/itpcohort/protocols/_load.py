@@ -302,11 +302,12 @@ def default_course_rules_from_file() -> CourseRules:
     return _courses(check, data["courses"])
 
 
-def load_protocol(spec: str, relative_to: Path | None = None) -> Protocol:
+def load_protocol(spec: str, relative_to: Path | None = None, where: str | None = None) -> Protocol:
     """The protocol named ``spec`` (a built-in name) or read from the file ``spec``.
 
     A relative path is taken from ``relative_to`` (the folder of ``study.toml``) when given, else
-    from the working folder. Neither a built-in name nor a file: ``InputError`` naming both.
+    from the working folder. Neither a built-in name nor a file: ``InputError`` naming the built-ins,
+    prefixed by ``where`` (the file and key, or the option, that named it).
     """
     if spec in builtin_names():
         return builtin_protocol(spec)
@@ -315,7 +316,8 @@ def load_protocol(spec: str, relative_to: Path | None = None) -> Protocol:
         path = relative_to / path
     if path.is_file():
         return read_protocol(path, spec if relative_to is None else str(path))
+    prefix = where if where is not None else f"protocol {spec!r}"
     raise InputError(
-        f"protocol {spec!r}: neither a built-in protocol ({', '.join(builtin_names())}) "
+        f"{prefix}: {spec!r} is neither a built-in protocol ({', '.join(builtin_names())}) "
         "nor a protocol file"
     )

@@ -151,9 +151,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "methods.criteria_set": ("Criteria set", "Jeu de critères"),
     "methods.protocol": (
         "The study followed the protocol {name} (version {version}), every field of which is "
-        "given here as read: {fields}.",
+        "given here as read: ",
         f"L'étude a suivi le protocole {{name}} (version {{version}}), dont chaque champ est "
-        f"donné ici tel que lu{NB}: {{fields}}.",
+        f"donné ici tel que lu{NB}: ",
     ),
     "methods.statistics": (
         "Proportions are given with exact Clopper–Pearson 95% confidence intervals and medians "
@@ -215,10 +215,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "phase.persistent": ("Persistent (3–12 months)", f"Persistant (3–12{NB}mois)"),
     "phase.chronic": ("Chronic (> 12 months)", f"Chronique (> 12{NB}mois)"),
-    # fallback labels of the default protocol's regimen codes (the protocol's own labels come first)
+    # labels of two regimen codes of the default protocol, kept as a fallback (the protocol's own
+    # labels come first: ``Translator.label``)
     "regimen.375x4": ("375 mg/m² × 4", "375 mg/m² × 4"),
     "regimen.1000x2": ("1000 mg × 2", "1000 mg × 2"),
-    "regimen.low_dose": ("Low dose (100 mg)", "Faible dose (100 mg)"),
     "regimen.other": ("Other regimen", "Autre schéma"),
     "regimen.unknown": ("Unknown regimen", "Schéma inconnu"),
     "event.infusion_reaction": ("Infusion reaction", "Réaction à la perfusion"),

@@ -71,7 +71,9 @@ def protocol_prose(report: Report) -> Paragraph:
     t, protocol = report.t, report.protocol
     fields = "; ".join(f"{key} = {value}" for key, value in protocol.fields())
     return paragraph(
-        t("methods.protocol", name=protocol.name, version=protocol.version, fields=fields),
+        Text(t("methods.protocol", name=protocol.name, version=protocol.version)),
+        Text(fields, verbatim=True),
+        Text("."),
         style=PROTOCOL_STYLE,
     )
 

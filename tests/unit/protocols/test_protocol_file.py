@@ -243,5 +243,20 @@ def test_an_unknown_name_that_is_no_file_names_the_built_ins() -> None:
         load_protocol("rituximab-retreatement")
 
 
+def test_study_toml_naming_no_protocol_names_its_file_and_key(tmp_path: Path) -> None:
+    (tmp_path / "study.toml").write_text('[study]\nprotocol = "nowhere.toml"\n', encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        load_config(tmp_path / "study.toml")
+    assert str(raised.value).startswith(
+        f"{tmp_path / 'study.toml'}: study.protocol: 'nowhere.toml' is neither a built-in protocol"
+    )
+
+
+def test_study_toml_protocol_must_be_a_string(tmp_path: Path) -> None:
+    (tmp_path / "study.toml").write_text("[study]\nprotocol = 3\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"study\.protocol: expected str, found 3"):
+        load_config(tmp_path / "study.toml")
+
+
 def test_a_file_that_is_not_toml_is_named(tmp_path: Path) -> None:
     assert "not a valid TOML file" in _error(tmp_path, "[protocol\nname=")
