@@ -935,3 +935,45 @@ def test_adverse_events_as_worked_by_hand(
     (row,) = [r for r in derived[pid][side]["ae_by_course"] if r["onset_date"] == d(day)]
     assert (row["course_number"], row["days_from_course_end"]) == AE_EXPECTED[(pid, day)]
     assert (row["event"], row["center"]) == ("thrombosis", "TLS")
+
+
+@pytest.mark.parametrize("side", ["engine", "reference"])
+@pytest.mark.parametrize(
+    ("pid", "expected"),
+    [
+        # three courses from day 0; the only count (day -3) is before it; seen until day 731
+        ("switch_back", (d(0), 49, 3, False, 731)),
+        # counts after the first start; death on day 300 ends the follow-up
+        ("open_until_death", (d(0), 49, 1, True, 300)),
+        # a second course 400 days later: two courses
+        ("rituximab_in_course", (d(0), 49, 2, True, 731)),
+    ],
+)
+def test_patient_baseline_as_worked_by_hand(
+    derived: dict[str, Any], pid: str, expected: tuple[Any, ...], side: str
+) -> None:
+    (row,) = derived[pid][side]["patient_baseline"]
+    columns = ("first_rtx_date", "age_at_first_rtx", "n_courses", "has_count_after_course1")
+    assert (*(row[c] for c in columns), row["followup_days"]) == expected
+
+
+@pytest.mark.parametrize("side", ["engine", "reference"])
+@pytest.mark.parametrize(
+    ("pid", "expected"),
+    [
+        # rituximab on day 50 is the first new treatment of course 1 (E from day 0)
+        ("rituximab_in_course", [(d(50), "new_treatment", 50, 1)]),
+        # the IVIg on day 15 is a rescue during course 1
+        ("rescue_ivig", [(d(15), "rescue", 15, 1)]),
+        # so is the rescue-flagged romiplostim row
+        ("rescue_agent_row", [(d(15), "rescue", 15, 1)]),
+        # a TPO-RA switch is the next course, never a new treatment
+        ("cross_taper", []),
+    ],
+)
+def test_treatment_events_as_worked_by_hand(
+    derived: dict[str, Any], pid: str, expected: list[tuple[Any, ...]], side: str
+) -> None:
+    rows = derived[pid][side]["patient_treatment_events"]
+    columns = ("event_date", "event", "days_from_course1", "course_number")
+    assert [tuple(r[c] for c in columns) for r in rows] == expected

@@ -23,6 +23,9 @@ from itpcohort.derive.exposure_rules import ExposureRules
 from itpcohort.derive.intermediate.int_agent_rows_grouped_to_eras import (
     int_agent_rows_grouped_to_eras,
 )
+from itpcohort.derive.intermediate.int_agent_rows_open_before_later import (
+    int_agent_rows_open_before_later,
+)
 from itpcohort.derive.intermediate.int_agent_rows_resolved_to_last_days import (
     int_agent_rows_resolved_to_last_days,
 )
@@ -72,7 +75,13 @@ from itpcohort.derive.marts.patient_baseline import patient_baseline
 from itpcohort.derive.marts.patient_treatment_events import patient_treatment_events
 from itpcohort.schema import CANONICAL_COLUMNS
 
-__all__ = ["EXPOSURE_MARTS", "ExposureRules", "derive_exposure", "exposure_models"]
+__all__ = [
+    "EXPOSURE_MARTS",
+    "ExposureRules",
+    "derive_exposure",
+    "exposure_models",
+    "exposure_row_warnings",
+]
 
 #: the derived tables of an exposure protocol, in the order ``derive_exposure`` returns them
 EXPOSURE_MARTS: tuple[str, ...] = (
@@ -172,3 +181,16 @@ def derive_exposure(
             keep(model.name, expression) if model.name in table_models else expression
         )
     return {name: built[name] for name in EXPOSURE_MARTS}
+
+
+def exposure_row_warnings(tables: Mapping[str, ir.Table], rules: ExposureRules) -> ir.Table:
+    """Open-ended rows of the protocol's agents followed by a later row of the same agent
+    (``protocols.md``: a data-quality warning), one row each: ``center, patient_id, agent,
+    start_date, later_start_date``."""
+    from itpcohort.derive import _canonical
+
+    by_name = {m.name: m for m in MODELS}
+    patients = by_name["stg_patients"].function(_canonical(tables, "patients"))
+    treatments = by_name["stg_treatments"].function(_canonical(tables, "treatments"), patients)
+    rows = int_agent_rows_resolved_to_last_days(treatments, patients, rules=rules)
+    return int_agent_rows_open_before_later(rows, patients)
