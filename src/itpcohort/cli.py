@@ -444,10 +444,15 @@ def _validate_omop(inputs: list[Path], config: Path | None) -> None:
     """``validate omop:...``: the CDM checked in place (``omop.md``, Checks)."""
     from itpcohort.io import resolve_config
     from itpcohort.io.summary import print_validation
-    from itpcohort.omop_pipeline import open_omop
+    from itpcohort.omop_pipeline import NoPatientInScope, open_omop
 
     _criteria(resolve_config([], config))
-    omop = open_omop(inputs[0])
+    try:
+        omop = open_omop(inputs[0])
+    except NoPatientInScope as nobody:
+        for note in nobody.notes:  # what the checks read as empty, before the one error line
+            out.print(f"note: {note}", markup=False, soft_wrap=True)
+        raise
     omop.close()
     print_validation(omop.report, out, err)
     if not omop.report.ok:

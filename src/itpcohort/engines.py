@@ -234,25 +234,18 @@ def derive_in_place(
 ) -> list[dict[str, pa.Table]]:
     """The marts of ``derive.derive_all`` under each of ``criteria_sets``, computed on ``backend``
     from canonical tables that already are Ibis expressions of that backend (an OMOP source read
-    in place, ``omop.md``): the canonical tables are computed once there, every criteria set is
-    derived from them, and only the marts come back (Arrow, as ``derive_on`` returns them).
+    in place, ``omop.md``; its checked tables are kept on the engine, so the canonical tables are
+    cheap selections of them and are not computed again here). Every table model is materialised
+    once per criteria set, as in ``derive_on``; only the marts come back (Arrow).
     """
     from itpcohort.derive import MARTS, derive_models
 
-    canonical = _Engine(backend)
-    try:
-        loaded = {
-            name: canonical.materialize(f"canonical_{name}", expression)
-            for name, expression in tables.items()
-        }
-        results = []
-        for criteria in criteria_sets:
-            engine = _Engine(backend)
-            try:
-                built = derive_models(loaded, criteria, engine.materialize, engine.release)
-                results.append({name: _mart_arrow(backend, built[name]) for name in MARTS})
-            finally:
-                engine.close()
-        return results
-    finally:
-        canonical.close()
+    results = []
+    for criteria in criteria_sets:
+        engine = _Engine(backend)
+        try:
+            built = derive_models(dict(tables), criteria, engine.materialize, engine.release)
+            results.append({name: _mart_arrow(backend, built[name]) for name in MARTS})
+        finally:
+            engine.close()
+    return results

@@ -42,7 +42,12 @@ FIRST_REJECTIONS = 20
 
 
 class NoPatientInScope(InputError):
-    """The CDM holds no patient the study is about (exit status 1, README)."""
+    """The CDM holds no patient the study is about (exit status 1, README); ``notes`` say what
+    the checks read as empty."""
+
+    def __init__(self, message: str, notes: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.notes = notes
 
 
 @dataclass
@@ -88,7 +93,8 @@ def open_omop(text: str | Path, spark_session: Any = None) -> OmopInput:
             raise NoPatientInScope(
                 f"{source.display}: no patient in scope: none of its {persons:,} persons has both "
                 f"a condition of the ITP set (ICD10 {itp} mapped to standard concepts, with "
-                f"descendants) and an exposure to {' or '.join(mapping.document['scope']['agents'])}"
+                f"descendants) and an exposure to {' or '.join(mapping.document['scope']['agents'])}",
+                report.notes,
             )
     except BaseException:
         kept.close()

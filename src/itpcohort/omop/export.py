@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +32,12 @@ from itpcohort.crf.export import read_canonical, study_database
 from itpcohort.errors import UsageError
 from itpcohort.omop.cdm import CDM_TABLES, create_table_sql
 from itpcohort.omop.mapping import Mapping, load_mapping
+from itpcohort.omop.vocabulary import VocabularyWriter, first_code
 from itpcohort.schema import DRUG_CLASSES, RESCUE_CLASSES, SINGLE_DAY_DRUGS
 
 CDM_FILE = "cdm.duckdb"
 PARQUET_DIR = "parquet"
 SCHEMA = "cdm"
-FIRST_CONCEPT_ID = 2_000_000_001
-VALID_FROM = dt.date(1970, 1, 1)
-VALID_TO = dt.date(2099, 12, 31)
 #: canonical platelet unit -> UCUM code written in the CDM (empty unit: 10^9/L)
 UCUM_OF_UNIT = {
     None: "10*9/L",
@@ -52,182 +49,7 @@ UCUM_OF_UNIT = {
     "/ul": "/uL",
     "/mm3": "/mm3",
 }
-#: standard SNOMED codes written for the ITP diagnosis (a descendant of what D69.3 maps to)
-ITP_SNOMED = ("32273002", "Immune thrombocytopenic purpura")
-CHRONIC_ITP_SNOMED = ("1006901000000101", "Chronic immune thrombocytopenia")
-
 Row = dict[str, Any]
-
-
-@dataclass
-class Vocabulary:
-    """The concept rows a CDM uses, numbered in the order they are first asked for."""
-
-    concepts: list[Row] = field(default_factory=list)
-    relationships: list[Row] = field(default_factory=list)
-    ancestors: list[Row] = field(default_factory=list)
-    strengths: list[Row] = field(default_factory=list)
-    ids: dict[tuple[str, str], int] = field(default_factory=dict)
-
-    def concept(
-        self, vocabulary: str, code: str, name: str, domain: str, klass: str, standard: str | None
-    ) -> int:
-        """The id of (``vocabulary``, ``code``), its concept row written on first use."""
-        key = (vocabulary, code)
-        if key not in self.ids:
-            self.ids[key] = FIRST_CONCEPT_ID + len(self.ids)
-            self.concepts.append(
-                {
-                    "concept_id": self.ids[key],
-                    "concept_name": name,
-                    "domain_id": domain,
-                    "vocabulary_id": vocabulary,
-                    "concept_class_id": klass,
-                    "standard_concept": standard,
-                    "concept_code": code,
-                    "valid_start_date": VALID_FROM,
-                    "valid_end_date": VALID_TO,
-                    "invalid_reason": None,
-                }
-            )
-            if standard == "S":
-                self.ancestor(self.ids[key], self.ids[key], 0)
-        return self.ids[key]
-
-    def maps_to(self, source: int, standard: int) -> None:
-        """'Maps to' from ``source`` to ``standard`` and its reverse 'Mapped from'."""
-        for one, two, kind in ((source, standard, "Maps to"), (standard, source, "Mapped from")):
-            row = {"concept_id_1": one, "concept_id_2": two, "relationship_id": kind}
-            if row | _valid() not in self.relationships:
-                self.relationships.append(row | _valid())
-
-    def ancestor(self, ancestor: int, descendant: int, level: int) -> None:
-        """A concept_ancestor row (``level`` of separation)."""
-        row = {
-            "ancestor_concept_id": ancestor,
-            "descendant_concept_id": descendant,
-            "min_levels_of_separation": level,
-            "max_levels_of_separation": level,
-        }
-        if row not in self.ancestors:
-            self.ancestors.append(row)
-
-
-def _valid() -> Row:
-    return {"valid_start_date": VALID_FROM, "valid_end_date": VALID_TO, "invalid_reason": None}
-
-
-def _first_code(codes: Iterable[str]) -> str:
-    """The code written for a concept set: its first code (the low end of a range)."""
-    first = next(iter(codes))
-    return first.split("-")[0] if "-" in first and first[:1].isalpha() else first
-
-
-class _Writer:
-    """Turns the canonical rows of one study into CDM rows, building the vocabulary as it goes."""
-
-    def __init__(self, mapping: Mapping) -> None:
-        self.mapping = mapping
-        self.vocab = Vocabulary()
-        self.ingredient_of = {
-            v: k for k, v in mapping.document["treatments"]["ingredient_names"].items()
-        }
-
-    def condition(self, code: str) -> int:
-        """The standard SNOMED concept the ICD10 ``code`` maps to (both rows written)."""
-        source = self.vocab.concept("ICD10", code, f"ICD10 {code}", "Condition", "ICD10 code", None)
-        standard = self.vocab.concept(
-            "SNOMED",
-            f"itpc-{code}",
-            f"Condition of ICD10 {code}",
-            "Condition",
-            "Clinical Finding",
-            "S",
-        )
-        self.vocab.maps_to(source, standard)
-        return standard
-
-    def itp(self) -> tuple[int, int]:
-        """(the chronic ITP concept the diagnosis is recorded with, the ICD10 D69.3 source concept)."""
-        code = _first_code(self.mapping.concept_set("scope", "itp").codes)
-        source = self.vocab.concept(
-            "ICD10", code, "Immune thrombocytopenic purpura", "Condition", "ICD10 code", None
-        )
-        parent = self.vocab.concept(
-            "SNOMED", ITP_SNOMED[0], ITP_SNOMED[1], "Condition", "Clinical Finding", "S"
-        )
-        self.vocab.maps_to(source, parent)
-        child = self.vocab.concept(
-            "SNOMED",
-            CHRONIC_ITP_SNOMED[0],
-            CHRONIC_ITP_SNOMED[1],
-            "Condition",
-            "Clinical Finding",
-            "S",
-        )
-        self.vocab.ancestor(parent, child, 1)
-        return child, source
-
-    def drug(self, drug: str) -> int:
-        """The RxNorm clinical drug of canonical ``drug``, below its Ingredient, with its strength."""
-        name = self.ingredient_of.get(drug, drug)
-        ingredient = self.vocab.concept(
-            "RxNorm", f"itpc-{drug}", name.title(), "Drug", "Ingredient", "S"
-        )
-        clinical = self.vocab.concept(
-            "RxNorm",
-            f"itpc-{drug}-form",
-            f"{name} injectable product",
-            "Drug",
-            "Clinical Drug Form",
-            "S",
-        )
-        self.vocab.ancestor(ingredient, clinical, 1)
-        if not any(s["drug_concept_id"] == clinical for s in self.vocab.strengths):
-            self.vocab.strengths.append(
-                {
-                    "drug_concept_id": clinical,
-                    "ingredient_concept_id": ingredient,
-                    "amount_value": 1.0,
-                    "amount_unit_concept_id": self.unit("mg"),
-                    "numerator_value": None,
-                    "numerator_unit_concept_id": None,
-                    "denominator_value": None,
-                    "denominator_unit_concept_id": None,
-                    "box_size": None,
-                }
-                | _valid()
-            )
-        return clinical
-
-    def procedure(self, drug: str) -> int:
-        """The standard SNOMED procedure of ``drug`` (``splenectomy``, ``platelet_transfusion``)."""
-        code = _first_code(self.mapping.concept_set("treatments.procedures", drug).codes)
-        return self.vocab.concept(
-            "SNOMED", code, drug.replace("_", " ").title(), "Procedure", "Procedure", "S"
-        )
-
-    def unit(self, ucum: str) -> int:
-        """The UCUM concept of ``ucum``."""
-        return self.vocab.concept("UCUM", ucum, ucum, "Unit", "Unit", "S")
-
-    def gender(self, sex: str) -> int:
-        """The Gender concept of ``F`` / ``M``."""
-        return self.vocab.concept(
-            "Gender", sex, {"F": "FEMALE", "M": "MALE"}[sex], "Gender", "Gender", "S"
-        )
-
-    def platelets(self) -> int:
-        """The LOINC concept of a platelet count (the mapping's first code, 777-3)."""
-        code = _first_code(self.mapping.concept_set("platelet_counts", "concepts").codes)
-        return self.vocab.concept(
-            "LOINC",
-            code,
-            "Platelets [#/volume] in Blood by Automated count",
-            "Measurement",
-            "Lab Test",
-            "S",
-        )
 
 
 def _birth(patient: Row) -> tuple[int, int | None, int | None]:
@@ -242,7 +64,7 @@ def _birth(patient: Row) -> tuple[int, int | None, int | None]:
 
 def cdm_rows(canonical: dict[str, list[Row]], mapping: Mapping) -> dict[str, list[Row]]:
     """The CDM tables (rows by table name) of a study's canonical rows (``read_canonical``)."""
-    writer = _Writer(mapping)
+    writer = VocabularyWriter(mapping)
     tables: dict[str, list[Row]] = {name: [] for name in CDM_TABLES}
     centers = sorted({p["center"] for p in canonical["patients"]})
     site = {center: number for number, center in enumerate(centers, start=1)}
@@ -276,7 +98,7 @@ def cdm_rows(canonical: dict[str, list[Row]], mapping: Mapping) -> dict[str, lis
         )
         cause = patient["secondary_cause"]
         if patient["itp_type"] == "secondary" and cause in secondary:
-            code = _first_code(secondary[cause]["codes"])
+            code = first_code(secondary[cause]["codes"])
             tables["condition_occurrence"].append(
                 _condition(
                     person[key], writer.condition(code), patient["diagnosis_date"], None, code
@@ -330,7 +152,7 @@ def cdm_rows(canonical: dict[str, list[Row]], mapping: Mapping) -> dict[str, lis
     bleeding = mapping.document["bleeding_events"]
     for row in canonical["bleeding_events"]:
         if row["site"] in bleeding:
-            code = _first_code(bleeding[row["site"]]["codes"])
+            code = first_code(bleeding[row["site"]]["codes"])
             key = (row["center"], row["patient_id"])
             tables["condition_occurrence"].append(
                 _condition(person[key], writer.condition(code), row["date"], None, code)
@@ -381,10 +203,10 @@ def cdm_rows(canonical: dict[str, list[Row]], mapping: Mapping) -> dict[str, lis
 def _ae_code(concepts: dict[str, Any]) -> str:
     excluded = set(concepts.get("except", ()))
     for code in concepts["codes"]:
-        low = _first_code([code])
+        low = first_code([code])
         if low not in excluded:
             return "A49.9" if low == "A00" else low  # an infection that is no secondary cause
-    return _first_code(concepts["codes"])
+    return first_code(concepts["codes"])
 
 
 def _count_as_given(row: Row) -> tuple[float, str]:
