@@ -70,8 +70,8 @@ DRUG_CLASSES: dict[str, str] = {
     "other": "other",
 }
 DRUGS = tuple(DRUG_CLASSES)
-#: ``treatments.stop_reason`` (``protocols.md``, Data model additions), in vocabulary order; empty
-#: means ``unknown``
+#: why a treatment row stopped: ``treatments.stop_reason`` (``protocols.md``, Data model additions),
+#: in this order (the order decides between several rows ending on one day); empty means ``unknown``
 STOP_REASONS = (
     "inefficacy",
     "loss_of_response",
@@ -166,18 +166,6 @@ AE_EVENTS = (
 TPO_RA_AE_EVENTS = ("hepatotoxicity", "bone_marrow_fibrosis")
 BIOMARKER_TESTS = ("igg", "maipa_gpiibiiia", "maipa_gpib", "maipa_any", "ana", "cd19")
 RESPONSES = ("CR", "R", "NR", "NE")
-#: why a treatment row stopped (``protocols.md``, Data model additions), in this order: the order
-#: decides between several rows ending on one day; empty means ``unknown``
-STOP_REASONS = (
-    "inefficacy",
-    "loss_of_response",
-    "fluctuation",
-    "adverse_event",
-    "patient_preference",
-    "remission",
-    "other",
-    "unknown",
-)
 
 #: words that make a column name look like a direct identifier (English and French); a column whose
 #: name contains one of these as a ``_``-separated word is refused for the whole file
