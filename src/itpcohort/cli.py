@@ -585,7 +585,7 @@ def export(
 ) -> None:
     """Write an imported study back as a workbook, a REDCap import file or an OMOP CDM."""
     if format_ is ExportFormat.omop:
-        from itpcohort.omop.export import export_omop_lines
+        from itpcohort.omop.lines_export import export_omop_lines
 
         for line in export_omop_lines(study, out_file):
             out.print(line, markup=False, soft_wrap=True)

@@ -61,13 +61,14 @@ def compile_derivation(criteria: Criteria) -> CompiledDerivation:
     import sqlglot.expressions as sge
     from ibis.backends.duckdb import Backend
 
-    from itpcohort.derive import RELEASED_AFTER, derive_models
+    from itpcohort.derive import derive_models, released_after
     from itpcohort.derive._common import canonical_schema
     from itpcohort.schema import CANONICAL_COLUMNS
 
     compiler = Backend.compiler
     dialect = compiler.dialect
     compiled: list[CompiledModel] = []
+    releases = released_after(criteria)
 
     def materialize(name: str, expression: Any) -> Any:
         # as ibis.backends.duckdb.Backend.create_table(name, expression, temp=True) builds them
@@ -80,7 +81,7 @@ def compile_derivation(criteria: Criteria) -> CompiledDerivation:
         )
         columns = [sge.to_identifier(column, quoted=True) for column in expression.columns]
         insert = sge.insert(compiler.to_sqlglot(expression), into=table, columns=columns)
-        released = tuple(RELEASED_AFTER.get(name, ()))
+        released = tuple(releases.get(name, ()))
         compiled.append(CompiledModel(name, (create.sql(dialect), insert.sql(dialect)), released))
         return ibis.table(schema, name=temp_table(name))
 

@@ -159,3 +159,53 @@ MARTS: tuple[Mart, ...] = (
     PATIENT_TREATMENT_EVENTS,
 )
 MARTS_BY_NAME: dict[str, Mart] = {mart.name: mart for mart in MARTS}
+
+EXPOSURE_COURSES = Mart(
+    "courses",
+    (
+        ("center", "string"),
+        ("patient_id", "string"),
+        ("course_number", "int64"),
+        ("agent", "string"),
+        ("course_type", "string"),
+        ("start_date", "date"),
+        ("end_date", "date"),
+        ("n_rows", "int64"),
+        ("stop_reason", "string"),
+        *(
+            c
+            for c in COURSES.columns
+            if c[0] not in ("center", "patient_id", "course_number")
+            and c[0] not in ("start_date", "end_date", "n_infusions", "regimen")
+        ),
+    ),
+    sort_by=("center", "patient_id", "course_number"),
+    spec='protocols.md, "Exposure courses" (the derived courses table; no regimen)',
+)
+
+_AE_BY_EXPOSURE_COURSE_COLUMNS: tuple[tuple[str, str], ...] = (
+    *_AE_BY_COURSE_COLUMNS[:-1],
+    ("days_from_course_end", "int64"),
+)
+AE_BY_EXPOSURE_COURSE = Mart(
+    "ae_by_course",
+    _AE_BY_EXPOSURE_COURSE_COLUMNS,
+    sort_by=tuple(c for c, _ in _AE_BY_EXPOSURE_COURSE_COLUMNS),
+    spec='protocols.md, "Exposure courses", rule 10',
+)
+
+#: every mart of an exposure protocol, in the order the derivation returns them and the CSV
+#: files are written (no ``retreatment``: the analysis pairs the compared courses itself)
+EXPOSURE_MARTS: tuple[Mart, ...] = (
+    EXPOSURE_COURSES,
+    PATIENT_BASELINE,
+    AE_BY_EXPOSURE_COURSE,
+    INVESTIGATOR_COMPARISON,
+    PATIENT_TREATMENT_EVENTS,
+)
+
+
+def marts_of_kind(kind: str) -> tuple[Mart, ...]:
+    """The marts of a protocol whose courses are of ``kind`` (``protocols.md``: ``exposure`` or
+    ``infusions``), in the order the derivation returns them and the CSV files are written."""
+    return EXPOSURE_MARTS if kind == "exposure" else MARTS

@@ -175,13 +175,13 @@ def derive_on(
     later model reads it (``derive.RELEASED_AFTER``); everything this run created is dropped at the
     end. Returns the marts as Arrow tables with the columns and types their expressions declare.
     """
-    from itpcohort.derive import MARTS, derive_models
+    from itpcohort.derive import derive_models, marts_of
 
     engine = _Engine(backend)
     try:
         loaded = {name: engine.load(name, table) for name, table in tables.items()}
         built = derive_models(loaded, criteria, engine.materialize, engine.release)
-        return {name: _mart_arrow(backend, built[name]) for name in MARTS}
+        return {name: _mart_arrow(backend, built[name]) for name in marts_of(criteria)}
     finally:
         engine.close()
 
@@ -238,14 +238,15 @@ def derive_in_place(
     cheap selections of them and are not computed again here). Every table model is materialised
     once per criteria set, as in ``derive_on``; only the marts come back (Arrow).
     """
-    from itpcohort.derive import MARTS, derive_models
+    from itpcohort.derive import derive_models, marts_of
 
     results = []
     for criteria in criteria_sets:
         engine = _Engine(backend)
         try:
             built = derive_models(dict(tables), criteria, engine.materialize, engine.release)
-            results.append({name: _mart_arrow(backend, built[name]) for name in MARTS})
+            marts = marts_of(criteria)
+            results.append({name: _mart_arrow(backend, built[name]) for name in marts})
         finally:
             engine.close()
     return results

@@ -145,8 +145,9 @@ def derive_marts(
     ``on_model(name, seconds)`` is told how long each materialised model took
     (``benchmarks/profile_stages.py``).
     """
-    from itpcohort.derive import MARTS
+    from itpcohort.derive import marts_of
 
+    marts = marts_of(criteria)
     if compiled is None:
         compiled = compile_derivation(criteria)
     if compiled.criteria != criteria:
@@ -161,11 +162,11 @@ def derive_marts(
             criteria,
             {
                 name: execute_to_arrow(backend.table(temp_table(name), database=("temp", "main")))
-                for name in MARTS
+                for name in marts
             },
         )
         if persist:
-            persist_temp_tables(backend, {name: temp_table(name) for name in MARTS})
+            persist_temp_tables(backend, {name: temp_table(name) for name in marts})
         if csv_dir is not None:  # after the persisting: a full disk leaves the marts stored
             written = write_derived_csvs(run, csv_dir, backend.con)
     finally:
@@ -198,20 +199,20 @@ def write_derived_csvs(run: DerivedRun, out_dir: Path, con: Any = None) -> list[
     another engine). ``investigator_comparison.csv`` is written only when the study has
     investigator assessments.
     """
-    from itpcohort.derive import MARTS
-    from itpcohort.derive.serialize import MART_LAYOUTS
+    from itpcohort.derived_schema import marts_of_kind
     from itpcohort.store.csv_copy import arrow_csv_bytes, copy_csv
 
     folder = out_dir / DERIVED_DIR
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in MARTS:
+    layouts = {m.name: (m.names, m.sort_by) for m in marts_of_kind(run.criteria.courses.kind)}
+    for name in layouts:
         table = run.marts[name]
         path = folder / f"{name}.csv"
         if name == "investigator_comparison" and table.num_rows == 0:
             path.unlink(missing_ok=True)
             continue
-        columns, sort_by = MART_LAYOUTS[name]
+        columns, sort_by = layouts[name]
         if con is None:
             path.write_bytes(arrow_csv_bytes(table, columns, sort_by))
         else:

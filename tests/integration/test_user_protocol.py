@@ -166,17 +166,6 @@ def test_protocols_lists_every_built_in_with_every_field() -> None:
     assert "rituximab-retreatment (default)" in done.stdout
 
 
-@pytest.mark.parametrize("command", ["run", "derive"])
-def test_exposure_courses_are_refused_in_one_line(tmp_path: Path, command: str) -> None:
-    study = tmp_path / "study"
-    generate_study(study, patients=5, centers=1, seed=3)
-    done = itpcohort(command, study, "--out", tmp_path / "out", "--protocol", "tpo-ra-switch")
-    assert done.returncode == 1
-    assert "exposure courses are not built yet" in done.stderr
-    assert "Traceback" not in done.stderr
-    assert not (tmp_path / "out").exists()
-
-
 @pytest.mark.parametrize("command", ["synth", "demo"])
 def test_synthetic_exposure_cohorts_are_refused_in_one_line(tmp_path: Path, command: str) -> None:
     extra = ["--patients", "5"] if command == "synth" else []

@@ -20,7 +20,13 @@ import ibis.expr.types as ir
 from itpcohort.criteria import Criteria
 from itpcohort.derive._common import canonical_schema
 from itpcohort.derive._models import MARTS, MODELS, RELEASED_AFTER, TABLE_MODELS, Model
-from itpcohort.derive.exposure import EXPOSURE_MARTS, ExposureRules, derive_exposure
+from itpcohort.derive.exposure import (
+    EXPOSURE_MARTS,
+    ExposureRules,
+    derive_exposure,
+    exposure_built,
+    exposure_released_after,
+)
 from itpcohort.errors import InputError
 from itpcohort.schema import CANONICAL_COLUMNS, TABLES_BY_NAME
 
@@ -36,6 +42,9 @@ __all__ = [
     "derive_all",
     "derive_exposure",
     "derive_models",
+    "exposure_rules",
+    "marts_of",
+    "released_after",
 ]
 
 Materialize = Callable[[str, ir.Table], ir.Table]
@@ -69,9 +78,32 @@ def _typed(column: ir.Column, kind: dt.DataType) -> ir.Value:
     return column.cast(kind)
 
 
-#: the course kinds this derivation builds (``protocols.md``: infusion courses; exposure courses
-#: come with issue 19 part 2)
-BUILT_KINDS = ("infusions",)
+#: the course kinds this derivation builds (``protocols.md``: infusion and exposure courses)
+BUILT_KINDS = ("infusions", "exposure")
+
+
+def exposure_rules(criteria: Criteria) -> ExposureRules:
+    """The ``ExposureRules`` of ``criteria.courses`` (``protocols.md``, Exposure courses): its
+    ``agents``, ``era_gap_days`` and ``exposure_effect_days``, field for field."""
+    courses = criteria.courses
+    return ExposureRules(courses.agents, courses.era_gap_days, courses.exposure_effect_days)
+
+
+def _is_exposure(criteria: Criteria) -> bool:
+    return criteria.courses.kind == "exposure"
+
+
+def marts_of(criteria: Criteria) -> tuple[str, ...]:
+    """The derived tables of the course kind of ``criteria`` (``MARTS`` for infusion courses,
+    ``EXPOSURE_MARTS`` for exposure courses), in the order ``derive_all`` returns them."""
+    return EXPOSURE_MARTS if _is_exposure(criteria) else MARTS
+
+
+def released_after(criteria: Criteria) -> dict[str, tuple[str, ...]]:
+    """``RELEASED_AFTER`` of the model graph of the course kind of ``criteria``."""
+    if _is_exposure(criteria):
+        return exposure_released_after(exposure_rules(criteria))
+    return RELEASED_AFTER
 
 
 def check_buildable(criteria: Criteria) -> None:
@@ -96,8 +128,12 @@ def derive_models(
     ``materialize(name, expression)`` is called for each model of ``TABLE_MODELS`` in dependency
     order and returns the table to read instead of the expression; ``release(name)`` is then
     called for each earlier table model that no model still to build reads (``RELEASED_AFTER``).
+    Under an exposure protocol (``criteria.courses.kind == "exposure"``), the models of
+    ``exposure.exposure_models`` instead (``protocols.md``, Exposure courses).
     """
     check_buildable(criteria)
+    if _is_exposure(criteria):
+        return exposure_built(tables, exposure_rules(criteria), criteria, materialize, release)
     keep: Materialize = materialize or (lambda _name, table: table)
     built: dict[str, ir.Table] = {
         name: _canonical(tables, name) for name in CANONICAL_COLUMNS if name != "biomarkers"
@@ -128,7 +164,9 @@ def derive_all(
     ``tables`` maps canonical table names (``schema.CANONICAL_COLUMNS``) to Ibis tables; absent
     optional tables mean "none recorded". Returns ``courses``, ``patient_baseline``,
     ``retreatment``, ``ae_by_course``, ``investigator_comparison`` (``response-criteria.md``) and
-    ``patient_treatment_events`` (the rescue and new-treatment starts of the swimmer plot).
+    ``patient_treatment_events`` (the rescue and new-treatment starts of the swimmer plot); under
+    an exposure protocol (``criteria.courses.kind == "exposure"``), ``EXPOSURE_MARTS``
+    (``protocols.md``, Exposure courses).
     """
     built = derive_models(tables, criteria, materialize, release)
-    return {name: built[name] for name in MARTS}
+    return {name: built[name] for name in marts_of(criteria)}

@@ -79,7 +79,9 @@ __all__ = [
     "EXPOSURE_MARTS",
     "ExposureRules",
     "derive_exposure",
+    "exposure_built",
     "exposure_models",
+    "exposure_released_after",
     "exposure_row_warnings",
 ]
 
@@ -152,6 +154,68 @@ def _table_models(models: tuple[Model, ...]) -> frozenset[str]:
     return frozenset(shared) | frozenset(EXPOSURE_MARTS)
 
 
+def exposure_released_after(rules: ExposureRules) -> dict[str, tuple[str, ...]]:
+    """Once the table model of the key is built, the table models of the exposure graph that no
+    model still to build reads (the marts excepted), as ``_models.RELEASED_AFTER``."""
+    models = exposure_models(rules)
+    table_models = _table_models(models)
+    by_name = {m.name: m for m in models}
+
+    def materialized(model: Model) -> set[str]:
+        found: set[str] = set()
+        for name in model.inputs:
+            if name in table_models:
+                found.add(name)
+            elif name in by_name:
+                found |= materialized(by_name[name])
+        return found
+
+    last_reader: dict[str, str] = {}
+    for model in models:
+        if model.name in table_models:
+            for name in materialized(model):
+                last_reader[name] = model.name
+    released: dict[str, list[str]] = {}
+    for name, reader in last_reader.items():
+        if name not in EXPOSURE_MARTS:
+            released.setdefault(reader, []).append(name)
+    return {reader: tuple(sorted(names)) for reader, names in released.items()}
+
+
+def exposure_built(
+    tables: Mapping[str, ir.Table],
+    rules: ExposureRules,
+    criteria: Criteria,
+    materialize: Callable[[str, ir.Table], ir.Table] | None = None,
+    release: Callable[[str], None] | None = None,
+) -> dict[str, ir.Table]:
+    """Every model of ``exposure_models(rules)`` (canonical tables included) by name, built as
+    ``derive_exposure`` builds them; ``release(name)`` is called as ``derive.derive_models``
+    calls it, after each table model, for the tables no later model reads."""
+    from itpcohort.derive import _canonical  # the canonical typing of ``derive_models``
+
+    keep = materialize or (lambda _name, table: table)
+    models = exposure_models(rules)
+    table_models = _table_models(models)
+    releases = exposure_released_after(rules) if release is not None else {}
+    built: dict[str, ir.Table] = {
+        name: _canonical(tables, name) for name in CANONICAL_COLUMNS if name != "biomarkers"
+    }
+    for model in models:
+        args: list[object] = [built[name] for name in model.inputs]
+        if model.needs_criteria:
+            args.append(criteria)
+        expression = model.function(*args)
+        if model.name not in table_models:
+            built[model.name] = expression
+            continue
+        built[model.name] = keep(model.name, expression)
+        if release is not None:
+            for name in releases.get(model.name, ()):
+                release(name)
+    return built
+
+
 def derive_exposure(
     tables: Mapping[str, ir.Table],
     rules: ExposureRules,
@@ -164,22 +228,7 @@ def derive_exposure(
     ``materialize(name, expression)``, when given, is called for each mart and each model read
     twice or more, in dependency order, and returns the table to read instead.
     """
-    from itpcohort.derive import _canonical  # the canonical typing of ``derive_models``
-
-    keep = materialize or (lambda _name, table: table)
-    models = exposure_models(rules)
-    table_models = _table_models(models)
-    built: dict[str, ir.Table] = {
-        name: _canonical(tables, name) for name in CANONICAL_COLUMNS if name != "biomarkers"
-    }
-    for model in models:
-        args: list[object] = [built[name] for name in model.inputs]
-        if model.needs_criteria:
-            args.append(criteria)
-        expression = model.function(*args)
-        built[model.name] = (
-            keep(model.name, expression) if model.name in table_models else expression
-        )
+    built = exposure_built(tables, rules, criteria, materialize)
     return {name: built[name] for name in EXPOSURE_MARTS}
 
 

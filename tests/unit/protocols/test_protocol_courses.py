@@ -13,10 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import pytest
-
 from itpcohort.criteria import Criteria
-from itpcohort.errors import InputError
 from itpcohort.protocols import CourseRules, Regimen, builtin_protocol
 from tests.reference.canonical import run_engine
 from tests.unit.timeline_builders import Rows, counts, d, merge, patient
@@ -83,7 +80,33 @@ def test_rituximab_started_during_a_course_window_is_a_new_treatment() -> None:
     assert first["duration_days"] == 100 - 40 and first["duration_censored"] is False
 
 
-def test_exposure_courses_are_not_built_yet() -> None:
+def test_exposure_protocols_derive_exposure_courses() -> None:
+    """``derive_all`` dispatches on ``courses.kind``: under the switch protocol it returns the
+    exposure marts (no ``retreatment``), equal row for row to ``derive_exposure`` under the
+    protocol's rules (``protocols.md``, Exposure courses)."""
+    from itpcohort.derive import EXPOSURE_MARTS, exposure_rules
+    from tests.reference.canonical import run_exposure_engine
+
     switch = replace(Criteria(), courses=builtin_protocol("tpo-ra-switch").courses)
-    with pytest.raises(InputError, match="exposure courses are not built yet"):
-        run_engine(ROWS, switch)
+    rows = merge(
+        patient("X"),
+        {
+            "treatments": [
+                {"patient_id": "X", "drug": "eltrombopag", "start_date": d(0), "end_date": d(89)},
+                {
+                    "patient_id": "X",
+                    "drug": "romiplostim",
+                    "start_date": d(120),
+                    "end_date": d(300),
+                },
+            ]
+        },
+        counts("X", {-3: 12.0, 40: 150.0, 60: 160.0, 150: 40.0, 200: 120.0, 230: 130.0}),
+    )
+    marts = run_engine(rows, switch)
+    assert tuple(marts) == EXPOSURE_MARTS
+    assert marts == run_exposure_engine(rows, exposure_rules(switch), switch)
+    assert [(c["agent"], c["course_type"]) for c in marts["courses"]] == [
+        ("eltrombopag", "first"),
+        ("romiplostim", "switch"),
+    ]
