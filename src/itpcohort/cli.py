@@ -22,7 +22,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from itpcohort import __version__
 from itpcohort.config import StudyConfig
-from itpcohort.errors import ItpcohortError, UsageError
+from itpcohort.errors import InputError, ItpcohortError, UsageError
 from itpcohort.outputs import OutputFolder, storage_problem
 
 if TYPE_CHECKING:
@@ -165,7 +165,12 @@ def demo(
     """Generate a synthetic multicentre cohort and write the full report."""
     from itpcohort.criteria import criteria_from_config
     from itpcohort.protocols import default_protocol, load_protocol
-    from itpcohort.synth import check_protocol, generate_study
+    from itpcohort.synth import (
+        check_protocol,
+        generate_exposure_study,
+        generate_study,
+        simulates_exposures,
+    )
 
     chosen = (
         load_protocol(protocol, where=f"--protocol {protocol}")
@@ -173,14 +178,13 @@ def demo(
         else default_protocol()
     )
     check_protocol(chosen)
+    generate = generate_exposure_study if simulates_exposures(chosen) else generate_study
 
     with OutputFolder(out_dir) as folder:
         # the synthetic input is written where it stays (DIR/input), so that the report names it
         # as the user sees it, and carried into the new outputs when the run is done
         cohort = folder.keep("input")
-        summary = generate_study(
-            cohort, patients=DEMO_PATIENTS, centers=DEMO_CENTERS, seed=DEMO_SEED
-        )
+        summary = generate(cohort, patients=DEMO_PATIENTS, centers=DEMO_CENTERS, seed=DEMO_SEED)
         out.print(
             f"synthetic study: {DEMO_PATIENTS} patients in {DEMO_CENTERS} centers, "
             f"{sum(summary.rows.values()):,} rows, written to {escape(str(out_dir / 'input'))}",
@@ -207,15 +211,31 @@ def synth(
 ) -> None:
     """Write a realistic synthetic multicentre study in the input layout, one folder per center."""
     from itpcohort.protocols import load_protocol
-    from itpcohort.synth import MANIFEST, check_protocol, generate_study
+    from itpcohort.synth import (
+        MANIFEST,
+        check_protocol,
+        generate_exposure_study,
+        generate_study,
+        simulates_exposures,
+    )
 
     declared = None
+    exposures = False
     if protocol is not None:
-        check_protocol(load_protocol(protocol, where=f"--protocol {protocol}"))
+        chosen = load_protocol(protocol, where=f"--protocol {protocol}")
+        check_protocol(chosen)
+        exposures = simulates_exposures(chosen)
         declared = protocol if not Path(protocol).is_file() else str(Path(protocol).resolve())
-    summary = generate_study(
-        out_dir, patients, centers=centers, seed=seed, messy=messy, protocol=declared
-    )
+    if exposures and messy > 0:
+        raise InputError(f"--messy {messy}: exposure cohorts are written without injected errors")
+    if exposures:
+        summary = generate_exposure_study(
+            out_dir, patients, centers=centers, seed=seed, protocol=declared
+        )
+    else:
+        summary = generate_study(
+            out_dir, patients, centers=centers, seed=seed, messy=messy, protocol=declared
+        )
     table = Table(title=f"Synthetic study: {summary.patients} patients, seed {summary.seed}")
     table.add_column("table")
     table.add_column("rows", justify="right")

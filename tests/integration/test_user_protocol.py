@@ -167,12 +167,53 @@ def test_protocols_lists_every_built_in_with_every_field() -> None:
 
 
 @pytest.mark.parametrize("command", ["synth", "demo"])
-def test_synthetic_exposure_cohorts_are_refused_in_one_line(tmp_path: Path, command: str) -> None:
+def test_exposure_agents_no_generator_simulates_are_refused_in_one_line(
+    tmp_path: Path, command: str
+) -> None:
+    """The switch generator simulates its three agents only: an exposure protocol of another
+    agent would get a cohort without a course, so synth and demo refuse it in one line."""
+    from itpcohort import protocols as package
+
+    builtin = Path(package.__file__).parent / "builtin" / "tpo-ra-switch.toml"
+    text = builtin.read_text(encoding="utf-8")
+    user = tmp_path / "fosta.toml"
+    user.write_text(
+        text.replace('name = "tpo-ra-switch"', 'name = "fosta"').replace(
+            'agents = ["eltrombopag", "romiplostim", "avatrombopag"]', 'agents = ["fostamatinib"]'
+        ),
+        encoding="utf-8",
+    )
     extra = ["--patients", "5"] if command == "synth" else []
-    done = itpcohort(command, *extra, "--out", tmp_path / "out", "--protocol", "tpo-ra-switch")
+    done = itpcohort(command, *extra, "--out", tmp_path / "out", "--protocol", user)
     assert done.returncode == 1
-    assert "built-in protocol tpo-ra-switch: courses.kind" in done.stderr
+    assert "courses.agents: synth and demo simulate exposure courses of" in done.stderr
+    assert "not of fostamatinib" in done.stderr
     assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_synth_switch_protocol_declares_it_and_refuses_messy(tmp_path: Path) -> None:
+    out = tmp_path / "sw"
+    done = itpcohort("synth", "--protocol", "tpo-ra-switch", "--patients", "30", "--out", out)
+    assert done.returncode == 0, done.stderr
+    toml = (out / "study.toml").read_text(encoding="utf-8")
+    assert '\nprotocol = "tpo-ra-switch"\n' in toml
+    drugs = {
+        line.split(",")[1]
+        for center in out.iterdir()
+        if center.is_dir()
+        for line in (center / "treatments.csv").read_text().splitlines()[1:]
+    }
+    assert {"eltrombopag", "romiplostim"} <= drugs
+    again = itpcohort("synth", "--protocol", "tpo-ra-switch", "--patients", "30", "--out", out)
+    assert again.returncode == 0, again.stderr  # its own synthetic folder is replaced
+    messy = itpcohort(
+        "synth", "--protocol", "tpo-ra-switch", "--patients", "30", "--messy", "0.1",
+        "--out", tmp_path / "m",
+    )  # fmt: skip
+    assert messy.returncode == 1
+    assert "exposure cohorts are written without injected errors" in messy.stderr
+    assert "Traceback" not in messy.stderr
 
 
 @pytest.mark.parametrize("command", ["validate", "import", "derive", "run"])

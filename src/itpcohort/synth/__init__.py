@@ -5,8 +5,13 @@ format habits, clinically plausible rituximab timelines, and optionally realisti
 listed in ``injected_errors.csv``; ``itpcohort synth`` and ``itpcohort demo`` call it.
 """
 
-from itpcohort.synth._protocol import SIMULATED_AGENT, check_protocol
-from itpcohort.synth._study import MANIFEST, SynthSummary, generate_study
+from itpcohort.synth._protocol import SIMULATED_AGENT, check_protocol, simulates_exposures
+from itpcohort.synth._study import (
+    MANIFEST,
+    SynthSummary,
+    generate_exposure_study,
+    generate_study,
+)
 from itpcohort.synth._switch import SwitchSummary, generate_switch_study
 
 __all__ = [
@@ -15,6 +20,8 @@ __all__ = [
     "SwitchSummary",
     "SynthSummary",
     "check_protocol",
+    "generate_exposure_study",
     "generate_study",
     "generate_switch_study",
+    "simulates_exposures",
 ]

@@ -252,3 +252,49 @@ def _write_center(
         )
         lines.append(bytes(block).decode("utf-8"))
     return {t: f.rows for t, f in files.items()}, "".join(lines)
+
+
+def generate_exposure_study(
+    out_dir: Path,
+    patients: int,
+    centers: int = 4,
+    seed: int = 1,
+    protocol: str | None = None,
+) -> SynthSummary:
+    """Write a synthetic multicentre study of exposure courses (``protocols.md``, "The tpo-ra-switch
+    analysis plan": ``synth --protocol tpo-ra-switch``) with ``_switch.generate_switch_study``.
+
+    The folder is checked and emptied as ``generate_study`` does, and ``out_dir/study.toml`` (ISO
+    dates, commas in every center) declares ``protocol`` as ``[study] protocol``. Same arguments,
+    same bytes.
+    """
+    from itpcohort.synth._switch import CENTERS as SWITCH_CENTERS
+    from itpcohort.synth._switch import generate_switch_study
+
+    _check(patients, centers, seed, 0.0)
+    if centers > len(SWITCH_CENTERS):
+        raise UsageError(
+            f"--centers {centers}: exposure cohorts have at most {len(SWITCH_CENTERS)} centers"
+        )
+    began = time.perf_counter()
+    out_dir = Path(out_dir)
+    _prepare(out_dir)
+    lines = [
+        _MARKER + f" (seed {seed}).",
+        "",
+        "[study]",
+        f"title = {json.dumps(f'Synthetic study of protocol {protocol} (seed {seed})')}",
+    ]
+    if protocol is not None:
+        lines.append(f"protocol = {json.dumps(protocol)}")
+    (out_dir / "study.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    written = generate_switch_study(out_dir, patients, centers=centers, seed=seed)
+    return SynthSummary(
+        out_dir,
+        patients,
+        written.centers,
+        seed,
+        0.0,
+        rows=dict(written.rows),
+        elapsed_seconds=time.perf_counter() - began,
+    )
