@@ -73,6 +73,11 @@ class DerivedRun:
         from itpcohort.analysis import DerivedTables
 
         frames = {name: table.to_pandas() for name, table in self.marts.items()}
+        first_switch = self.criteria.courses.kind == "exposure"
+        if first_switch:  # the compared pair as courses 1 and 2 (protocols.md, tpo-ra-switch)
+            from itpcohort.analysis.switch import comparison_frames
+
+            frames = comparison_frames(frames, self.criteria.similar_duration_ratio)
         investigator = frames["investigator_comparison"]
         return DerivedTables(
             courses=frames["courses"],
@@ -82,6 +87,7 @@ class DerivedRun:
             investigator_comparison=investigator if len(investigator) else None,
             criteria=self.criteria.as_dict(),
             treatment_events=frames["patient_treatment_events"],
+            first_switch=first_switch,
         )
 
 

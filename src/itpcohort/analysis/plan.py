@@ -36,6 +36,7 @@ from itpcohort.analysis.retreatment_outcomes import (
 )
 from itpcohort.analysis.safety import safety
 from itpcohort.analysis.sensitivity import SensitivityRow, SensitivityRun, sensitivity_runs
+from itpcohort.analysis.switch import switch_analysis
 from itpcohort.analysis.tables import AnalysisInputError, DerivedTables
 from itpcohort.config import StudyConfig
 
@@ -219,6 +220,9 @@ def analyse(
         investigator_agreement=agreement,
         notes=notes,
         version=itpcohort.__version__,
+        switch=switch_analysis(population.courses, config.protocol.courses.agents)
+        if checked.first_switch
+        else None,
     )
 
 

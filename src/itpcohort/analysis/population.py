@@ -81,6 +81,9 @@ COURSE_WIDE_COLUMNS = (
     "cr_duration_censored",
 )
 
+#: the columns of an exposure course copied as well (``protocols.md``, Exposure courses)
+EXPOSURE_WIDE_COLUMNS = ("agent", "stop_reason", "real_course_number")
+
 
 def patient_frame(tables: DerivedTables) -> pd.DataFrame:
     """One row per screened patient: baseline, course 1 and course 2 columns, number of courses.
@@ -114,32 +117,68 @@ def patient_frame(tables: DerivedTables) -> pd.DataFrame:
     n_courses = courses.groupby(KEY).size().rename("n_courses_derived").reset_index()
     wide = wide.merge(n_courses, on=KEY, how="left")
     wide["n_courses_derived"] = wide["n_courses_derived"].fillna(0).astype(int)
+    # exposure courses (protocols.md) add their agent and stop reason
+    wide_columns = [
+        *COURSE_WIDE_COLUMNS,
+        *(c for c in EXPOSURE_WIDE_COLUMNS if c in courses.columns),
+    ]
     for number in (1, 2):
-        course = courses.loc[courses["course_number"] == number, [*KEY, *COURSE_WIDE_COLUMNS]]
-        course = course.rename(columns={c: f"{c}_c{number}" for c in COURSE_WIDE_COLUMNS})
+        course = courses.loc[courses["course_number"] == number, [*KEY, *wide_columns]]
+        course = course.rename(columns={c: f"{c}_c{number}" for c in wide_columns})
         wide = wide.merge(course, on=KEY, how="left")
     return wide
 
 
+#: the exclusion reasons of the ``first_switch`` design (``protocols.md``, The tpo-ra-switch
+#: analysis plan), in the order they are applied
+SWITCH_REASON_NO_SWITCH = "no switch"
+SWITCH_REASON_AGE_UNKNOWN = "age unknown at the switch"
+SWITCH_REASON_NO_COUNT = "no platelet count after the first compared course"
+
+
+def switch_age_reason(min_age: int) -> str:
+    """The exclusion reason for age under the ``first_switch`` design (``age < 18 at the switch``)."""
+    return f"age < {min_age} at the switch"
+
+
 def select_population(tables: DerivedTables, min_age: int) -> Population:
-    """Apply the inclusion criteria to the screened patients and count every exclusion by reason."""
+    """Apply the inclusion criteria to the screened patients and count every exclusion by reason.
+
+    Under the ``first_switch`` design (``tables.first_switch``; ``protocols.md``, The tpo-ra-switch
+    analysis plan) the reasons are ``no switch``, ``age < 18 at the switch`` (age at course *s*,
+    course 2 of the comparison), ``age unknown at the switch`` and ``no platelet count after the
+    first compared course``. Reading: that last one is ``patient_baseline``'s count after the start
+    of the patient's first course (the compared course 1 is that course for most patients).
+    """
     wide = patient_frame(tables)
-    age = wide["age_at_course_c1"]
     has_count = wide["has_count_after_course1"].fillna(False).astype(bool)
-    reasons = {
-        REASON_COURSES: wide["n_courses_derived"] < 2,
-        age_reason(min_age): age.notna() & (age < min_age),
-        REASON_AGE_UNKNOWN: age.isna(),
-        REASON_NO_COUNT: ~has_count,
-    }
-    order = exclusion_order(min_age)
+    order: tuple[str, ...]
+    if tables.first_switch:
+        age = wide["age_at_course_c2"]
+        order = (
+            SWITCH_REASON_NO_SWITCH,
+            switch_age_reason(min_age),
+            SWITCH_REASON_AGE_UNKNOWN,
+            SWITCH_REASON_NO_COUNT,
+        )
+    else:
+        age = wide["age_at_course_c1"]
+        order = exclusion_order(min_age)
+    conditions = (
+        wide["n_courses_derived"] < 2,
+        age.notna() & (age < min_age),
+        age.isna(),
+        ~has_count,
+    )
+    reasons = dict(zip(order, conditions, strict=True))
+    age_unknown = order[2]
     excluded_so_far = pd.Series(False, index=wide.index)
     first_reason_counts: dict[str, int] = {}
     for reason in order:
         first = reasons[reason] & ~excluded_so_far
         first_reason_counts[reason] = int(first.sum())
         excluded_so_far |= reasons[reason]
-    shown = [r for r in order if r != REASON_AGE_UNKNOWN or first_reason_counts[r] > 0]
+    shown = [r for r in order if r != age_unknown or first_reason_counts[r] > 0]
     flow = Flow(
         screened=len(wide),
         included=int((~excluded_so_far).sum()),

@@ -83,7 +83,14 @@ FACTORS: tuple[Factor, ...] = (
         multivariable=False,
     ),
 )
-FACTORS_BY_NAME = {factor.name: factor for factor in FACTORS}
+#: the factors of the ``first_switch`` design (``protocols.md``, The tpo-ra-switch analysis plan):
+#: the stop reason of course 1 (reference: ``inefficacy``, the first of the vocabulary and the
+#: commonest) and the direction ``agent1→agent2`` (reference: the most frequent direction)
+SWITCH_FACTORS: tuple[Factor, ...] = (
+    Factor("stop_reason_course1", "categorical", "inefficacy", "stop reason of course 1"),
+    Factor("direction", "categorical", None, "switch direction"),
+)
+FACTORS_BY_NAME = {factor.name: factor for factor in (*FACTORS, *SWITCH_FACTORS)}
 
 
 def plan_factors(protocol: Protocol) -> tuple[Factor, ...]:
@@ -134,8 +141,24 @@ def factor_frame(patients: pd.DataFrame) -> pd.DataFrame:
             "regimen_course2": regimen,
             "interval_months": (start2 - start1).dt.days / MONTH_DAYS,
             "duration_course1_days": duration1.where(responder1, np.nan),
+            **_switch_factors(patients),
         }
     ).reset_index(drop=True)
+
+
+def _switch_factors(patients: pd.DataFrame) -> dict[str, pd.Series]:
+    """``stop_reason_course1`` (empty: ``unknown``) and ``direction`` when the courses are
+    exposure courses (``SWITCH_FACTORS``); nothing for infusion courses."""
+    if "agent_c1" not in patients.columns:
+        return {}
+    reason = patients["stop_reason_c1"].astype("object")
+    agents = patients["agent_c1"].astype("object"), patients["agent_c2"].astype("object")
+    return {
+        "stop_reason_course1": reason.where(reason.notna() & (reason != ""), "unknown"),
+        "direction": (agents[0] + "\u2192" + agents[1]).where(
+            agents[0].notna() & agents[1].notna(), np.nan
+        ),
+    }
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from itpcohort.analysis.response import CourseResponse, CrossTable, LaterCourse
 from itpcohort.analysis.retreatment_outcomes import DurationSummary
 from itpcohort.analysis.safety import Safety
 from itpcohort.analysis.sensitivity import SensitivityRow
+from itpcohort.analysis.switch import SwitchResults
 
 SIGNIFICANT_DIGITS = 10
 
@@ -78,6 +79,9 @@ class StudyResults:
     notes: list[str] = field(default_factory=list)
     generated_at: str | None = None
     version: str = ""
+    #: the by-reason and by-direction analyses of the ``first_switch`` design (``protocols.md``,
+    #: The tpo-ra-switch analysis plan); None for other designs (no ``switch`` key written)
+    switch: SwitchResults | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         """The results.json document: contract keys first, in a fixed order, JSON-ready values."""
@@ -119,6 +123,8 @@ class StudyResults:
             "sensitivity": self.sensitivity,
             "investigator_agreement": self.investigator_agreement,
         }
+        if self.switch is not None:
+            document["switch"] = self.switch.to_json_dict()
         return _plain(document)
 
 

@@ -137,3 +137,92 @@ def switch_analysis(courses: pd.DataFrame, agents: Sequence[str] = ()) -> Switch
         table = np.array([[lv.n - lv.responders, lv.responders] for lv in by_reason], dtype=int)
         fisher_p, fisher_test = fisher_exact_kx2(table)
     return SwitchResults(by_reason, by_direction, fisher_p, fisher_test)
+
+
+def _rank(response: pd.Series) -> pd.Series:
+    return response.map({"CR": 3, "R": 2, "NR": 1}).fillna(0)
+
+
+def _pair_comparison(courses: pd.DataFrame, similar_duration_ratio: float) -> pd.DataFrame:
+    """The ``retreatment`` rows of the compared pair (``response-criteria.md`` section 7 applied
+    to comparison courses 1 and 2, as ``derive.marts.retreatment`` does for infusion courses)."""
+    one = courses[courses["course_number"] == 1]
+    two = courses[courses["course_number"] == 2]
+    cols = ["response", "duration_days", "duration_censored"]
+    t = one[[*PATIENT, *cols]].merge(two[[*PATIENT, *cols]], on=PATIENT, suffixes=("_1", "_2"))
+    r1, r2 = t["response_1"].astype("object"), t["response_2"].astype("object")
+    d1 = pd.to_numeric(t["duration_days_1"]).astype(float)
+    d2 = pd.to_numeric(t["duration_days_2"]).astype(float)
+    evaluable = (r1 != "NE") & (r2 != "NE")
+    similar = pd.Series(
+        np.where(evaluable, _rank(r2) >= _rank(r1), None), index=t.index, dtype="object"
+    )
+    long_enough = d2 >= similar_duration_ratio * d1 - 1e-9
+    censored2 = t["duration_censored_2"].astype("boolean").fillna(False).astype(bool)
+    longer: list[object] = []
+    for a, b, enough, cens in zip(r1, r2, long_enough, censored2, strict=True):
+        if a not in ("CR", "R"):
+            longer.append(None)
+        elif b not in ("CR", "R"):
+            longer.append(False)
+        elif enough:
+            longer.append(True)
+        else:
+            longer.append(None if cens else False)
+    return pd.DataFrame(
+        {
+            "center": t["center"],
+            "patient_id": t["patient_id"],
+            "response_course1": r1,
+            "response_course2": r2,
+            "response_similar_or_better": similar,
+            "duration_course1_days": t["duration_days_1"],
+            "duration_course1_censored": t["duration_censored_1"],
+            "duration_course2_days": t["duration_days_2"],
+            "duration_course2_censored": t["duration_censored_2"],
+            "duration_similar_or_longer": pd.Series(longer, index=t.index, dtype="object"),
+        }
+    )
+
+
+def _renumbered(frame: pd.DataFrame, shift: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s ``course_number`` as a comparison course number (real − (s − 2)); a course
+    before the compared pair, or of a patient without a switch, has none (NA)."""
+    out = frame.merge(shift, on=PATIENT, how="left")
+    number = pd.to_numeric(out["course_number"]) - (out["s"] - 2)
+    out["course_number"] = number.where(number >= 1).astype("Int64")
+    return out.drop(columns=["s"])
+
+
+def comparison_frames(
+    frames: dict[str, pd.DataFrame], similar_duration_ratio: float
+) -> dict[str, pd.DataFrame]:
+    """The marts of an exposure protocol seen from the compared pair of the ``first_switch``
+    design (``protocols.md``, The ``tpo-ra-switch`` analysis plan), in the flagship's layout.
+
+    Readings: course *s − 1* becomes course 1 of the comparison, course *s* course 2 and each later
+    course *s + k* course *2 + k*; courses before *s − 1* (a retreatment with the first agent) and
+    every course of a patient without a switch leave the comparison (that patient then has fewer
+    than two comparison courses: the exclusion reason ``no switch``). ``real_course_number`` keeps
+    the derived number; ``derived/courses.csv`` is not changed. Adverse events, investigator
+    assessments and treatment events take the comparison number of their course (NA outside the
+    comparison: unattributed). ``regimen`` is empty (exposure courses have none). ``retreatment``
+    is section 7 applied to comparison courses 1 and 2.
+    """
+    courses = frames["courses"].copy()
+    switches = courses[courses["course_type"] == "switch"]
+    shift = switches.groupby(PATIENT, sort=True)["course_number"].min().rename("s").reset_index()
+    courses["real_course_number"] = courses["course_number"]
+    compared = _renumbered(courses, shift)
+    compared = compared[compared["course_number"].notna()].copy()
+    compared["course_number"] = compared["course_number"].astype(int)
+    compared["regimen"] = pd.Series(None, index=compared.index, dtype="object")
+    out = dict(frames)
+    out["courses"] = compared.reset_index(drop=True)
+    out["retreatment"] = _pair_comparison(compared, similar_duration_ratio)
+    out["ae_by_course"] = _renumbered(frames["ae_by_course"], shift)
+    assessed = frames.get("investigator_comparison")
+    if assessed is not None:
+        assessed = _renumbered(assessed, shift)
+        out["investigator_comparison"] = assessed[assessed["course_number"].notna()]
+    return out

@@ -151,6 +151,9 @@ class DerivedTables:
     investigator_comparison: pd.DataFrame | None = None
     criteria: dict[str, Any] = field(default_factory=dict)
     treatment_events: pd.DataFrame | None = None
+    #: the tables are those of the ``first_switch`` design (``analysis.switch.comparison_frames``:
+    #: courses 1 and 2 are the compared pair; ``protocols.md``, The tpo-ra-switch analysis plan)
+    first_switch: bool = False
 
     def checked(self) -> DerivedTables:
         """Return a copy with every column the analysis reads present and of one known dtype.
@@ -177,6 +180,7 @@ class DerivedTables:
             else _coerce(
                 "patient_treatment_events", self.treatment_events, TREATMENT_EVENTS_COLUMNS
             ),
+            first_switch=self.first_switch,
         )
         object.__setattr__(checked, "_checked", checked)
         object.__setattr__(self, "_checked", checked)
