@@ -15,14 +15,16 @@ ITP papers report it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import pandas as pd
 
 from itpcohort.analysis.estimates import Proportion, Quantiles, proportion, quantiles
 from itpcohort.analysis.population import MONTH_DAYS
 from itpcohort.protocols import default_protocol
-from itpcohort.schema import SECONDARY_CAUSES, SEXES
+from itpcohort.schema import SECONDARY_CAUSES, SEXES, STOP_REASONS
 
 ITP_PHASES = ("newly_diagnosed", "persistent", "chronic")
 #: the regimen levels of the default protocol (``protocols.md``, Infusion courses)
@@ -54,6 +56,22 @@ class BaselineTable:
     centers: dict[str, Proportion]
     baseline_platelets_course1: Quantiles
     baseline_platelets_course2: Quantiles
+    #: the rows the ``first_switch`` design adds (``protocols.md``, The tpo-ra-switch analysis
+    #: plan, Table 1); None (not written) for other designs
+    agent_course1: dict[str, Proportion] | None = None
+    agent_course2: dict[str, Proportion] | None = None
+    direction: dict[str, Proportion] | None = None
+    stop_reason_course1: dict[str, Proportion] | None = None
+    exposure_course1_months: Quantiles | None = None
+
+    #: the fields written only when set
+    OPTIONAL: ClassVar[tuple[str, ...]] = (
+        "agent_course1",
+        "agent_course2",
+        "direction",
+        "stop_reason_course1",
+        "exposure_course1_months",
+    )
 
 
 def _levels(values: pd.Series, levels: tuple[str, ...], n: int) -> dict[str, Proportion]:
@@ -65,16 +83,45 @@ def _levels(values: pd.Series, levels: tuple[str, ...], n: int) -> dict[str, Pro
     return out
 
 
-def baseline_table(patients: pd.DataFrame, regimens: tuple[str, ...] = REGIMENS) -> BaselineTable:
+def switch_rows(patients: pd.DataFrame, agents: tuple[str, ...]) -> dict[str, Any]:
+    """The table-1 rows of the ``first_switch`` design over the included patients: first and
+    second agent (the protocol's order), direction ``agent1→agent2`` (first agent, then second,
+    in the protocol's order), stop reason of course 1 (vocabulary order; empty: ``unknown``) and
+    the duration of course 1 in months (``end_date − start_date + 1`` days of the exposure course,
+    after the cuts of ``protocols.md`` rules 4–5). Regimen rows are empty (``protocols.md``)."""
+    n = len(patients)
+    first = patients["agent_c1"].astype("object")
+    second = patients["agent_c2"].astype("object")
+    direction = first + "\u2192" + second
+    directions = tuple(f"{a}\u2192{b}" for a in agents for b in agents if a != b)
+    reason = patients["stop_reason_c1"].astype("object")
+    reason = reason.where(reason.notna() & (reason != ""), "unknown")
+    end = pd.to_datetime(patients["end_date_c1"])
+    days = (end - pd.to_datetime(patients["start_date_c1"])).dt.days + 1
+    return {
+        "regimen_course1": {},
+        "regimen_course2": {},
+        "agent_course1": _levels(first, agents, n),
+        "agent_course2": _levels(second, agents, n),
+        "direction": {k: v for k, v in _levels(direction, directions, n).items() if v.n},
+        "stop_reason_course1": {k: v for k, v in _levels(reason, STOP_REASONS, n).items() if v.n},
+        "exposure_course1_months": quantiles(days / MONTH_DAYS),
+    }
+
+
+def baseline_table(
+    patients: pd.DataFrame, regimens: tuple[str, ...] = REGIMENS, **extra: Any
+) -> BaselineTable:
     """Table 1 over the included patients (one row each in ``patients``); ``regimens``: the
-    protocol's regimen levels in table order (``CourseRules.regimen_names``)."""
+    protocol's regimen levels in table order (``CourseRules.regimen_names``); ``extra``: fields
+    set by the design (``switch_rows``)."""
     n = len(patients)
     centers = patients["center"].value_counts().sort_index()
     secondary = patients["itp_type"] == "secondary"
     itp_duration = (patients["start_date_c1"] - patients["diagnosis_date"]).dt.days / MONTH_DAYS
     interval = (patients["start_date_c2"] - patients["start_date_c1"]).dt.days / MONTH_DAYS
     splenectomy = patients["splenectomy_before_c1"].fillna(False).astype(bool)
-    return BaselineTable(
+    table = BaselineTable(
         n_patients=n,
         n_centers=int(patients["center"].nunique()),
         patients_by_center={str(k): int(v) for k, v in centers.items()},
@@ -99,3 +146,4 @@ def baseline_table(patients: pd.DataFrame, regimens: tuple[str, ...] = REGIMENS)
         baseline_platelets_course1=quantiles(patients["baseline_platelets_c1"]),
         baseline_platelets_course2=quantiles(patients["baseline_platelets_c2"]),
     )
+    return dataclasses.replace(table, **extra) if extra else table

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import itpcohort
 from itpcohort.analysis.agreement import investigator_agreement
-from itpcohort.analysis.baseline import baseline_table
+from itpcohort.analysis.baseline import baseline_table, switch_rows
 from itpcohort.analysis.population import Population, drop_patients_with_ne, select_population
 from itpcohort.analysis.predictors import (
     FirthModel,
@@ -197,7 +197,15 @@ def analyse(
             "min_age": config.min_age,
         },
         flow=population.flow,
-        cohort=baseline_table(patients, config.protocol.courses.regimen_names()),
+        cohort=baseline_table(
+            patients,
+            config.protocol.courses.regimen_names(),
+            **(
+                switch_rows(patients, config.protocol.courses.agents)
+                if checked.first_switch
+                else {}
+            ),
+        ),
         courses=response_courses,
         later_courses=later_courses(population.courses),
         cross_table=cross_table(patients),
@@ -220,7 +228,9 @@ def analyse(
         investigator_agreement=agreement,
         notes=notes,
         version=itpcohort.__version__,
-        switch=switch_analysis(population.courses, config.protocol.courses.agents)
+        switch=switch_analysis(
+            population.courses, config.protocol.courses.agents, checked.ae_by_course
+        )
         if checked.first_switch
         else None,
     )

@@ -82,7 +82,7 @@ COURSE_WIDE_COLUMNS = (
 )
 
 #: the columns of an exposure course copied as well (``protocols.md``, Exposure courses)
-EXPOSURE_WIDE_COLUMNS = ("agent", "stop_reason", "real_course_number")
+EXPOSURE_WIDE_COLUMNS = ("agent", "stop_reason", "real_course_number", "end_date")
 
 
 def patient_frame(tables: DerivedTables) -> pd.DataFrame:

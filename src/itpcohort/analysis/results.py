@@ -139,7 +139,10 @@ def _cohort(table: BaselineTable) -> dict[str, Any]:
         "prior_lines": table.prior_lines,
     }
     rest = {
-        f.name: getattr(table, f.name) for f in dataclasses.fields(table) if f.name not in first
+        f.name: getattr(table, f.name)
+        for f in dataclasses.fields(table)
+        if f.name not in first
+        and not (f.name in BaselineTable.OPTIONAL and getattr(table, f.name) is None)
     }
     return {**first, **rest}
 

@@ -27,7 +27,7 @@ caller includes. Readings of the spec:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -74,6 +74,8 @@ class SwitchResults:
     by_direction: list[SwitchLevel]
     fisher_p: float | None
     fisher_test: str | None
+    #: ``switch_safety``: per compared course and agent (empty when no adverse events were given)
+    safety_by_course_agent: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``switch`` object of results.json."""
@@ -82,6 +84,7 @@ class SwitchResults:
             "by_direction": [level.to_json_dict() for level in self.by_direction],
             "fisher_p": self.fisher_p,
             "fisher_test": self.fisher_test,
+            "safety_by_course_agent": self.safety_by_course_agent,
         }
 
 
@@ -123,9 +126,51 @@ def _levels(values: pd.Series, responders: pd.Series, order: list[str]) -> list[
     return levels
 
 
-def switch_analysis(courses: pd.DataFrame, agents: Sequence[str] = ()) -> SwitchResults:
+#: the adverse events of the switch plan's safety table (``protocols.md``: thrombosis,
+#: hepatotoxicity, bone marrow fibrosis; deaths are ``safety.deaths``)
+SWITCH_SAFETY_EVENTS = ("thrombosis", "hepatotoxicity", "bone_marrow_fibrosis")
+
+
+def switch_safety(
+    courses: pd.DataFrame, ae_by_course: pd.DataFrame, agents: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """Per compared course (1, 2) and agent: patients who received it and, for each event of
+    ``SWITCH_SAFETY_EVENTS``, the patients with at least one such event attributed to that course
+    (``protocols.md`` rule 10), as proportions with Clopper–Pearson CIs. Rows are ordered by
+    course, then by the protocol's agent order; an agent nobody received in a course has no row."""
+    rows: list[dict[str, Any]] = []
+    compared = courses[courses["course_number"].isin([1, 2])]
+    events = ae_by_course[ae_by_course["course_number"].notna()].copy()
+    events["course_number"] = events["course_number"].astype(int)
+    events = events.merge(
+        compared[[*PATIENT, "course_number", "agent"]], on=[*PATIENT, "course_number"]
+    )
+    present = set(compared["agent"])
+    ordered = [a for a in agents if a in present] + sorted(present - set(agents))
+    for number in (1, 2):
+        for agent in ordered:
+            received = compared[
+                (compared["course_number"] == number) & (compared["agent"] == agent)
+            ]
+            if not len(received):
+                continue
+            of = events[(events["course_number"] == number) & (events["agent"] == agent)]
+            row: dict[str, Any] = {"course": number, "agent": agent, "patients": len(received)}
+            for event in SWITCH_SAFETY_EVENTS:
+                hit = of.loc[of["event"] == event, PATIENT].drop_duplicates().shape[0]
+                row[event] = proportion(int(hit), len(received))
+            rows.append(row)
+    return rows
+
+
+def switch_analysis(
+    courses: pd.DataFrame,
+    agents: Sequence[str] = (),
+    ae_by_course: pd.DataFrame | None = None,
+) -> SwitchResults:
     """Response to the second agent by stop reason and by direction, with Fisher's test across
-    reasons, over the patients of ``courses`` (``agents``: the protocol's, for the order)."""
+    reasons, over the patients of ``courses`` (``agents``: the protocol's, for the order); with
+    ``ae_by_course`` (comparison course numbers), the safety per course and agent too."""
     pairs = first_switch_pairs(courses)
     responders = pairs["responder_2"]
     by_reason = _levels(pairs["stop_reason_1"], responders, list(STOP_REASONS))
@@ -136,7 +181,8 @@ def switch_analysis(courses: pd.DataFrame, agents: Sequence[str] = ()) -> Switch
     if len(by_reason) >= 2:
         table = np.array([[lv.n - lv.responders, lv.responders] for lv in by_reason], dtype=int)
         fisher_p, fisher_test = fisher_exact_kx2(table)
-    return SwitchResults(by_reason, by_direction, fisher_p, fisher_test)
+    safety = [] if ae_by_course is None else switch_safety(courses, ae_by_course, agents)
+    return SwitchResults(by_reason, by_direction, fisher_p, fisher_test, safety)
 
 
 def _rank(response: pd.Series) -> pd.Series:
