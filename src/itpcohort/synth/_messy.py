@@ -102,19 +102,23 @@ _SITE_WRONG = (
     "ICH",
     "autre",
 )
-_EVENT_WRONG = (
-    "infusion reaction",
-    "pneumonia",
-    "sepsis",
-    "hypogamma",
-    "neutropénie",
-    "HBV",
-    "LEMP",
-    "maladie sérique",
-    "DVT",
-    "décès",
-    "other event",
-)
+#: a wrong spelling of each adverse event, by event: in ``schema.AE_EVENTS`` order below
+_EVENT_WRONG_BY_NAME = {
+    "infusion_reaction": "infusion reaction",
+    "infection": "pneumonia",
+    "severe_infection": "sepsis",
+    "hypogammaglobulinemia": "hypogamma",
+    "neutropenia": "neutropénie",
+    "hbv_reactivation": "HBV",
+    "pml": "LEMP",
+    "serum_sickness": "maladie sérique",
+    "thrombosis": "DVT",
+    "hepatotoxicity": "hépatotoxicité",
+    "bone_marrow_fibrosis": "myélofibrose",
+    "death": "décès",
+    "other": "other event",
+}
+_EVENT_WRONG = tuple(_EVENT_WRONG_BY_NAME[event] for event in schema.AE_EVENTS)
 _TEST_WRONG = ("IgG totales", "MAIPA", "MAIPA Ib", "MAIPA (any)", "AAN", "CD19+ count")
 _RESPONSE_WRONG = ("RC", "RP", "échec", "?")
 _ROMAN = ("0", "I", "II", "III", "IV", "V")
