@@ -85,6 +85,9 @@ class Translator:
         match = re.fullmatch(r"age < (\d+) at course 1", reason)
         if match:
             return self("flow.reason.age", age=match.group(1))
+        match = re.fullmatch(r"age < (\d+) at the switch", reason)
+        if match:
+            return self("flow.reason.age_switch", age=match.group(1))
         key = f"flow.reason.{reason}"
         return self(key) if key in MESSAGES else reason
 

@@ -1086,4 +1086,89 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "repro.value": ("Value", "Valeur"),
     "repro.override": ("Override", "Modifié"),
     "repro.overridden": ("yes", "oui"),
+    # --- the first_switch design (protocols.md, The tpo-ra-switch analysis plan) ------------------
+    "flow.reason.no switch": ("no switch", "pas de changement d'agent"),
+    "flow.reason.age_switch": (
+        "age < {age} years at the switch",
+        f"âge < {{age}}{NB}ans au changement d'agent",
+    ),
+    "flow.reason.age unknown at the switch": (
+        "age unknown at the switch",
+        "âge inconnu au changement d'agent",
+    ),
+    "flow.reason.no platelet count after the first compared course": (
+        "no platelet count after the first compared course",
+        "aucune numération plaquettaire après la première cure comparée",
+    ),
+    "t1.agent": ("Agent of course {course}, n (%)", "Agent de la cure {course}, n (%)"),
+    "t1.direction": ("Switch direction, n (%)", "Sens du changement, n (%)"),
+    "t1.stop_reason": (
+        "Reason course 1 was stopped, n (%)",
+        "Motif d'arrêt de la première cure, n (%)",
+    ),
+    "t1.exposure_course1": (
+        "Duration of course 1, months, median [IQR]",
+        "Durée de la première cure, mois, médiane [EIQ]",
+    ),
+    "stop_reason.inefficacy": ("Inefficacy", "Inefficacité"),
+    "stop_reason.loss_of_response": ("Loss of response", "Perte de réponse"),
+    "stop_reason.fluctuation": ("Platelet fluctuation", "Fluctuation plaquettaire"),
+    "stop_reason.adverse_event": ("Side effects", "Effets indésirables"),
+    "stop_reason.patient_preference": ("Patient preference", "Préférence du patient"),
+    "stop_reason.remission": ("Remission", "Rémission"),
+    "stop_reason.other": ("Other", "Autre"),
+    "stop_reason.unknown": ("Unknown", "Inconnu"),
+    "section.results.switch": (
+        "Response to the second agent by switch reason and direction",
+        "Réponse au second agent selon le motif et le sens du changement",
+    ),
+    "results.switch": (
+        "Response to course 2 (the second agent) by the reason course 1 was stopped and by the "
+        "direction of the switch, among the {n} included patients; Fisher's exact test across "
+        "reasons: p = {p}.",
+        "Réponse à la deuxième cure (le second agent) selon le motif d'arrêt de la première cure "
+        "et selon le sens du changement, chez les {n} patients inclus ; test exact de Fisher "
+        "entre motifs : p = {p}.",
+    ),
+    "switch.caption": (
+        "Overall response (CR + R) to course 2 by switch reason and direction",
+        "Réponse globale (RC + R) à la deuxième cure selon le motif et le sens du changement",
+    ),
+    "switch.level": ("Group", "Groupe"),
+    "switch.n": ("Number of patients", "Nombre de patients"),
+    "switch.orr": ("Responders, n (%)", "Répondeurs, n (%)"),
+    "switch.ci": ("95% CI", "IC à 95 %"),
+    "switch.by_reason": ("Reason course 1 was stopped", "Motif d'arrêt de la première cure"),
+    "switch.by_direction": ("Switch direction", "Sens du changement"),
+    "switch.note": (
+        "Clopper–Pearson exact 95% confidence intervals; NE counted as non-response.",
+        "Intervalles de confiance exacts à 95 % de Clopper–Pearson ; NE compté comme non-réponse.",
+    ),
+    "switch_safety.caption": (
+        "Adverse events of interest by compared course and agent",
+        "Événements indésirables d'intérêt par cure comparée et par agent",
+    ),
+    "switch_safety.course_agent": (
+        "Course {course}: {agent} (n = {n})",
+        "Cure {course} : {agent} (n = {n})",
+    ),
+    "switch_safety.note": (
+        "Patients with at least one event attributed to the course (its days and the effect days "
+        "after it); deaths of any cause are given in the text.",
+        "Patients ayant au moins un événement attribué à la cure (ses jours et les jours d'effet "
+        "qui la suivent) ; les décès toutes causes sont donnés dans le texte.",
+    ),
+    "factor.stop_reason_course1": (
+        "Reason course 1 was stopped",
+        "Motif d'arrêt de la première cure",
+    ),
+    "factor.direction": ("Switch direction", "Sens du changement"),
+    "term.stop_reason_course1": (
+        "Reason course 1 was stopped: {level} vs {reference}",
+        f"Motif d'arrêt de la cure 1{NB}: {{level}} vs {{reference}}",
+    ),
+    "term.direction": (
+        "Switch direction: {level} vs {reference}",
+        f"Sens du changement{NB}: {{level}} vs {{reference}}",
+    ),
 }

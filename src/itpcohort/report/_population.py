@@ -70,6 +70,14 @@ def _level_rows(
     return rows
 
 
+def _verbatim_rows(report: Report, levels: Mapping[str, Any] | None) -> list[tuple[Cell, ...]]:
+    """Level rows whose codes are shown as they are (agents and directions: vocabulary values)."""
+    return [
+        (Cell(code, indent=1, verbatim=True), Cell(report.t.fmt.n_pct(proportion)))
+        for code, proportion in (levels or {}).items()
+    ]
+
+
 def _quantile_row(
     report: Report, cohort: Mapping[str, Any], key: str, message_id: str
 ) -> tuple[Cell, ...]:
@@ -115,8 +123,19 @@ def table1_rows(report: Report) -> list[tuple[Cell, ...]]:
     if any(key in cohort for key, _ in PLATELET_LINES):
         rows += [_quantile_row(report, cohort, key, mid) for key, mid in PLATELET_LINES]
     for course in (1, 2):
-        rows.append(group_row(t("t1.regimen", course=course), 2))
-        rows += _level_rows(report, cohort.get(f"regimen_course{course}"), "regimen")
+        regimens = cohort.get(f"regimen_course{course}")
+        if regimens or f"agent_course{course}" not in cohort:  # exposure courses: no regimen
+            rows.append(group_row(t("t1.regimen", course=course), 2))
+            rows += _level_rows(report, regimens, "regimen")
+    if "agent_course1" in cohort:  # the first_switch design (protocols.md, Table 1)
+        for course in (1, 2):
+            rows.append(group_row(t("t1.agent", course=course), 2))
+            rows += _verbatim_rows(report, cohort.get(f"agent_course{course}"))
+        rows.append(group_row(t("t1.direction"), 2))
+        rows += _verbatim_rows(report, cohort.get("direction"))
+        rows.append(group_row(t("t1.stop_reason"), 2))
+        rows += _level_rows(report, cohort.get("stop_reason_course1"), "stop_reason")
+        rows.append(_quantile_row(report, cohort, "exposure_course1_months", "t1.exposure_course1"))
     rows += [_quantile_row(report, cohort, key, mid) for key, mid in LATER_CONTINUOUS_LINES]
     return rows
 

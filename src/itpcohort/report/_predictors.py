@@ -40,6 +40,7 @@ LEVEL_PREFIX = {
     "itp_type": "itptype",
     "splenectomy_before_course2": "yesno",
     "regimen_course2": "regimen",
+    "stop_reason_course1": "stop_reason",
 }
 
 
@@ -67,6 +68,10 @@ def _reference_level(t: Translator, factor: str) -> str | None:
     """The reference level of a categorical factor: the protocol's first regimen
     (``flagship-study.md``, Factors; ``analysis.predictors.plan_factors``)."""
     regimens = t.protocol.courses.regimens
+    if factor == "stop_reason_course1":  # the switch design's reference (analysis.predictors)
+        from itpcohort.analysis.predictors import FACTORS_BY_NAME
+
+        return FACTORS_BY_NAME[factor].reference
     return regimens[0].name if factor == "regimen_course2" and regimens else None
 
 

@@ -23,7 +23,15 @@ from itpcohort.analysis import DerivedTables
 from itpcohort.analysis.population import Population
 from itpcohort.protocols import Protocol, default_protocol
 from itpcohort.report import _methods as _methods_section
-from itpcohort.report import _outcomes, _population, _predictors, _quality, _safety, _summary
+from itpcohort.report import (
+    _outcomes,
+    _population,
+    _predictors,
+    _quality,
+    _safety,
+    _summary,
+    _switch,
+)
 from itpcohort.report._blocks import Block, Document, Figure, Table
 from itpcohort.report._i18n import Translator
 from itpcohort.report._listings import DEFAULT_LIMITS, ReportLimits
@@ -95,6 +103,7 @@ class Report:
     add_duration = _outcomes.add_duration
     add_predictors = _predictors.add_predictors
     add_safety = _safety.add_safety
+    add_switch = _switch.add_switch
     add_sensitivity = _quality.add_sensitivity
     add_agreement = _quality.add_agreement
     add_data_quality = _quality.add_data_quality
@@ -108,6 +117,7 @@ class Report:
             .add_population()
             .add_response()
             .add_retreatment()
+            .add_switch()
             .add_duration()
             .add_predictors()
             .add_safety()

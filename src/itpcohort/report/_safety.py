@@ -20,6 +20,7 @@ from itpcohort.report._build import (
     make_table,
     paragraph,
 )
+from itpcohort.report._switch import switch_safety_table
 
 if TYPE_CHECKING:
     from itpcohort.report._report import Report
@@ -80,4 +81,6 @@ def add_safety(report: Report) -> Report:
     )
     if safety.get("note"):
         report = report.append(paragraph(*analysis_note(t, str(safety["note"])), style="note"))
-    return report.append(safety_table(report))
+    report = report.append(safety_table(report))
+    per_agent = switch_safety_table(report)  # the first_switch design only
+    return report if per_agent is None else report.append(per_agent)
