@@ -7,12 +7,14 @@ SQL relation (``file_rows``) with the line number (header = 1), the row's own er
 the column it is about, when the reader knows it) and one untrimmed text column per table column
 in the file; nothing is cast here: ``checks`` does every cast in SQL.
 
-A CSV file is read by DuckDB's ``read_csv`` (every column as text) wherever it numbers lines
-exactly: the file passed the scan of ``io/csv_reader.py`` (UTF-8, no lone carriage return, a
-one-line header) and DuckDB finds exactly one record per content line, so that the record numbered
-``n`` (in file order) starts on line ``n + 1``. Any other file (line breaks inside quotes, blank
-lines, a declared encoding, a workbook sheet, a REDCap export) is read in Python and its Arrow
-batches copied once into a temporary table.
+A CSV file is copied by DuckDB's ``read_csv`` (every column as text) into a temporary table
+wherever that numbers lines exactly: the file passed the scan of ``io/csv_reader.py`` (UTF-8, no
+lone carriage return, a one-line header) and DuckDB finds exactly one record per content line, so
+that the record of ``rowid`` n (DuckDB keeps the file's order) starts on line ``n + 2``. Any other
+file (line breaks inside quotes, blank lines, a declared encoding, a workbook sheet, a REDCap
+export) is read in Python and its Arrow batches copied into the same kind of table. The copy
+costs one write of the text and buys the checks a table DuckDB scans on every thread: reading the
+CSV straight into the checks, with ``row_number() OVER ()`` for the lines, ran on one thread.
 """
 
 from __future__ import annotations
@@ -178,8 +180,6 @@ class OpenedFile:
     header: HeaderMap
 
 
-#: the longest line DuckDB reads (a longer one is read in Python), and its buffer size
-_LINE_BYTES = 1 << 26
 #: the columns of every relation of ``file_rows`` before the table's own
 _FIXED_FIELDS = (LINE, ROW_ERROR, ROW_ERROR_COLUMN, ROW_ERROR_VALUE)
 
@@ -196,13 +196,15 @@ def _read_csv(text: CsvText, names: list[str]) -> str:
         f"read_csv({lit(str(text.path.absolute()))}, header = false, skip = {text.header_line}, "
         f"auto_detect = false, columns = {{{columns}}}, delim = {lit(text.delimiter)}, "
         "quote = '\"', escape = '\"', strict_mode = true, null_padding = true, "
-        f"allow_quoted_nulls = false, nullstr = '\n', max_line_size = {_LINE_BYTES}, "
-        f"buffer_size = {_LINE_BYTES})"
+        "allow_quoted_nulls = false, nullstr = '\n')"
     )
 
 
 def _csv_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str | None:
-    """SQL: the rows of a CSV file as DuckDB reads it, or None where that would not be exact."""
+    """SQL: the rows of a CSV file copied by DuckDB, or None where that would not be exact.
+
+    Lines longer than DuckDB's ``max_line_size`` (2 MB) are left to the Python reader too.
+    """
     text = o.text
     if not isinstance(text, CsvText) or not text.line_reader_ok:
         return None
@@ -210,14 +212,17 @@ def _csv_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str | None:
         return None
     width = len(text.header)
     names = [column_key(i) for i in range(width + 1)]
-    source = _read_csv(text, names)
+    table = f"text_{o.staged.file_id}"
     try:
-        records = scalar(con, f"SELECT count(*) FROM {source}")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {_read_csv(text, names)}"
+        )
     except duckdb.OutOfMemoryException:
         raise
     except duckdb.Error:  # a row it cannot split (too many fields, a stray quote, a quoted line
-        return None  # break in a parallel scan): the Python reader reads it
-    if records != text.last_content_line - text.header_line:
+        return None  # break in a parallel scan, a long line): the Python reader reads it
+    if scalar(con, f"SELECT count(*) FROM {table}") != text.last_content_line - text.header_line:
+        con.execute(f"DROP TABLE temp.{table}")
         return None  # blank lines or line breaks inside quotes: a record is not a line
     fields = " + ".join(f"({q(n)} IS NOT NULL)::INTEGER" for n in names)
     ragged = f"{q(names[-1])} IS NOT NULL OR {q(names[-2])} IS NULL"
@@ -230,12 +235,11 @@ def _csv_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str | None:
         f"{q(column_key(i))} AS {q(c)}"
         for i, c in zip(o.header.keep, o.header.columns, strict=True)
     )
-    # the reader gives the records in file order (DuckDB keeps insertion order, also when it
-    # scans a file on several threads), and row_number() OVER () numbers them in that order
+    # a new table's rowid numbers its rows in insertion order, which is the file's order
     return (
-        f"SELECT {text.header_line} + row_number() OVER () AS {LINE}, {row_error} AS {ROW_ERROR}, "
+        f"SELECT {text.header_line + 1} + rowid AS {LINE}, {row_error} AS {ROW_ERROR}, "
         f"NULL::VARCHAR AS {ROW_ERROR_COLUMN}, NULL::VARCHAR AS {ROW_ERROR_VALUE}, {kept} "
-        f"FROM {source}"
+        f"FROM {table}"
     )
 
 
