@@ -128,7 +128,7 @@ def test_table1_baseline(case: tuple[dict[str, Grid], Translator, dict[str, Any]
         start = index_of(grid, t("t1.regimen", course=course))
         for code, p in cohort[f"regimen_course{course}"].items():
             close(
-                row_of(grid, t(f"regimen.{code}"), start)[1][-30:].split("(")[-1],
+                row_of(grid, t.label("regimen", code), start)[1][-30:].split("(")[-1],
                 [p["pct"]],
                 [1],
                 lang,
