@@ -130,6 +130,8 @@ def test_switch_study_runs_end_to_end_in_english_and_french(tmp_path: Path) -> N
             "no switch",
             "Sensitivity analyses",
             "eltrombopag\u2192romiplostim",
+            "at their first switch from one agent to another were included",
+            "to another and were included.",
         ],
         "fr": [
             "Changement d'agoniste du récepteur de la thrombopoïétine au cours du PTI de l'adulte",
@@ -139,6 +141,7 @@ def test_switch_study_runs_end_to_end_in_english_and_french(tmp_path: Path) -> N
             "Sens du changement, n (%)",
             "pas de changement d'agent",
             "Analyses de sensibilité",
+            "lors de leur premier changement d'agent ont été inclus",
         ],
     }
     for lang, out in runs.items():
