@@ -143,3 +143,18 @@ def test_exposure_protocols_derive_on_an_engine_with_their_releases() -> None:
     expected = run_exposure_engine(rows, exposure_rules(switch), switch)
     assert {name: table.to_pylist() for name, table in marts.items()} == expected
     assert [c["course_type"] for c in expected["courses"]] == ["first", "switch"]
+
+
+def test_the_methods_prose_of_an_exposure_protocol_describes_eras() -> None:
+    """The course-making sentence of the methods names the era gap and the effect days of the
+    protocol (``protocols.md``, Exposure courses), not the infusion grouping and its doses."""
+    from itpcohort.criteria import methods_prose
+
+    courses = replace(builtin_protocol("tpo-ra-switch").courses, era_gap_days=21)
+    switch = replace(Criteria(), courses=courses)
+    english, french = methods_prose(switch, "en"), methods_prose(switch, "fr")
+    assert "were grouped into one era when each started at most 21 days after" in english
+    assert "up to 14 days after a course's end still belonged to it" in english
+    assert "nominal doses" not in english and "doses nominales" not in french
+    assert "regroupées en une période lorsque chacune commençait au plus 21" in french
+    assert "nominal doses were matched" in methods_prose(Criteria(), "en")
