@@ -12,6 +12,7 @@ BENCHMARKS = (
     "benchmarks.bench_synth",
     "benchmarks.import_bench",
     "benchmarks.bench_derive",
+    "benchmarks.bench_switch",
     "benchmarks.bench_run",
 )
 

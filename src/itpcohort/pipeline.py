@@ -287,9 +287,14 @@ def data_quality(report: ImportReport, db_path: Path, first: int = 20) -> dict[s
 def study_extras(
     config: StudyConfig, report: ImportReport, db_path: Path, lang: str
 ) -> dict[str, Any]:
-    """The keys ``run`` adds to results.json: study, data quality and provenance."""
+    """The keys ``run`` adds to results.json: study, data quality and provenance.
+
+    The study's title is ``[study] title`` when given, else the protocol's title in ``lang``
+    (``protocols.md``: the report names the protocol in English and French).
+    """
+    title = config.title if config.title is not None else config.protocol.title(lang)
     return {
-        "study": {"title": config.study_title, "lang": lang},
+        "study": {"title": title, "lang": lang},
         "data_quality": data_quality(report, db_path),
         "provenance": study_provenance(db_path),
     }

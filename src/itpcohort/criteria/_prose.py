@@ -7,6 +7,8 @@ rules (``Criteria.courses``, ``protocols.md``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from itpcohort.criteria._sets import Criteria
 
 
@@ -39,6 +41,43 @@ def _overrides(criteria: Criteria, lang: str) -> str:
     return f"avec les modifications suivantes : {items}" if lang == "fr" else f"overridden: {items}"
 
 
+def _grouping_en(c: Criteria, agents: str, d: Any) -> str:
+    """How courses were made: infusions grouped by ``course_gap_days``, or exposure eras
+    (``protocols.md``, Exposure courses: ``era_gap_days``, ``exposure_effect_days``)."""
+    if c.courses.kind == "exposure":
+        return (
+            f"Treatment rows of each of {agents} were grouped into one era when each started at "
+            f"most {d(c.courses.era_gap_days)} after the era's last day; eras in start order were "
+            "the courses, a course of another agent than the previous one being a switch, and "
+            f"counts and adverse events up to {d(c.courses.exposure_effect_days)} after a "
+            "course's end still belonged to it."
+        )
+    return (
+        f"{agents[:1].upper() + agents[1:]} administrations were grouped into one course when "
+        "each followed the previous "
+        f"one by at most {d(c.course_gap_days)}; nominal doses were matched within "
+        f"±{c.dose_tolerance_pct}%."
+    )
+
+
+def _grouping_fr(c: Criteria, agents: str, d: Any) -> str:
+    """``_grouping_en`` in French."""
+    if c.courses.kind == "exposure":
+        return (
+            f"Les lignes de traitement de chaque agent ({agents}) ont été regroupées en une "
+            f"période lorsque chacune commençait au plus {d(c.courses.era_gap_days)} après le "
+            "dernier jour de la période ; les périodes, dans l'ordre de leur début, formaient "
+            "les cures, une cure d'un autre agent que la précédente étant un changement, et les "
+            f"numérations et événements indésirables jusqu'à {d(c.courses.exposure_effect_days)} "
+            "après la fin d'une cure lui étaient rattachés."
+        )
+    return (
+        f"Les administrations de {agents} ont été regroupées en une cure lorsque chacune "
+        f"suivait la précédente d'au plus {d(c.course_gap_days)} ; les doses nominales ont été "
+        f"reconnues à ±{c.dose_tolerance_pct} % près."
+    )
+
+
 def _english(c: Criteria) -> str:
     d = lambda v: _days(v, "en")  # noqa: E731
     n = lambda v: _number(v, "en")  # noqa: E731
@@ -48,10 +87,7 @@ def _english(c: Criteria) -> str:
             f"Response was derived from platelet counts with the criteria set {c.name} "
             f"(version {c.version}), {_overrides(c, 'en')}, following the International Working "
             "Group definitions (Rodeghiero et al., Blood 2009).",
-            f"{agents[:1].upper() + agents[1:]} administrations were grouped into one course when "
-            "each followed the previous "
-            f"one by at most {d(c.course_gap_days)}; nominal doses were matched within "
-            f"±{c.dose_tolerance_pct}%.",
+            _grouping_en(c, agents, d),
             f"ITP was newly diagnosed less than {c.persistent_from_months} months after diagnosis, "
             f"persistent from {c.persistent_from_months} to {c.chronic_after_months} months "
             f"inclusive and chronic beyond {c.chronic_after_months} months (a month being "
@@ -95,9 +131,7 @@ def _french(c: Criteria) -> str:
             "La réponse a été déterminée à partir des numérations plaquettaires selon le jeu de "
             f"critères {c.name} (version {c.version}), {_overrides(c, 'fr')}, conformément aux "
             "définitions de l'International Working Group (Rodeghiero et al., Blood 2009).",
-            f"Les administrations de {agents} ont été regroupées en une cure lorsque chacune "
-            f"suivait la précédente d'au plus {d(c.course_gap_days)} ; les doses nominales ont été "
-            f"reconnues à ±{c.dose_tolerance_pct} % près.",
+            _grouping_fr(c, agents, d),
             "Le PTI était nouvellement diagnostiqué moins de "
             f"{c.persistent_from_months} mois après le diagnostic, persistant de "
             f"{c.persistent_from_months} à {c.chronic_after_months} mois inclus et chronique "

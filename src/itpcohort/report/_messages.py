@@ -1171,4 +1171,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Switch direction: {level} vs {reference}",
         f"Sens du changement{NB}: {{level}} vs {{reference}}",
     ),
+    "summary.population_switch": (
+        "Of {screened} screened patients, {included} from {centers} centres switched from one of "
+        "{agents} to another and were included.",
+        "Sur {screened} patients sélectionnés, {included}, issus de {centers} centres, sont passés "
+        "d'un agent à un autre ({agents}) et ont été inclus.",
+    ),
+    "methods.design_switch": (
+        "Retrospective multicentre cohort of adults with immune thrombocytopenia (ITP) treated with "
+        "{agents}. Patients aged {min_age} years or more at their first switch from one agent to "
+        "another were included; patients with no platelet count after the first compared course "
+        "were excluded. Every exclusion is counted in the flow diagram. The course before the "
+        "first switch (course 1 of the comparison) and the first switch (course 2) are compared; "
+        "later courses are described.",
+        "Cohorte rétrospective multicentrique d'adultes atteints de thrombopénie immunologique "
+        "(PTI) traités par {agents}. Les patients âgés d'au moins {min_age} ans lors de leur "
+        "premier changement d'agent ont été inclus ; les patients sans numération plaquettaire "
+        "après la première cure comparée ont été exclus. Chaque exclusion est comptée dans le "
+        "diagramme de flux. La cure précédant le premier changement (cure 1 de la comparaison) et "
+        "le premier changement (cure 2) sont comparés ; les cures suivantes sont décrites.",
+    ),
 }

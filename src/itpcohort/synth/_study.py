@@ -265,7 +265,8 @@ def generate_exposure_study(
     analysis plan": ``synth --protocol tpo-ra-switch``) with ``_switch.generate_switch_study``.
 
     The folder is checked and emptied as ``generate_study`` does, and ``out_dir/study.toml`` (ISO
-    dates, commas in every center) declares ``protocol`` as ``[study] protocol``. Same arguments,
+    dates, commas in every center) declares ``protocol`` as ``[study] protocol`` and no title (the
+    report takes the protocol's title, in its language). Same arguments,
     same bytes.
     """
     from itpcohort.synth._switch import CENTERS as SWITCH_CENTERS
@@ -283,7 +284,6 @@ def generate_exposure_study(
         _MARKER + f" (seed {seed}).",
         "",
         "[study]",
-        f"title = {json.dumps(f'Synthetic study of protocol {protocol} (seed {seed})')}",
     ]
     if protocol is not None:
         lines.append(f"protocol = {json.dumps(protocol)}")

@@ -110,3 +110,51 @@ def test_exposure_protocols_derive_exposure_courses() -> None:
         ("eltrombopag", "first"),
         ("romiplostim", "switch"),
     ]
+
+
+def test_exposure_protocols_derive_on_an_engine_with_their_releases() -> None:
+    """``engines.derive_on`` (the ``--engine`` path) derives an exposure protocol's marts, every
+    shared model materialised once and freed after its last reader (``exposure_released_after``),
+    with the rows of ``derive_exposure``."""
+    import ibis
+
+    from itpcohort.derive import exposure_rules, released_after
+    from itpcohort.engines import derive_on
+    from tests.reference.canonical import arrow_tables, run_exposure_engine
+
+    switch = replace(Criteria(), courses=builtin_protocol("tpo-ra-switch").courses)
+    rows = merge(
+        patient("X"),
+        {"treatments": [
+            {"patient_id": "X", "drug": "romiplostim", "start_date": d(0), "end_date": d(60)},
+            {"patient_id": "X", "drug": "eltrombopag", "start_date": d(55), "end_date": None},
+        ]},
+        counts("X", {-2: 15.0, 30: 160.0, 50: 150.0, 90: 20.0, 120: 140.0, 140: 150.0}),
+    )  # fmt: skip
+    releases = released_after(switch)
+    freed = {name for names in releases.values() for name in names}
+    assert "int_eras_summarised_to_courses" in freed  # read by many models, then freed
+    assert not freed & {"courses", "ae_by_course", "patient_baseline"}
+    backend = ibis.duckdb.connect()
+    try:
+        marts = derive_on(backend, arrow_tables(rows), switch)
+    finally:
+        backend.disconnect()
+    expected = run_exposure_engine(rows, exposure_rules(switch), switch)
+    assert {name: table.to_pylist() for name, table in marts.items()} == expected
+    assert [c["course_type"] for c in expected["courses"]] == ["first", "switch"]
+
+
+def test_the_methods_prose_of_an_exposure_protocol_describes_eras() -> None:
+    """The course-making sentence of the methods names the era gap and the effect days of the
+    protocol (``protocols.md``, Exposure courses), not the infusion grouping and its doses."""
+    from itpcohort.criteria import methods_prose
+
+    courses = replace(builtin_protocol("tpo-ra-switch").courses, era_gap_days=21)
+    switch = replace(Criteria(), courses=courses)
+    english, french = methods_prose(switch, "en"), methods_prose(switch, "fr")
+    assert "were grouped into one era when each started at most 21 days after" in english
+    assert "up to 14 days after a course's end still belonged to it" in english
+    assert "nominal doses" not in english and "doses nominales" not in french
+    assert "regroupées en une période lorsque chacune commençait au plus 21" in french
+    assert "nominal doses were matched" in methods_prose(Criteria(), "en")
