@@ -19,7 +19,8 @@ Each model is printed twice (one line each):
 
 Columns: Exchange (shuffle) nodes, broadcast exchanges, sort-merge / broadcast-hash / other
 joins, then the hash-partitioning keys of the shuffles and the partition keys of the windows,
-and the model's rows here. Used by ``docs/running-at-scale.md``; not part of ``make bench``.
+the model's rows here and the size Spark estimates for its checkpoint (what a later model's join
+planning sees: the estimate of the plan that computed it, not the checkpoint's real size). Used by ``docs/running-at-scale.md``; not part of ``make bench``.
 """
 
 from __future__ import annotations
@@ -71,7 +72,17 @@ def plan_counts(plan: str) -> dict[str, Any]:
     return {"counts": counts, "shuffle_keys": shuffle_keys, "window_keys": window_keys}
 
 
-def _line(layer: str, model: str, variant: str, found: dict[str, Any], rows: int) -> str:
+def _size(estimate: int) -> str:
+    """A byte count in three significant digits (Spark's estimates overflow a float)."""
+    digits = str(estimate)
+    if len(digits) <= 3:
+        return digits
+    return f"{digits[0]}.{digits[1:3]}e{len(digits) - 1}"
+
+
+def _line(
+    layer: str, model: str, variant: str, found: dict[str, Any], rows: int, estimate: int
+) -> str:
     c = found["counts"]
     other = c["ShuffledHashJoin"] + c["BroadcastNestedLoopJoin"]
 
@@ -81,7 +92,7 @@ def _line(layer: str, model: str, variant: str, found: dict[str, Any], rows: int
     return (
         f"{layer}\t{model}\t{variant}\t{c['exchange']}\t{c['broadcast']}\t{c['SortMergeJoin']}"
         f"\t{c['BroadcastHashJoin']}\t{other}\t{keys(found['shuffle_keys'])}"
-        f"\t{keys(found['window_keys'])}\t{rows}"
+        f"\t{keys(found['window_keys'])}\t{rows}\t{_size(estimate)}"
     )
 
 
@@ -121,8 +132,10 @@ class Planner:
         target = self.inner.name(name)
         self.inner.created.append(target)
         checkpoint.createOrReplaceTempView(target)
-        print(_line(self.layer(name), name, "scale", scale, rows), flush=True)
-        print(_line(self.layer(name), name, "local", local, rows), flush=True)
+        stats = self.session.table(target)._jdf.queryExecution().optimizedPlan().stats()
+        estimate = int(stats.sizeInBytes())
+        print(_line(self.layer(name), name, "scale", scale, rows, estimate), flush=True)
+        print(_line(self.layer(name), name, "local", local, rows, estimate), flush=True)
         return self.backend.table(target)
 
     def load(self, name: str, table: pa.Table) -> Any:
@@ -157,7 +170,7 @@ def main(argv: list[str]) -> int:
     layers = {m.name: m.layer for m in MODELS}
     print(
         "layer\tmodel\tplan\texchanges\tbroadcasts\tsort_merge\tbroadcast_hash\tother_joins"
-        "\tshuffle_keys\twindow_partition_keys\trows"
+        "\tshuffle_keys\twindow_partition_keys\trows\testimated_bytes"
     )
     if len(argv) == 2:
         from itpcohort.omop.mapping import load_mapping
