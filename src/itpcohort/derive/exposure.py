@@ -232,14 +232,21 @@ def derive_exposure(
     return {name: built[name] for name in EXPOSURE_MARTS}
 
 
-def exposure_row_warnings(tables: Mapping[str, ir.Table], rules: ExposureRules) -> ir.Table:
+def exposure_row_warnings(
+    tables: Mapping[str, ir.Table], rules: ExposureRules, criteria: Criteria | None = None
+) -> ir.Table:
     """Open-ended rows of the protocol's agents followed by a later row of the same agent
     (``protocols.md``: a data-quality warning), one row each: ``center, patient_id, agent,
-    start_date, later_start_date``."""
+    start_date, later_start_date``. ``criteria``: the study's (default: the default set); the rows
+    read do not depend on it."""
     from itpcohort.derive import _canonical
+
+    criteria = criteria if criteria is not None else Criteria()
 
     by_name = {m.name: m for m in MODELS}
     patients = by_name["stg_patients"].function(_canonical(tables, "patients"))
-    treatments = by_name["stg_treatments"].function(_canonical(tables, "treatments"), patients)
+    treatments = by_name["stg_treatments"].function(
+        _canonical(tables, "treatments"), patients, criteria
+    )
     rows = int_agent_rows_resolved_to_last_days(treatments, patients, rules=rules)
     return int_agent_rows_open_before_later(rows, patients)

@@ -51,8 +51,9 @@ def test_regimen_labels_are_the_protocol_s() -> None:
 def test_methods_prose_names_the_course_rules_agents() -> None:
     switch = replace(Criteria(), courses=SWITCH.courses)
     english = methods_prose(switch, "en")
-    assert english.count("eltrombopag, romiplostim or avatrombopag") == 2
-    assert "Eltrombopag, romiplostim or avatrombopag administrations" in english
+    # the exposure courses' sentence, the assessment window and the loss at the next course
+    assert english.count("eltrombopag, romiplostim or avatrombopag") == 3
+    assert "Treatment rows of each of eltrombopag, romiplostim or avatrombopag" in english
     assert "rituximab" not in english.lower()
     assert "rituximab" not in methods_prose(switch, "fr").lower()
     assert methods_prose(Criteria(), "en").count("rituximab") == 2
