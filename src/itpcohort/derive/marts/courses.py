@@ -59,11 +59,27 @@ def itp_phase(days_since_diagnosis: ir.IntegerValue, criteria: Criteria) -> ir.S
     )
 
 
-def _flags(conditions: dict[str, ir.BooleanValue]) -> ir.StringValue:
+def flags_text(conditions: dict[str, ir.BooleanValue], names: tuple[str, ...]) -> ir.StringValue:
+    """The ``flags`` column (``response-criteria.md`` section 4): the ``names`` whose condition
+    holds, in the order of ``names``, joined by ``;`` (empty when none holds)."""
     text: ir.StringValue = ibis.literal("")
-    for name in FLAGS:
+    for name in names:
         text = text + ibis.ifelse(conditions[name].fill_null(False), ";" + name, "")
     return text.substr(1)
+
+
+def course_flag_conditions(t: ir.Table) -> dict[str, ir.BooleanValue]:
+    """The condition of each flag of ``FLAGS`` over a course row joined to its window, baseline,
+    rescue overlaps and losses (section 4), shared by the infusion and exposure marts."""
+    return {
+        "no_baseline": t.baseline_platelets.isnull(),
+        "rescue_in_window": t.has_rescue_overlap,
+        "window_cut_by_treatment": t.cut_by_treatment,
+        "window_cut_by_next_course": t.cut_by_next_course,
+        "window_cut_by_followup": t.cut_by_followup,
+        "window_cut_by_death": t.cut_by_death,
+        "death_censored": t.censored_at_death,
+    }
 
 
 def courses(
@@ -94,17 +110,7 @@ def courses(
         patients.select(*PATIENT_KEY, *PATIENT_ID, "birth_date", "diagnosis_date"),
         PATIENT_KEY,
     )
-    flags = _flags(
-        {
-            "no_baseline": t.baseline_platelets.isnull(),
-            "rescue_in_window": t.has_rescue_overlap,
-            "window_cut_by_treatment": t.cut_by_treatment,
-            "window_cut_by_next_course": t.cut_by_next_course,
-            "window_cut_by_followup": t.cut_by_followup,
-            "window_cut_by_death": t.cut_by_death,
-            "death_censored": t.censored_at_death,
-        }
-    )
+    flags = flags_text(course_flag_conditions(t), FLAGS)
     return as_declared(
         t.select(
             *PATIENT_ID,

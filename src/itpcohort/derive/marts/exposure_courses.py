@@ -1,9 +1,9 @@
 """Mart ``courses`` of an exposure protocol (``protocols.md``, "Exposure courses", rules 1–9).
 
 Grain: one row per patient and exposure course, for every patient with a course of the protocol's
-agents, sorted by ``center, patient_id, course_number``; columns ``EXPOSURE_COURSES_COLUMNS``
-(the infusion layout without ``n_infusions`` and ``regimen``, with ``agent``, ``course_type``,
-``n_rows`` and ``stop_reason``).
+agents, as declared by ``derived_schema.EXPOSURE_COURSES`` (sorted by ``center, patient_id,
+course_number``; the infusion layout without ``n_infusions`` and ``regimen``, with ``agent``,
+``course_type``, ``n_rows`` and ``stop_reason``).
 
 Ages, ITP phase, durations and the section-4 flags are those of the infusion mart
 (``marts.courses``). ``flags`` adds, after the infusion flags and in this order: ``ongoing``
@@ -16,44 +16,19 @@ import ibis
 import ibis.expr.types as ir
 
 from itpcohort.criteria import Criteria
-from itpcohort.derive._common import COURSE_KEY, PATIENT_ID, PATIENT_KEY, completed_years, join_on
-from itpcohort.derive.marts.courses import FLAGS, itp_phase
+from itpcohort.derive._common import (
+    COURSE_KEY,
+    PATIENT_ID,
+    PATIENT_KEY,
+    as_declared,
+    completed_years,
+    join_on,
+)
+from itpcohort.derive.marts.courses import FLAGS, course_flag_conditions, flags_text, itp_phase
+from itpcohort.derived_schema import EXPOSURE_COURSES
 
 #: the flags of an exposure course, in the order they are written
 EXPOSURE_FLAGS: tuple[str, ...] = (*FLAGS, "ongoing", "baseline_carried", "same_day_start")
-
-#: the columns of ``derived/courses.csv`` under an exposure protocol, in order
-EXPOSURE_COURSES_COLUMNS: tuple[str, ...] = (
-    "center",
-    "patient_id",
-    "course_number",
-    "agent",
-    "course_type",
-    "start_date",
-    "end_date",
-    "n_rows",
-    "stop_reason",
-    "age_at_course",
-    "itp_phase",
-    "prior_lines",
-    "splenectomy_before",
-    "baseline_platelets",
-    "response",
-    "response_date",
-    "time_to_response_days",
-    "duration_days",
-    "duration_censored",
-    "cr_duration_days",
-    "cr_duration_censored",
-    "flags",
-)
-
-
-def _flags(conditions: dict[str, ir.BooleanValue]) -> ir.StringValue:
-    text: ir.StringValue = ibis.literal("")
-    for name in EXPOSURE_FLAGS:
-        text = text + ibis.ifelse(conditions[name].fill_null(False), ";" + name, "")
-    return text.substr(1)
 
 
 def exposure_courses(
@@ -84,40 +59,38 @@ def exposure_courses(
         patients.select(*PATIENT_KEY, *PATIENT_ID, "birth_date", "diagnosis_date"),
         PATIENT_KEY,
     )
-    flags = _flags(
+    flags = flags_text(
         {
-            "no_baseline": t.baseline_platelets.isnull(),
-            "rescue_in_window": t.has_rescue_overlap,
-            "window_cut_by_treatment": t.cut_by_treatment,
-            "window_cut_by_next_course": t.cut_by_next_course,
-            "window_cut_by_followup": t.cut_by_followup,
-            "window_cut_by_death": t.cut_by_death,
-            "death_censored": t.censored_at_death,
+            **course_flag_conditions(t),
             "ongoing": t.is_ongoing,
             "baseline_carried": t.is_baseline_carried,
             "same_day_start": t.is_same_day_start,
-        }
+        },
+        EXPOSURE_FLAGS,
     )
-    return t.select(
-        *PATIENT_ID,
-        t.course_number.cast("int64").name("course_number"),
-        "agent",
-        "course_type",
-        "start_date",
-        "end_date",
-        "n_rows",
-        "stop_reason",
-        age_at_course=completed_years(t.start_date, t.birth_date),
-        itp_phase=itp_phase(t.start_date.delta(t.diagnosis_date, unit="day"), criteria),
-        prior_lines=t.prior_lines,
-        splenectomy_before=t.splenectomy_before,
-        baseline_platelets=t.baseline_platelets,
-        response=t.response,
-        response_date=t.response_date,
-        time_to_response_days=t.response_date.delta(t.start_date, unit="day"),
-        duration_days=t.duration_days,
-        duration_censored=t.duration_censored,
-        cr_duration_days=t.cr_duration_days,
-        cr_duration_censored=t.cr_duration_censored,
-        flags=flags,
-    ).order_by([*PATIENT_ID, "course_number"])
+    return as_declared(
+        t.select(
+            *PATIENT_ID,
+            t.course_number.cast("int64").name("course_number"),
+            "agent",
+            "course_type",
+            "start_date",
+            "end_date",
+            "n_rows",
+            "stop_reason",
+            age_at_course=completed_years(t.start_date, t.birth_date),
+            itp_phase=itp_phase(t.start_date.delta(t.diagnosis_date, unit="day"), criteria),
+            prior_lines=t.prior_lines,
+            splenectomy_before=t.splenectomy_before,
+            baseline_platelets=t.baseline_platelets,
+            response=t.response,
+            response_date=t.response_date,
+            time_to_response_days=t.response_date.delta(t.start_date, unit="day"),
+            duration_days=t.duration_days,
+            duration_censored=t.duration_censored,
+            cr_duration_days=t.cr_duration_days,
+            cr_duration_censored=t.cr_duration_censored,
+            flags=flags,
+        ),
+        EXPOSURE_COURSES,
+    )
