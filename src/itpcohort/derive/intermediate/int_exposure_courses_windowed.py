@@ -17,8 +17,9 @@ from __future__ import annotations
 import ibis.expr.types as ir
 
 from itpcohort.criteria import Criteria
-from itpcohort.derive._common import COURSE_KEY, PATIENT_KEY, earliest, join_on, plus_days
+from itpcohort.derive._common import COURSE_KEY, plus_days
 from itpcohort.derive.exposure_rules import ExposureRules
+from itpcohort.derive.intermediate.int_courses_windowed import windowed
 
 
 def int_exposure_courses_windowed(
@@ -29,33 +30,11 @@ def int_exposure_courses_windowed(
     rules: ExposureRules,
 ) -> ir.Table:
     """Per course: ``window_end``, ``censor_date`` and what cut the window (rule 7)."""
-    dates = patients.select(*PATIENT_KEY, "last_followup_date", "death_date", "censor_date")
     summary = courses.select(*COURSE_KEY, "start_date", "end_date", "next_course_start")
-    joined = join_on(join_on(summary, new_treatments, COURSE_KEY), dates, PATIENT_KEY)
-    full_end = plus_days(joined.start_date, criteria.response_window_days)
-    window_end = earliest(
-        full_end,
-        joined.next_course_start,
-        joined.new_treatment_date,
-        joined.last_followup_date,
-        joined.death_date,
-        plus_days(joined.end_date, rules.exposure_effect_days),
-    )
-
-    def cuts(date: ir.DateValue) -> ir.BooleanValue:
-        return ((date == window_end) & (date < full_end)).fill_null(False)
-
-    return joined.select(
-        *COURSE_KEY,
-        "start_date",
-        "end_date",
-        "next_course_start",
-        "new_treatment_date",
-        "censor_date",
-        "death_date",
-        window_end=window_end,
-        cut_by_next_course=cuts(joined.next_course_start),
-        cut_by_treatment=cuts(joined.new_treatment_date),
-        cut_by_followup=cuts(joined.last_followup_date),
-        cut_by_death=cuts(joined.death_date),
+    return windowed(
+        summary,
+        new_treatments,
+        patients,
+        criteria,
+        lambda joined: plus_days(joined.end_date, rules.exposure_effect_days),
     )
