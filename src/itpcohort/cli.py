@@ -436,7 +436,7 @@ def _run_and_print(
     from itpcohort.io.summary import print_import
 
     try:
-        with _steps(5) as step:
+        with _steps(4) as step:
             done = pipeline.run_study(
                 inputs, study, criteria, folder, language, accept_rejected, step
             )

@@ -8,7 +8,7 @@ documents. Each step reads only what the step before it wrote.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -261,6 +261,26 @@ def derive_sensitivity_runs(
     return tables
 
 
+class PendingTables(Mapping[str, "DerivedTables"]):
+    """The tables of each sensitivity run by name, while ``future`` derives them: the names are
+    known at once, reading a run's tables waits for the derivation (and raises its error)."""
+
+    def __init__(self, names: tuple[str, ...], future: Future[dict[str, DerivedTables]]) -> None:
+        self._names = names
+        self._future = future
+
+    def __getitem__(self, name: str) -> DerivedTables:
+        if name not in self._names:
+            raise KeyError(name)
+        return self._future.result()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 def data_quality(report: ImportReport, db_path: Path, first: int = 20) -> dict[str, Any]:
     """Rows read, loaded and rejected per source file (with its center) and table, and the first rejections."""
     return {
@@ -388,19 +408,23 @@ def run_study(
         derived = derive_marts(
             db_path, criteria, persist=True, csv_dir=staging, compiled=compiling[0].result()
         )
-        step("sensitivity re-derivations")
-        sensitivity = derive_sensitivity_runs(
-            db_path,
-            criteria,
-            dict(zip(varied, compiling[1:], strict=True)),
-            config.protocol.design.sensitivity,
-        )
-    step("analysis plan")
-    # checked once here, for the analysis and the report alike
-    tables = derived.analysis_tables().checked()
-    # selected once, for the analysis and the report alike (seconds at 200,000 patients)
-    population = select_population(tables, config.min_age)
-    document = analyse(tables, config, sensitivity, population).to_json_dict()
+        step("sensitivity re-derivations and analysis plan")
+        # the re-derivations (DuckDB's work, which releases the GIL) run in a thread while the
+        # primary analysis (Python's) runs here; the analysis reads their tables last
+        with ThreadPoolExecutor(1, thread_name_prefix="itpcohort-sensitivity") as pool:
+            rederiving = pool.submit(
+                derive_sensitivity_runs,
+                db_path,
+                criteria,
+                dict(zip(varied, compiling[1:], strict=True)),
+                config.protocol.design.sensitivity,
+            )
+            # checked once here, for the analysis and the report alike
+            tables = derived.analysis_tables().checked()
+            # selected once, for the analysis and the report alike (seconds at 200,000 patients)
+            population = select_population(tables, config.min_age)
+            sensitivity = PendingTables(tuple(varied), rederiving)
+            document = analyse(tables, config, sensitivity, population).to_json_dict()
     document["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     document.update(study_extras(config, report, db_path, lang))
     write_results_document(document, staging / RESULTS_NAME)

@@ -9,13 +9,14 @@ A header cell spanning several columns is written once followed by empty cells. 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from itpcohort.report._blocks import Cell, Table
-from itpcohort.shared.safe_csv import write_csv
+from itpcohort.shared.safe_csv import FORMULA_STARTS, neutralise, write_csv
 
 
 def expand(row: Sequence[Cell]) -> list[str]:
@@ -38,21 +39,34 @@ def write_table_csv(table: Table, path: Path) -> None:
     write_csv(Path(path), header, rows)
 
 
-#: rows converted to Python values at a time by ``write_frame_csv`` (bounds its memory)
-CHUNK_ROWS = 100_000
+def _column_texts(column: pd.Series) -> list[str]:
+    """The cells of one column as ``neutralise`` writes them, converted a column at a time.
+
+    Booleans, integers and floats (a missing one empty) by their dtype; a column of text by
+    pandas' string methods (a formula start gets its leading ``'``); any other column (mixed
+    objects, dates) cell by cell through ``neutralise``.
+    """
+    missing = column.isna().to_numpy()
+    if pd.api.types.is_bool_dtype(column) and not missing.any():
+        return np.where(column.to_numpy(dtype=bool), "true", "false").tolist()
+    if pd.api.types.is_integer_dtype(column) and not missing.any():
+        return column.astype(str).tolist()
+    if pd.api.types.is_float_dtype(column) and column.dtype.kind == "f":
+        return ["" if m else repr(v) for v, m in zip(column.tolist(), missing, strict=True)]
+    values = column.astype(object).where(~missing, None)
+    if pd.api.types.infer_dtype(values, skipna=True) in {"string", "empty"}:
+        text = values.fillna("")
+        risky = text.str.startswith(FORMULA_STARTS).to_numpy(dtype=bool)
+        return np.where(risky, "'" + text, text).tolist()
+    return [neutralise(value) for value in values.tolist()]
 
 
 def write_frame_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` to ``path`` (its columns as the header, a missing value as an empty cell).
+    """Write ``frame`` to ``path`` (its columns as the header, a missing value as an empty cell),
+    each cell as ``itpcohort.shared.safe_csv.neutralise`` writes it.
 
-    Rows are converted ``CHUNK_ROWS`` at a time, so the millions of rows of a large cohort's
-    ``swimmer_data`` never exist all at once as Python objects.
+    The cells are converted a column at a time (``_column_texts``), not a Python object per
+    cell: 314,000 swimmer marks of a 50,000-patient cohort took 2.9 s cell by cell.
     """
-
-    def rows() -> Iterator[tuple[object, ...]]:
-        for start in range(0, len(frame), CHUNK_ROWS):
-            chunk = frame.iloc[start : start + CHUNK_ROWS]
-            cells = chunk.astype(object).where(chunk.notna(), None)
-            yield from cells.itertuples(index=False, name=None)
-
-    write_csv(Path(path), [str(c) for c in frame.columns], rows())
+    columns = [_column_texts(frame[name]) for name in frame.columns]
+    write_csv(Path(path), [str(c) for c in frame.columns], zip(*columns, strict=True), texts=True)

@@ -35,14 +35,18 @@ def neutralise(value: object) -> str:
     return text
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
-    """Write ``header`` and ``rows`` to ``path`` (UTF-8, comma, LF, minimal quoting); return the row count."""
+def write_csv(
+    path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], texts: bool = False
+) -> int:
+    """Write ``header`` and ``rows`` to ``path`` (UTF-8, comma, LF, minimal quoting); return the
+    row count. Each cell is ``neutralise``d, unless ``texts``: the rows already hold the
+    neutralised texts."""
     path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow([neutralise(h) for h in header])
         for row in rows:
-            writer.writerow([neutralise(v) for v in row])
+            writer.writerow(row if texts else [neutralise(v) for v in row])
             count += 1
     return count
