@@ -5,11 +5,17 @@ status, and counted in the summary line."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from itpcohort import pipeline
+from itpcohort.config import load_config
+from itpcohort.criteria import criteria_from_config
+from itpcohort.protocols import load_protocol
 
 PATIENTS = """patient_id,center,sex,birth_date,diagnosis_date,itp_type,secondary_cause,last_followup_date,death_date,death_cause
 TLS-001,TLS,F,1970-01-01,2015-01-01,primary,,2019-01-01,,
@@ -78,3 +84,14 @@ def test_no_warning_with_an_end_date_or_under_an_infusion_protocol(tmp_path: Pat
     done = _itpcohort("validate", _study(tmp_path / "open"))
     assert done.returncode == 0, done.stderr
     assert "valid: no problem (0 warning(s))" in done.stdout
+
+
+def test_the_warning_is_counted_in_the_data_quality_of_results(tmp_path: Path) -> None:
+    study = _study(tmp_path / "study")
+    switch = load_protocol("tpo-ra-switch", where="test")
+    config = dataclasses.replace(load_config(None), protocol=switch)
+    out = tmp_path / "out"
+    report = pipeline.import_inputs([study], config, out, criteria_from_config(config), "run")
+    assert [(w.row, w.column) for w in report.warnings] == [(2, "end_date")]
+    quality = pipeline.data_quality(report, out / pipeline.DATABASE_NAME)
+    assert quality["n_warnings"] == 1
