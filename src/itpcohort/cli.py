@@ -22,7 +22,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from itpcohort import __version__
 from itpcohort.config import StudyConfig
-from itpcohort.errors import InputError, ItpcohortError, UsageError
+from itpcohort.errors import ItpcohortError, UsageError
 from itpcohort.outputs import OutputFolder, storage_problem
 
 if TYPE_CHECKING:
@@ -226,11 +226,9 @@ def synth(
         check_protocol(chosen)
         exposures = simulates_exposures(chosen)
         declared = protocol if not Path(protocol).is_file() else str(Path(protocol).resolve())
-    if exposures and messy > 0:
-        raise InputError(f"--messy {messy}: exposure cohorts are written without injected errors")
     if exposures:
         summary = generate_exposure_study(
-            out_dir, patients, centers=centers, seed=seed, protocol=declared
+            out_dir, patients, centers=centers, seed=seed, protocol=declared, messy=messy
         )
     else:
         summary = generate_study(

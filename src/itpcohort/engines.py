@@ -201,10 +201,12 @@ def derive_study_on(engine: str, db_path: Path, criteria: Criteria) -> dict[str,
     reached through libpq's environment (``connect_engine``), Spark as a local session.
     """
     from itpcohort.schema import CANONICAL_COLUMNS
+    from itpcohort.store import check_stored_study
     from itpcohort.store.connection import _install_ibis_compat
 
     _install_ibis_compat()
     with duckdb.connect(str(db_path), read_only=True) as con:
+        check_stored_study(con, db_path)
         tables = {
             name: con.sql(f'SELECT * FROM main."{name}"').to_arrow_table()
             for name in CANONICAL_COLUMNS

@@ -32,6 +32,7 @@ from itpcohort.io.import_report import ImportReport, ValidationReport
 from itpcohort.io.summary import write_rejected_rows
 from itpcohort.outputs import OutputFolder
 from itpcohort.store import (
+    check_stored_study,
     connect_ibis,
     execute_to_arrow,
     import_study,
@@ -161,6 +162,7 @@ def derive_marts(
     backend = connect_ibis(db_path)
     written: list[Path] = []
     try:
+        check_stored_study(backend.con, db_path)
         # the models read twice or more are computed once (derive.TABLE_MODELS), as temp tables
         # that vanish with the connection
         run_compiled(backend, compiled, on_model)

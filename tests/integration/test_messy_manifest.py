@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from itpcohort.synth import generate_study
+from itpcohort.synth import generate_exposure_study, generate_study
 
 
 def _problems(output: str, study: Path) -> set[tuple[str, int, str]]:
@@ -53,6 +53,28 @@ def test_validate_names_exactly_the_injected_cells(tmp_path: Path, seed: int) ->
     listed = _problems(result.stdout + result.stderr, study)
     assert sorted(injected - listed) == [], "injected but not reported"
     assert sorted(listed - injected) == [], "reported but not injected"
+
+
+def test_validate_names_exactly_the_injected_cells_of_a_switch_cohort(tmp_path: Path) -> None:
+    """The exposure generator's errors follow the same rules, stop reasons and TPO-RAs included."""
+    study = tmp_path / "study"
+    generate_exposure_study(study, patients=500, centers=3, seed=21, messy=0.05)
+    injected = _manifest(study)
+    columns = {column for file, _, column in injected if file.endswith("/treatments.csv")}
+    assert {"drug", "stop_reason", "end_date", "start_date"} <= columns
+
+    result = subprocess.run(
+        [sys.executable, "-m", "itpcohort", "validate", str(study), "--protocol", "tpo-ra-switch"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    listed = _problems(result.stdout + result.stderr, study)
+    assert sorted(injected - listed) == [], "injected but not reported"
+    assert sorted(listed - injected) == [], "reported but not injected"
+    assert "is not a known stop reason; allowed: inefficacy" in result.stdout + result.stderr
 
 
 def test_clean_synthetic_cohort_validates(tmp_path: Path) -> None:

@@ -192,7 +192,7 @@ def test_exposure_agents_no_generator_simulates_are_refused_in_one_line(
     assert not (tmp_path / "out").exists()
 
 
-def test_synth_switch_protocol_declares_it_and_refuses_messy(tmp_path: Path) -> None:
+def test_synth_switch_protocol_declares_it_and_writes_messy_cohorts(tmp_path: Path) -> None:
     out = tmp_path / "sw"
     done = itpcohort("synth", "--protocol", "tpo-ra-switch", "--patients", "30", "--out", out)
     assert done.returncode == 0, done.stderr
@@ -211,9 +211,11 @@ def test_synth_switch_protocol_declares_it_and_refuses_messy(tmp_path: Path) -> 
         "synth", "--protocol", "tpo-ra-switch", "--patients", "30", "--messy", "0.1",
         "--out", tmp_path / "m",
     )  # fmt: skip
-    assert messy.returncode == 1
-    assert "exposure cohorts are written without injected errors" in messy.stderr
-    assert "Traceback" not in messy.stderr
+    assert messy.returncode == 0, messy.stderr
+    assert "injected errors listed in" in messy.stdout
+    manifest = (tmp_path / "m" / "injected_errors.csv").read_text(encoding="utf-8").splitlines()
+    assert manifest[0] == "file,row,column,kind"
+    assert len(manifest) > 1
 
 
 @pytest.mark.parametrize("command", ["validate", "import", "derive", "run"])

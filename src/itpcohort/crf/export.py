@@ -32,7 +32,7 @@ from itpcohort.crf.labels import BOOLEAN_WORDS, Language, spelling
 from itpcohort.crf.redcap_dictionary import redcap_fields
 from itpcohort.crf.workbook import build_workbook, workbook_bytes
 from itpcohort.errors import InputError, UsageError
-from itpcohort.schema import CANONICAL_COLUMNS, TABLES, Column, ColumnType, Table
+from itpcohort.schema import TABLES, Column, ColumnType, Table
 from itpcohort.shared.redcap_names import (
     PATIENTS_INSTRUMENT,
     RECORD_ID,
@@ -70,16 +70,11 @@ def _order(table: Table) -> list[str]:
 
 def read_canonical(database: Path) -> dict[str, list[Row]]:
     """Every canonical table of ``database`` as rows, sorted by center, patient, date, provenance."""
-    from itpcohort.store import connect_ibis, execute_to_arrow
+    from itpcohort.store import check_stored_study, connect_ibis, execute_to_arrow
 
     try:
         backend = connect_ibis(database, read_only=True)
-        present = set(backend.list_tables())
-        missing = [name for name in CANONICAL_COLUMNS if name not in present]
-        if missing:
-            raise InputError(
-                f"{database}: not an imported study (missing tables: {', '.join(missing)})"
-            )
+        check_stored_study(backend.con, database)
         tables = {}
         for table in TABLES:
             expression = backend.table(table.name).order_by(_order(table))

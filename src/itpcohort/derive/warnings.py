@@ -11,12 +11,15 @@ warning names the courses the derivation will build:
   ongoing at a later course start: usually a missing end date;
 * a course with no platelet count in the ``baseline_days`` before its start;
 * a ``secondary_cause`` given for a primary ITP (the cause is kept, the type is not changed);
-* a ``last_followup_date`` after ``death_date``.
+* a ``last_followup_date`` after ``death_date``;
+* for an exposure protocol, an open-ended row of one of its agents followed by a later row of the
+  same agent (``protocols.md``, Exposure courses: ``int_agent_rows_open_before_later``), named
+  by each open-ended input row.
 
 The canonical tables are read with their provenance (``source_file``, ``source_row``): a course is
 named by its first administration in date, file and line order. Courses are those of the
 protocol's course rules (``criteria.courses``: its agents, named in the messages); exposure courses
-are not built by these rules, so an exposure protocol gets no course warning here.
+are not built by these rules, so an exposure protocol gets no course warning of infusion courses.
 """
 
 from __future__ import annotations
@@ -118,6 +121,39 @@ def _without_baseline(starts: ir.Table, counts: ir.Table, criteria: Criteria) ->
     return _warned(missing, "treatments", "start_date", _day(missing.start_date), reason)
 
 
+def _open_before_later(
+    treatments: ir.Table, tables: Mapping[str, ir.Table], criteria: Criteria
+) -> ir.Table:
+    """The open-ended agent rows followed by a later row of their agent, as the exposure
+    derivation finds them (``exposure_row_warnings``), named by the input rows they come from."""
+    from itpcohort.derive import exposure_rules
+    from itpcohort.derive.exposure import exposure_row_warnings
+
+    found = exposure_row_warnings(tables, exposure_rules(criteria), criteria)
+    rows = treatments.filter(treatments.end_date.isnull() & ~is_rescue(treatments))
+    t = rows.join(
+        found,
+        [
+            rows.center == found.center,
+            rows.patient_id == found.patient_id,
+            rows.drug == found.agent,
+            rows.start_date == found.start_date,
+        ],
+    )
+    reason = (
+        "empty end_date: "
+        + t.drug
+        + " started "
+        + _day(t.start_date)
+        + " is taken as ongoing until last follow-up, yet a later "
+        + t.drug
+        + " row starts "
+        + _day(t.later_start_date)
+        + "; a missing end date?"
+    )
+    return _warned(t, "treatments", "end_date", ibis.null("string"), reason)
+
+
 def import_warnings(tables: Mapping[str, ir.Table], criteria: Criteria) -> ir.Table:
     """The warnings of the canonical ``tables`` (with provenance) under ``criteria``, in
     ``WARNING_COLUMNS`` (``data-model.md``, Warnings), unordered."""
@@ -125,6 +161,11 @@ def import_warnings(tables: Mapping[str, ir.Table], criteria: Criteria) -> ir.Ta
     starts = course_starts(treatments, criteria)
     primary = patients.filter((patients.itp_type == "primary") & patients.secondary_cause.notnull())
     after_death = patients.filter(patients.last_followup_date > patients.death_date)
+    exposure = (
+        [_open_before_later(treatments, tables, criteria)]
+        if criteria.courses.kind == "exposure"
+        else []
+    )
     return ibis.union(
         _ongoing_at_a_course(treatments, patients, starts, criteria),
         _without_baseline(starts, tables["platelet_counts"], criteria),
@@ -142,5 +183,6 @@ def import_warnings(tables: Mapping[str, ir.Table], criteria: Criteria) -> ir.Ta
             _day(after_death.last_followup_date),
             "after death_date (" + _day(after_death.death_date) + ")",
         ),
+        *exposure,
         distinct=False,
     )

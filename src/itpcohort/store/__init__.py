@@ -5,6 +5,8 @@ Public surface:
 * ``import_study(inputs, config, db_path)`` validates center files and writes the canonical tables,
   ``rejected_rows`` and a ``runs`` row in one transaction (``ImportReport``);
 * ``validate_study(inputs, config)`` does the same checks in memory (``ValidationReport``);
+* ``check_stored_study(con, db_path)`` refuses, in one line, a stored study that lacks a canonical
+  table or column (one imported by an earlier version);
 * ``connect_ibis(db_path)`` opens the study database for ``derive/`` (Ibis DuckDB backend),
   ``execute_to_arrow(expr)`` runs an expression; ``materialize_temp`` and ``persist_temp_tables``
   run and keep the derivation's tables.
@@ -24,10 +26,12 @@ from itpcohort.store.connection import (
 )
 from itpcohort.store.importer import RUNS_COLUMNS, DatabaseError, import_study, validate_study
 from itpcohort.store.registry import rows_by_file, study_provenance
+from itpcohort.store.stored import check_stored_study
 
 __all__ = [
     "RUNS_COLUMNS",
     "DatabaseError",
+    "check_stored_study",
     "connect_ibis",
     "drop_temp",
     "execute_to_arrow",

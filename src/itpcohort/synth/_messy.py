@@ -2,7 +2,7 @@
 
 Each chosen row gets exactly one error of a kind that validation catches (``data-model.md``), in
 one column, so that it gives exactly one problem ``file:row: column``: an unknown vocabulary value
-(a brand name, a French word, a typo), an impossible date, a day-first date in an ISO center, a
+(a brand name, a French word, a typo, a stop reason in French), an impossible date, a day-first date in an ISO center, a
 partial date where a full one is required, text in a number column, a count typed per mm3 in a
 G/L center, an end date before the start date, a death before diagnosis, a count after the last
 follow-up, a patient entered twice, a row of a patient who is not in ``patients``, a secondary ITP
@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 from itpcohort import schema
 from itpcohort.synth._arrays import NO_DATE, Table
 from itpcohort.synth._cohort import Chunk
+from itpcohort.synth._csvtext import join_rows
 from itpcohort.synth._render import CenterText, Columns, integers, iso_dates, numbers, vocab
 
 #: kinds of injected errors, as written in the ``kind`` column of ``injected_errors.csv``
@@ -119,6 +120,19 @@ _EVENT_WRONG_BY_NAME = {
     "other": "other event",
 }
 _EVENT_WRONG = tuple(_EVENT_WRONG_BY_NAME[event] for event in schema.AE_EVENTS)
+#: a wrong spelling of each stop reason (``treatments.stop_reason``), by reason: in
+#: ``schema.STOP_REASONS`` order below
+_STOP_REASON_WRONG_BY_NAME = {
+    "inefficacy": "échec",
+    "loss_of_response": "rechute",
+    "fluctuation": "fluctuations",
+    "adverse_event": "side effect",
+    "patient_preference": "choix du patient",
+    "remission": "rémission",
+    "other": "autre",
+    "unknown": "inconnu",
+}
+_STOP_REASON_WRONG = tuple(_STOP_REASON_WRONG_BY_NAME[r] for r in schema.STOP_REASONS)
 _TEST_WRONG = ("IgG totales", "MAIPA", "MAIPA Ib", "MAIPA (any)", "AAN", "CD19+ count")
 _RESPONSE_WRONG = ("RC", "RP", "échec", "?")
 _ROMAN = ("0", "I", "II", "III", "IV", "V")
@@ -341,6 +355,10 @@ def _has_unit_column(ctx: _Context, rows: np.ndarray) -> np.ndarray:
     return np.full(rows.size, ctx.text.style.platelet_unit is not None)
 
 
+def _has_stop_reason(ctx: _Context, rows: np.ndarray) -> np.ndarray:
+    return ctx.typed["stop_reason"][rows] >= 0
+
+
 def _graded(ctx: _Context, rows: np.ndarray) -> np.ndarray:
     return ctx.typed["grade"][rows] >= 0
 
@@ -423,6 +441,13 @@ _SPECS: dict[str, tuple[_Spec, ...]] = {
         _Spec("bad_date", "end_date", _has_date("end_date"), _bad_date("end_date")),
         _Spec("not_a_number", "dose", _has_dose, _dose_text),
         _Spec("end_before_start", "end_date", _always, _shifted(_start, -30, -1)),
+        # only where the column is written (exposure cohorts; an infusion cohort has none)
+        _Spec(
+            "unknown_value",
+            "stop_reason",
+            _has_stop_reason,
+            _wrong(_STOP_REASON_WRONG, "stop_reason"),
+        ),
         _required("drug"),
         _required("start_date"),
         _UNKNOWN_PATIENT,
@@ -568,3 +593,22 @@ def inject(
         column=np.concatenate(names) if names else np.zeros(0, dtype=object),
         kind=np.concatenate(kinds) if kinds else np.zeros(0, dtype=object),
     )
+
+
+def manifest_lines(file: str, row: np.ndarray, column: np.ndarray, kind: np.ndarray) -> str:
+    """The ``injected_errors.csv`` lines (``file,row,column,kind``) of the problems injected in one
+    file, by row (``row`` is the line in the file, header = 1; ties keep their order)."""
+    if row.size == 0:
+        return ""
+    order = np.argsort(row, kind="stable")
+    block = join_rows(
+        [
+            pa.array([file] * row.size, pa.string()),
+            pc.cast(pa.array(row[order]), pa.string()),
+            pa.array(column[order], pa.string()),
+            pa.array(kind[order], pa.string()),
+        ],
+        ",",
+        "\n",
+    )
+    return bytes(block).decode("utf-8")

@@ -16,14 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from itpcohort import schema
 from itpcohort.errors import UsageError
 from itpcohort.synth._centers import MAX_CENTERS, CenterStyle, center_styles, split_patients
 from itpcohort.synth._cohort import simulate_chunk
-from itpcohort.synth._csvtext import CsvFile, join_rows
-from itpcohort.synth._messy import inject
+from itpcohort.synth._csvtext import CsvFile
+from itpcohort.synth._messy import inject, manifest_lines
 from itpcohort.synth._render import CenterText, column_order, id_width, render_chunk
 
 CHUNK_PATIENTS = 20_000
@@ -234,23 +233,14 @@ def _write_center(
     for table in tables:
         if not problems[table]:
             continue
-        row = np.concatenate(problems[table])
-        if row.size == 0:
-            continue
-        column = np.concatenate(problem_columns[table])
-        kind = np.concatenate(problem_kinds[table])
-        order = np.argsort(row, kind="stable")
-        block = join_rows(
-            [
-                pa.array([f"{style.code}/{table}.csv"] * row.size, pa.string()),
-                pc.cast(pa.array(row[order]), pa.string()),
-                pa.array(column[order], pa.string()),
-                pa.array(kind[order], pa.string()),
-            ],
-            ",",
-            "\n",
+        lines.append(
+            manifest_lines(
+                f"{style.code}/{table}.csv",
+                np.concatenate(problems[table]),
+                np.concatenate(problem_columns[table]),
+                np.concatenate(problem_kinds[table]),
+            )
         )
-        lines.append(bytes(block).decode("utf-8"))
     return {t: f.rows for t, f in files.items()}, "".join(lines)
 
 
@@ -260,19 +250,21 @@ def generate_exposure_study(
     centers: int = 4,
     seed: int = 1,
     protocol: str | None = None,
+    messy: float = 0.0,
 ) -> SynthSummary:
     """Write a synthetic multicentre study of exposure courses (``protocols.md``, "The tpo-ra-switch
     analysis plan": ``synth --protocol tpo-ra-switch``) with ``_switch.generate_switch_study``.
 
     The folder is checked and emptied as ``generate_study`` does, and ``out_dir/study.toml`` (ISO
     dates, commas in every center) declares ``protocol`` as ``[study] protocol`` and no title (the
-    report takes the protocol's title, in its language). Same arguments,
-    same bytes.
+    report takes the protocol's title, in its language). With ``messy`` > 0 about that fraction of
+    the rows get one error each, listed in ``out_dir/injected_errors.csv`` as ``generate_study``
+    lists them. Same arguments, same bytes.
     """
     from itpcohort.synth._switch import CENTERS as SWITCH_CENTERS
     from itpcohort.synth._switch import generate_switch_study
 
-    _check(patients, centers, seed, 0.0)
+    _check(patients, centers, seed, messy)
     if centers > len(SWITCH_CENTERS):
         raise UsageError(
             f"--centers {centers}: exposure cohorts have at most {len(SWITCH_CENTERS)} centers"
@@ -288,13 +280,18 @@ def generate_exposure_study(
     if protocol is not None:
         lines.append(f"protocol = {json.dumps(protocol)}")
     (out_dir / "study.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    written = generate_switch_study(out_dir, patients, centers=centers, seed=seed)
+    written = generate_switch_study(out_dir, patients, centers=centers, seed=seed, messy=messy)
+    if messy > 0:
+        (out_dir / MANIFEST).write_text(
+            ",".join(MANIFEST_COLUMNS) + "\n" + written.manifest, encoding="utf-8", newline=""
+        )
     return SynthSummary(
         out_dir,
         patients,
         written.centers,
         seed,
-        0.0,
+        messy,
         rows=dict(written.rows),
+        injected_errors=written.manifest.count("\n"),
         elapsed_seconds=time.perf_counter() - began,
     )

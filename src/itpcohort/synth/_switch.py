@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from itpcohort import schema
+from itpcohort.synth._switch_messy import inject_center, text_columns
 
 #: the agents of the switch study, with the probability of being the first one
 FIRST_AGENTS: tuple[tuple[str, float], ...] = (
@@ -72,6 +73,8 @@ class SwitchSummary:
     centers: tuple[str, ...]
     seed: int
     rows: dict[str, int] = field(default_factory=dict)
+    #: with ``messy``: the ``injected_errors.csv`` lines (``file,row,column,kind``), no header
+    manifest: str = ""
 
 
 def _day(n: int) -> str:
@@ -248,13 +251,16 @@ def _patient(rng: np.random.Generator, center: str, index: int) -> dict[str, lis
 
 
 def generate_switch_study(
-    out_dir: Path, patients: int, centers: int = 3, seed: int = 0
+    out_dir: Path, patients: int, centers: int = 3, seed: int = 0, messy: float = 0.0
 ) -> SwitchSummary:
-    """Write a ``patients``-patient TPO-RA switch study in ``centers`` center folders."""
+    """Write a ``patients``-patient TPO-RA switch study in ``centers`` center folders; with
+    ``messy`` > 0, about that fraction of the rows get one realistic error each
+    (``_switch_messy``, drawn from the center's own stream), listed in the summary's manifest."""
     if not 1 <= centers <= len(CENTERS):
         raise ValueError(f"centers must be 1 to {len(CENTERS)}, not {centers}")
     codes = CENTERS[:centers]
     rows = dict.fromkeys(_COLUMNS, 0)
+    manifest: list[str] = []
     for c, center in enumerate(codes):
         n = patients // centers + (1 if c < patients % centers else 0)
         tables: dict[str, list[dict[str, Any]]] = {name: [] for name in _COLUMNS}
@@ -262,12 +268,21 @@ def generate_switch_study(
             rng = np.random.default_rng([seed, c, i])
             for name, part in _patient(rng, center, i + 1).items():
                 tables[name].extend(part)
+        if messy > 0:
+            # the errors' stream: four words, never one of the patients' three-word streams
+            injected = inject_center(
+                center, c, tables, _COLUMNS, messy, np.random.default_rng([seed, c, 0, 1])
+            )
+            columns, manifest = injected.columns, [*manifest, injected.manifest]
+        else:
+            columns = text_columns(tables, _COLUMNS)
         folder = out_dir / center
         folder.mkdir(parents=True, exist_ok=True)
-        for name, columns in _COLUMNS.items():
+        for name, written in columns.items():
+            cells = [[v or "" for v in values.to_pylist()] for values in written.values()]
             with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
-                writer.writeheader()
-                writer.writerows(tables[name])
-            rows[name] += len(tables[name])
-    return SwitchSummary(out_dir, patients, codes, seed, rows)
+                writer = csv.writer(handle, lineterminator="\n")
+                writer.writerow(list(written))
+                writer.writerows(zip(*cells, strict=True))
+            rows[name] += len(written["patient_id"])
+    return SwitchSummary(out_dir, patients, codes, seed, rows, "".join(manifest))

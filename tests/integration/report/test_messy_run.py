@@ -10,37 +10,15 @@ is counted here from the input files themselves.
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 import sys
-import tomllib
-from collections import Counter
 from pathlib import Path
 
 import pytest
+from input_rows import delimiters, injected_cells, read_rows, rows_read, write_rows
 
 from itpcohort.synth import generate_study
-
-
-def _delimiters(study: Path) -> dict[str, str]:
-    config = tomllib.loads((study / "study.toml").read_text("utf-8"))
-    return {s["path"]: s.get("delimiter", ",") for s in config.get("sources", {}).values()}
-
-
-def _rows(path: Path, delimiter: str) -> list[list[str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.reader(handle, delimiter=delimiter))
-
-
-def _write(path: Path, rows: list[list[str]], delimiter: str) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerows(rows)
-
-
-def _injected(study: Path) -> set[tuple[str, int]]:
-    with (study / "injected_errors.csv").open(newline="", encoding="utf-8") as handle:
-        return {(r["file"], int(r["row"])) for r in csv.DictReader(handle)}
 
 
 def _reject_rituximab_of_one_assessed_patient(
@@ -51,8 +29,8 @@ def _reject_rituximab_of_one_assessed_patient(
     The patient is one whose patient row and assessments carry no injected error, so that its
     assessments are all loaded.
     """
-    assessments = _rows(center / "investigator_assessments.csv", delimiter)
-    patients = _rows(center / "patients.csv", delimiter)
+    assessments = read_rows(center / "investigator_assessments.csv", delimiter)
+    patients = read_rows(center / "patients.csv", delimiter)
     broken = {
         row[0]
         for line, row in enumerate(assessments, start=1)
@@ -63,7 +41,7 @@ def _reject_rituximab_of_one_assessed_patient(
         if (f"{center.name}/patients.csv", line) in injected
     }
     patient = next(row[0] for row in assessments[1:] if row and row[0] not in broken)
-    treatments = _rows(center / "treatments.csv", delimiter)
+    treatments = read_rows(center / "treatments.csv", delimiter)
     drug = treatments[0].index("drug")
     hit = 0
     for row in treatments[1:]:
@@ -71,28 +49,19 @@ def _reject_rituximab_of_one_assessed_patient(
             row[drug] = "rituximabx"
             hit += 1
     assert hit
-    _write(center / "treatments.csv", treatments, delimiter)
+    write_rows(center / "treatments.csv", treatments, delimiter)
     return patient, sum(1 for row in assessments[1:] if row and row[0] == patient)
 
 
 def _add_assessment_of_course_9(center: Path, delimiter: str, patient: str) -> None:
-    rows = _rows(center / "investigator_assessments.csv", delimiter)
+    rows = read_rows(center / "investigator_assessments.csv", delimiter)
     header = rows[0]
     extra = dict.fromkeys(header, "")
     extra.update({"patient_id": patient, "course_number": "9", "response": "NR"})
     if "center" in header:
         extra["center"] = center.name
     rows.append([extra[column] for column in header])
-    _write(center / "investigator_assessments.csv", rows, delimiter)
-
-
-def _rows_read(study: Path, delimiters: dict[str, str]) -> Counter[str]:
-    """Data rows per table, counted from the files (every line after the header is one row)."""
-    counted: Counter[str] = Counter()
-    for path in sorted(study.glob("*/*.csv")):
-        rows = _rows(path, delimiters.get(path.parent.name, ","))
-        counted[path.stem] += sum(1 for row in rows[1:] if any(cell.strip() for cell in row))
-    return counted
+    write_rows(center / "investigator_assessments.csv", rows, delimiter)
 
 
 @pytest.mark.parametrize(("seed", "messy"), [(31, 0.01), (32, 0.03), (33, 0.05)])
@@ -101,15 +70,15 @@ def test_messy_study_runs_to_the_end_and_conserves_every_row(
 ) -> None:
     study = tmp_path / "study"
     generate_study(study, patients=250, centers=3, seed=seed, messy=messy)
-    delimiters = _delimiters(study)
+    by_center = delimiters(study)
     centers = [p for p in sorted(study.iterdir()) if (p / "investigator_assessments.csv").exists()]
     first, second = centers[0], centers[-1]
     lost_patient, lost = _reject_rituximab_of_one_assessed_patient(
-        first, delimiters.get(first.name, ","), _injected(study)
+        first, by_center.get(first.name, ","), injected_cells(study)
     )
-    other = _rows(second / "patients.csv", delimiters.get(second.name, ","))[1][0]
-    _add_assessment_of_course_9(second, delimiters.get(second.name, ","), other)
-    read = _rows_read(study, delimiters)
+    other = read_rows(second / "patients.csv", by_center.get(second.name, ","))[1][0]
+    _add_assessment_of_course_9(second, by_center.get(second.name, ","), other)
+    read = rows_read(study)
 
     out = tmp_path / "out"
     result = subprocess.run(

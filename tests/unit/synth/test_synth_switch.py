@@ -49,6 +49,22 @@ def test_same_seed_same_files_other_seed_other_files(tmp_path: Path) -> None:
     assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
 
 
+def test_messy_switch_cohort_same_seed_same_files_and_manifest(tmp_path: Path) -> None:
+    clean = generate_switch_study(tmp_path / "clean", patients=60, centers=2, seed=3)
+    summaries = [
+        generate_switch_study(tmp_path / name, patients=60, centers=2, seed=seed, messy=0.1)
+        for name, seed in (("a", 3), ("b", 3), ("c", 4))
+    ]
+    assert summaries[0].manifest == summaries[1].manifest != summaries[2].manifest
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b") != _digest(tmp_path / "clean")
+    assert clean.manifest == ""
+    # one problem per listed cell, on a data row of a written file
+    for line in summaries[0].manifest.splitlines():
+        file, row, column, _ = line.split(",")
+        header, *rows = (tmp_path / "a" / file).read_text(encoding="utf-8").splitlines()
+        assert column in header.split(",") and 2 <= int(row) <= len(rows) + 1
+
+
 def test_most_patients_switch_and_some_retreat_or_switch_back(
     derived: dict[str, list[dict[str, Any]]],
 ) -> None:
