@@ -23,7 +23,7 @@ def add_summary(report: Report) -> Report:
     firth = get(results, "predictors", "response_course1_firth") or {}
     sentences = [
         t(
-            "summary.population_switch" if "switch" in results else "summary.population",
+            "summary.population",
             included=f.integer(get(results, "flow", "included")),
             screened=f.integer(get(results, "flow", "screened")),
             centers=f.integer(get(results, "cohort", "n_centers")),
