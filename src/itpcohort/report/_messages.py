@@ -654,10 +654,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- duration ----------------------------------------------------------------------------------
     "results.duration": (
         "Median duration of response: {median1} after course 1 and {median2} after course 2 "
-        "(Table 6, Figures 3–5); the next course counts as a loss of response.",
+        "(Table {table}, Figures 3–5); the next course counts as a loss of response.",
         f"Durée médiane de réponse{NB}: {{median1}} après la première cure et {{median2}} après "
-        f"la deuxième (tableau 6, figures 3 à 5){NB}; la cure suivante compte comme une perte de "
-        "réponse.",
+        f"la deuxième (tableau {{table}}, figures 3 à 5){NB}; la cure suivante compte comme une "
+        "perte de réponse.",
     ),
     "dur.caption": (
         "Time to response and duration of response by course (Kaplan–Meier)",
@@ -700,9 +700,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fig.km.course": ("Course {course}", "Cure {course}"),
     "fig.km.caption": (
         "Duration of response (CR or R) after courses 1 and 2 (Kaplan–Meier). Ticks: censored "
-        "durations. Medians and numbers at risk are those of Table 6; curves shown to 36 months.",
+        "durations. Medians and numbers at risk are those of Table {table}; curves shown to 36 "
+        "months.",
         "Durée de la réponse (RC ou R) après les cures 1 et 2 (Kaplan–Meier). Traits : durées "
-        "censurées. Médianes et nombres à risque du tableau 6 ; courbes jusqu'à 36 mois.".replace(
+        "censurées. Médianes et nombres à risque du tableau {table} ; courbes jusqu'à 36 mois.".replace(
             " :", f"{NB}:"
         ).replace(" ;", f"{NB};"),
     ),
@@ -800,12 +801,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # --- predictors --------------------------------------------------------------------------------
     "results.predictors": (
-        "Factors tested against response to course 2 are in Table 7; those with p < "
-        "{selection_p} entered the multivariable Firth model (Table 8, Figure 6). On its own, "
+        "Factors tested against response to course 2 are in Table {table}; those with p < "
+        "{selection_p} entered the multivariable Firth model (Table {model_table}, Figure 6). On "
+        "its own, "
         "response to course 1 had an odds ratio of {odds} ({ci_label} {ci}; {p}).",
         "Les facteurs testés vis-à-vis de la réponse à la deuxième cure figurent dans le tableau "
-        "7{NB}; ceux avec p < {selection_p} sont entrés dans le modèle multivarié de Firth "
-        "(tableau 8, figure 6). Seule, la réponse à la première cure avait un rapport de cotes "
+        "{table}{NB}; ceux avec p < {selection_p} sont entrés dans le modèle multivarié de Firth "
+        "(tableau {model_table}, figure 6). Seule, la réponse à la première cure avait un rapport de cotes "
         "de {odds} ({ci_label} {ci}{NB}; {p}).".replace("{NB}", NB),
     ),
     "uni.caption": (
@@ -856,9 +858,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "fig.forest.caption": (
         "Multivariable Firth model of response to course 2: odds ratios with profile "
-        "penalized-likelihood 95% confidence intervals (Table 8).",
+        "penalized-likelihood 95% confidence intervals (Table {table}).",
         f"Modèle multivarié de Firth de la réponse à la deuxième cure{NB}: rapports de cotes et "
-        f"intervalles de confiance à 95{NB}% par vraisemblance pénalisée profilée (tableau 8).",
+        f"intervalles de confiance à 95{NB}% par vraisemblance pénalisée profilée (tableau "
+        "{table}).",
     ),
     "fig.forest.alt": (
         "Forest plot of the odds ratios of the multivariable model.",
@@ -870,10 +873,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # --- safety ------------------------------------------------------------------------------------
     "results.safety": (
-        "Adverse events by course are in Table 9. {deaths} included patients died during "
+        "Adverse events by course are in Table {table}. {deaths} included patients died during "
         "follow-up (any cause); {unattributed} adverse events in {unattributed_patients} patients "
         "could not be attributed to a course.",
-        f"Les événements indésirables par cure figurent dans le tableau 9. {{deaths}} patients "
+        f"Les événements indésirables par cure figurent dans le tableau {{table}}. {{deaths}} "
+        "patients "
         f"inclus sont décédés pendant le suivi (toutes causes){NB}; {{unattributed}} événements "
         "indésirables chez {unattributed_patients} patients n'ont pu être attribués à une cure.",
     ),
@@ -893,9 +897,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # --- sensitivity -------------------------------------------------------------------------------
     "results.sensitivity": (
-        "Table 10 gives the main results under each sensitivity analysis, side by side with the "
+        "Table {table} gives the main results under each sensitivity analysis, side by side with the "
         "primary analysis.",
-        "Le tableau 10 présente les principaux résultats de chaque analyse de sensibilité, en "
+        "Le tableau {table} présente les principaux résultats de chaque analyse de sensibilité, en "
         "regard de l'analyse principale.",
     ),
     "sens.what": ("Sensitivity analyses", "Analyses de sensibilité"),
@@ -1210,11 +1214,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "results.duration_exposure": (
         "Median duration of response: {median1} after course 1 and {median2} after course 2 "
-        "(Table 6, Figures 3–5); the next course counts as a loss of response when the course's "
+        "(Table {table}, Figures 3–5); the next course counts as a loss of response when the "
+        "course's "
         "stop reason was {loss_reasons}.",
         f"Durée médiane de réponse{NB}: {{median1}} après la première cure et {{median2}} après "
-        f"la deuxième (tableau 6, figures 3 à 5){NB}; la cure suivante compte comme une perte de "
-        "réponse lorsque le motif d'arrêt de la cure "
+        f"la deuxième (tableau {{table}}, figures 3 à 5){NB}; la cure suivante compte comme une "
+        "perte de réponse lorsque le motif d'arrêt de la cure "
         "était {loss_reasons}.",
     ),
     "dur.note_exposure": (

@@ -97,7 +97,9 @@ def add_sensitivity(report: Report) -> Report:
     report = report.append(heading(report, 2, "section.results.sensitivity"))
     if not report.results.get("sensitivity"):
         return report.append(not_available(report, "sens.what"))
-    report = report.append(paragraph(report.t("results.sensitivity")))
+    report = report.append(
+        paragraph(report.t("results.sensitivity", table=report.next_table_number()))
+    )
     return report.append(sensitivity_table(report))
 
 

@@ -85,6 +85,7 @@ def add_safety(report: Report) -> Report:
                 deaths=f.n_of(safety.get("deaths")),
                 unattributed=f.integer(safety.get("unattributed_events")),
                 unattributed_patients=f.integer(safety.get("unattributed_patients")),
+                table=report.next_table_number(),
             )
         )
     )

@@ -117,3 +117,31 @@ def test_the_flow_figure_states_the_switch_inclusion_criteria(lang: str) -> None
     assert ("at the switch" if lang == "en" else "au changement") in text
     flagship = Translator(lang)("fig.flow.included", n="40", centers="2", age="18")
     assert ("at least 2 rituximab" if lang == "en" else "au moins 2 cures de rituximab") in flagship
+
+
+def _table_number(text: str, caption: str) -> str:
+    match = re.search(r"Table (\d+)\. " + re.escape(caption), text)
+    assert match, caption
+    return match.group(1)
+
+
+def test_the_text_cites_the_numbers_the_tables_carry(switch_reports: dict[str, str]) -> None:
+    """The switch design adds a table before the durations: every later citation follows it."""
+    text = switch_reports["en"]
+    duration = _table_number(text, "Time to response and duration of response by course")
+    univariable = _table_number(text, "Univariable analysis of the factors of response")
+    firth = _table_number(text, "Firth penalized logistic regression of response to course 2")
+    safety = _table_number(text, "Adverse events by course")
+    sensitivity = _table_number(text, "Sensitivity analyses")
+    assert int(duration) > 6  # after the table by switch reason and direction
+    cited = [
+        f"after course 2 (Table {duration}, Figures 3–5)",
+        f"those of Table {duration}; curves",
+        f"response to course 2 are in Table {univariable};",
+        f"multivariable Firth model (Table {firth}, Figure 6)",
+        f"confidence intervals (Table {firth}).",
+        f"Adverse events by course are in Table {safety}.",
+        f"Table {sensitivity} gives the main results",
+    ]
+    flat = " ".join(text.split())
+    assert [c for c in cited if c not in flat] == []
