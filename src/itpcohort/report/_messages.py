@@ -134,6 +134,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "La réponse à la première cure était associée à la réponse à la deuxième (rapport de cotes "
         "de Firth {odds}{NB}; {ci_label} {ci}{NB}; {p}).".replace("{NB}", NB),
     ),
+    "summary.firth_not_significant": (
+        "Response to course 1 was not significantly associated with response to course 2 (Firth "
+        "odds ratio {odds}; {ci_label} {ci}; {p}).",
+        "La réponse à la première cure n'était pas significativement associée à la réponse à la "
+        "deuxième (rapport de cotes de Firth {odds}{NB}; {ci_label} {ci}{NB}; {p}).".replace(
+            "{NB}", NB
+        ),
+    ),
     # --- methods ---------------------------------------------------------------------------------
     "methods.design": (
         "Retrospective multicentre cohort of adults with immune thrombocytopenia (ITP) treated with "

@@ -19,6 +19,8 @@ from tests.golden.golden import report_text
 from tests.integration.report.report_helpers import docx_text
 
 from itpcohort.protocols import builtin_protocol
+from itpcohort.report import Report
+from itpcohort.report._blocks import Paragraph
 from itpcohort.report._i18n import Translator
 
 SWITCH = builtin_protocol("tpo-ra-switch")
@@ -145,3 +147,23 @@ def test_the_text_cites_the_numbers_the_tables_carry(switch_reports: dict[str, s
     ]
     flat = " ".join(text.split())
     assert [c for c in cited if c not in flat] == []
+
+
+@pytest.mark.parametrize(
+    ("p", "en", "fr"),
+    [
+        (0.282, "was not significantly associated", "n'était pas significativement associée"),
+        (None, "was not significantly associated", "n'était pas significativement associée"),
+        (0.0004, "was associated", "était associée"),
+    ],
+)
+def test_the_summary_says_associated_only_below_the_5_percent_level(
+    p: float | None, en: str, fr: str
+) -> None:
+    """A hematologist reads "associated" as significant: p = 0.282 must not be called so."""
+    firth = {"odds_ratio": 1.75, "ci_low": 0.63, "ci_high": 4.91, "p": p}
+    results = {"predictors": {"response_course1_firth": firth}}
+    for lang, phrase in (("en", en), ("fr", fr)):
+        summary = Report(results, None, lang, protocol=SWITCH).add_summary()
+        text = " ".join(b.text for b in summary.blocks if isinstance(b, Paragraph))
+        assert f"{'Response to course 1' if lang == 'en' else 'première cure'} {phrase}" in text
