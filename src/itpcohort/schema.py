@@ -82,6 +82,10 @@ STOP_REASONS = (
     "other",
     "unknown",
 )
+#: stop reasons after which the next exposure course's start is a loss of response; with any other
+#: reason the duration is censored at the next course start (``protocols.md``, Exposure courses
+#: rule 9)
+LOSS_STOP_REASONS: tuple[str, ...] = ("inefficacy", "loss_of_response", "fluctuation", "unknown")
 
 #: classes whose rows are always rescue, whatever the ``rescue`` column says
 RESCUE_CLASSES = ("ivig", "supportive")

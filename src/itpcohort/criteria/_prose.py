@@ -2,7 +2,9 @@
 
 The prose is generated from the same object the derivations read, so the methods section of the
 report can never disagree with the numbers used; the treatment is named from the protocol's course
-rules (``Criteria.courses``, ``protocols.md``).
+rules (``Criteria.courses``, ``protocols.md``), and the rules that exposure courses apply
+differently (baseline, window, loss, duration comparison, attribution: ``protocols.md``, Exposure
+courses rules 6, 7, 9 and 10) are stated as they apply them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,32 @@ from __future__ import annotations
 from typing import Any
 
 from itpcohort.criteria._sets import Criteria
+from itpcohort.protocols._courses import french_de
+from itpcohort.schema import LOSS_STOP_REASONS, STOP_REASONS
+
+#: the stop reasons as the loss rule of exposure courses words them (``protocols.md`` rule 9)
+_REASON_WORDS = {
+    "en": {
+        "inefficacy": "inefficacy",
+        "loss_of_response": "loss of response",
+        "fluctuation": "platelet fluctuation",
+        "adverse_event": "side effects",
+        "patient_preference": "patient preference",
+        "remission": "remission",
+        "other": "another reason",
+        "unknown": "an unknown reason",
+    },
+    "fr": {
+        "inefficacy": "inefficacité",
+        "loss_of_response": "perte de réponse",
+        "fluctuation": "fluctuation plaquettaire",
+        "adverse_event": "effets indésirables",
+        "patient_preference": "préférence du patient",
+        "remission": "rémission",
+        "other": "un autre motif",
+        "unknown": "un motif inconnu",
+    },
+}
 
 
 def _number(value: float, lang: str) -> str:
@@ -39,6 +67,134 @@ def _overrides(criteria: Criteria, lang: str) -> str:
         f"{name} = {_number(getattr(criteria, name), lang)}" for name in criteria.overrides
     )
     return f"avec les modifications suivantes : {items}" if lang == "fr" else f"overridden: {items}"
+
+
+def _reasons(codes: tuple[str, ...], lang: str) -> str:
+    words = [_REASON_WORDS[lang][code] for code in codes]
+    last = " ou " if lang == "fr" else " or "
+    return ", ".join(words[:-1]) + last + words[-1]
+
+
+def _infusions_en(c: Criteria, d: Any) -> dict[str, str]:
+    """The sentences that depend on the course kind (``baseline``, ``window``, ``loss``,
+    ``similar``, ``attribution``: ``response-criteria.md`` sections 3, 4, 6, 7, 8) for infusion
+    courses."""
+    agents = c.courses.agents_phrase("en")
+    return {
+        "baseline": "The baseline count of a course was the last count in the "
+        f"{d(c.baseline_days)} before the first infusion, a count on the day of the first "
+        "infusion being taken as pre-infusion.",
+        "window": "Counts were assessed after the first infusion, for at most "
+        f"{d(c.response_window_days)} and until the next {agents} course, the start of a new "
+        "ITP treatment, last follow-up or death; counts from the start of a rescue treatment "
+        "(intravenous immunoglobulin, anti-D, platelet transfusion, tranexamic acid, or any "
+        f"treatment given as rescue) to {d(c.rescue_exclusion_days)} after its end were not used.",
+        "loss": "Loss of response was the first of two neighbouring counts below the response "
+        f"threshold more than {d(c.loss_confirm_days)} apart, a bleeding event, a rescue "
+        f"treatment, a new ITP treatment or the next {agents} course, whichever came first; "
+        "durations without loss were censored at last follow-up or death.",
+        "similar": "The response to retreatment was of similar or longer duration when it lasted "
+        f"at least {_percent(c.similar_duration_ratio, 'en')} of the response to the first "
+        "course.",
+        "attribution": "Adverse events were attributed to the latest course started on or before "
+        f"their onset when they began within {d(c.ae_attribution_days)} after its last "
+        f"infusion; infusion reactions at most {d(c.infusion_reaction_days)} after an infusion "
+        "of that course.",
+    }
+
+
+def _infusions_fr(c: Criteria, d: Any) -> dict[str, str]:
+    """``_infusions_en`` in French."""
+    agents = c.courses.agents_phrase("fr")
+    return {
+        "baseline": "La numération de référence d'une cure était la dernière numération des "
+        f"{d(c.baseline_days)} précédant la première perfusion, une numération du jour de la "
+        "première perfusion étant considérée comme antérieure à celle-ci.",
+        "window": "Les numérations ont été évaluées après la première perfusion, pendant au plus "
+        f"{d(c.response_window_days)} et jusqu'à la cure {french_de(agents)} suivante, le début "
+        "d'un nouveau traitement du PTI, la dernière nouvelle ou le décès ; les numérations "
+        "comprises entre le début d'un traitement de secours (immunoglobulines intraveineuses, "
+        "anti-D, transfusion plaquettaire, acide tranexamique ou tout traitement donné en "
+        f"urgence) et {d(c.rescue_exclusion_days)} après sa fin n'ont pas été utilisées.",
+        "loss": "La perte de réponse était la première de deux numérations voisines sous le seuil "
+        f"de réponse espacées de plus de {d(c.loss_confirm_days)}, un saignement, un traitement "
+        f"de secours, un nouveau traitement du PTI ou la cure {french_de(agents)} suivante, selon "
+        "le premier survenu ; les durées sans perte ont été censurées à la dernière nouvelle ou "
+        "au décès.",
+        "similar": "La réponse au retraitement était de durée similaire ou plus longue lorsqu'elle "
+        f"durait au moins {_percent(c.similar_duration_ratio, 'fr')} de la réponse à la première "
+        "cure.",
+        "attribution": "Les événements indésirables ont été attribués à la dernière cure débutée "
+        "au plus tard le jour de leur survenue s'ils survenaient dans les "
+        f"{d(c.ae_attribution_days)} suivant sa dernière perfusion ; les réactions à la "
+        f"perfusion au plus {d(c.infusion_reaction_days)} après une perfusion de cette cure.",
+    }
+
+
+def _exposure_en(c: Criteria, agents: str, d: Any) -> dict[str, str]:
+    """The same sentences as exposure courses apply them (``protocols.md``, Exposure courses
+    rules 6, 7, 9 and 10)."""
+    effect = d(c.courses.exposure_effect_days)
+    others = tuple(r for r in STOP_REASONS if r not in LOSS_STOP_REASONS)
+    return {
+        "baseline": "The baseline count of a course was the last count in the "
+        f"{d(c.baseline_days)} before its start, a count on the start day being taken as "
+        f"pre-treatment; a course starting at most {effect} after the end of the previous one "
+        "kept the previous course's baseline (a count taken on the previous agent is not a "
+        "pre-treatment count).",
+        "window": "Counts were assessed after the course start, for at most "
+        f"{d(c.response_window_days)} and until {effect} after the course end, the next "
+        f"{agents} course, the start of a new ITP treatment, last follow-up or death; counts "
+        "from the start of a rescue treatment (intravenous immunoglobulin, anti-D, platelet "
+        "transfusion, tranexamic acid, or any treatment given as rescue) to "
+        f"{d(c.rescue_exclusion_days)} after its end were not used.",
+        "loss": "Loss of response was the first of two neighbouring counts below the response "
+        f"threshold more than {d(c.loss_confirm_days)} apart, a bleeding event, a rescue "
+        "treatment, a new ITP treatment or, after a course stopped for "
+        f"{_reasons(LOSS_STOP_REASONS, 'en')}, the next {agents} course, whichever came first "
+        "(counts after the course end were still used); durations without loss were censored "
+        f"at the next course start after a course stopped for {_reasons(others, 'en')}, "
+        "otherwise at last follow-up or death.",
+        "similar": "The response to the later compared course was of similar or longer duration "
+        f"when it lasted at least {_percent(c.similar_duration_ratio, 'en')} of the response to "
+        "the earlier one.",
+        "attribution": "Adverse events were attributed to the course during which they began, "
+        f"else to the latest course that had ended 1 to {effect} before their onset; other "
+        "events were not attributed to a course.",
+    }
+
+
+def _exposure_fr(c: Criteria, agents: str, d: Any) -> dict[str, str]:
+    """``_exposure_en`` in French."""
+    effect = d(c.courses.exposure_effect_days)
+    others = tuple(r for r in STOP_REASONS if r not in LOSS_STOP_REASONS)
+    return {
+        "baseline": "La numération de référence d'une cure était la dernière numération des "
+        f"{d(c.baseline_days)} précédant son début, une numération du jour du début étant "
+        f"considérée comme antérieure au traitement ; une cure débutant au plus {effect} après "
+        "la fin de la précédente conservait la numération de référence de celle-ci (une "
+        "numération sous l'agent précédent n'est pas une numération avant traitement).",
+        "window": "Les numérations ont été évaluées après le début de la cure, pendant au plus "
+        f"{d(c.response_window_days)} et jusqu'à {effect} après la fin de la cure, la cure "
+        f"{french_de(agents)} suivante, le début d'un nouveau traitement du PTI, la dernière "
+        "nouvelle ou le décès ; les numérations comprises entre le début d'un traitement de "
+        "secours (immunoglobulines intraveineuses, anti-D, transfusion plaquettaire, acide "
+        "tranexamique ou tout traitement donné en urgence) et "
+        f"{d(c.rescue_exclusion_days)} après sa fin n'ont pas été utilisées.",
+        "loss": "La perte de réponse était la première de deux numérations voisines sous le seuil "
+        f"de réponse espacées de plus de {d(c.loss_confirm_days)}, un saignement, un traitement "
+        "de secours, un nouveau traitement du PTI ou, après une cure arrêtée pour "
+        f"{_reasons(LOSS_STOP_REASONS, 'fr')}, la cure {french_de(agents)} suivante, selon le "
+        "premier survenu (les numérations postérieures à la fin de la cure restant utilisées) ; "
+        "les durées sans perte ont été censurées au début de la cure suivante après une cure "
+        f"arrêtée pour {_reasons(others, 'fr')}, sinon à la dernière nouvelle ou au décès.",
+        "similar": "La réponse à la seconde cure comparée était de durée similaire ou plus longue "
+        f"lorsqu'elle durait au moins {_percent(c.similar_duration_ratio, 'fr')} de la réponse "
+        "à la première.",
+        "attribution": "Les événements indésirables ont été attribués à la cure pendant laquelle "
+        f"ils ont débuté, sinon à la dernière cure terminée 1 à {effect} avant leur survenue ; "
+        "les autres n'ont été attribués à aucune cure.",
+    }
 
 
 def _grouping_en(c: Criteria, agents: str, d: Any) -> str:
@@ -72,7 +228,7 @@ def _grouping_fr(c: Criteria, agents: str, d: Any) -> str:
             "après la fin d'une cure lui étaient rattachés."
         )
     return (
-        f"Les administrations de {agents} ont été regroupées en une cure lorsque chacune "
+        f"Les administrations {french_de(agents)} ont été regroupées en une cure lorsque chacune "
         f"suivait la précédente d'au plus {d(c.course_gap_days)} ; les doses nominales ont été "
         f"reconnues à ±{c.dose_tolerance_pct} % près."
     )
@@ -82,6 +238,7 @@ def _english(c: Criteria) -> str:
     d = lambda v: _days(v, "en")  # noqa: E731
     n = lambda v: _number(v, "en")  # noqa: E731
     agents = c.courses.agents_phrase("en")
+    rules = _exposure_en(c, agents, d) if c.courses.kind == "exposure" else _infusions_en(c, d)
     return " ".join(
         (
             f"Response was derived from platelet counts with the criteria set {c.name} "
@@ -92,14 +249,8 @@ def _english(c: Criteria) -> str:
             f"persistent from {c.persistent_from_months} to {c.chronic_after_months} months "
             f"inclusive and chronic beyond {c.chronic_after_months} months (a month being "
             "365.25/12 days).",
-            "The baseline count of a course was the last count in the "
-            f"{d(c.baseline_days)} before the first infusion, a count on the day of the first "
-            "infusion being taken as pre-infusion.",
-            "Counts were assessed after the first infusion, for at most "
-            f"{d(c.response_window_days)} and until the next {agents} course, the start of a new "
-            "ITP treatment, last follow-up or death; counts from the start of a rescue treatment "
-            "(intravenous immunoglobulin, anti-D, platelet transfusion, tranexamic acid, or any "
-            f"treatment given as rescue) to {d(c.rescue_exclusion_days)} after its end were not used.",
+            rules["baseline"],
+            rules["window"],
             f"Complete response (CR) was a platelet count of at least {n(c.cr_threshold)} ×10⁹/L; "
             f"response (R) a count of at least {n(c.r_threshold)} ×10⁹/L and at least "
             f"{n(c.r_fold)} times the baseline count (the fold condition was dropped when no "
@@ -109,15 +260,9 @@ def _english(c: Criteria) -> str:
             "(or severe) and no rescue treatment started between the first and the last count.",
             "A course with fewer than two usable counts was not evaluable (NE); otherwise, a course "
             "reaching neither level was a non-response (NR).",
-            "Loss of response was the first of two neighbouring counts below the response "
-            f"threshold more than {d(c.loss_confirm_days)} apart, a bleeding event, a rescue "
-            f"treatment, a new ITP treatment or the next {agents} course, whichever came first; "
-            "durations without loss were censored at last follow-up or death.",
-            "The response to retreatment was of similar or longer duration when it lasted at least "
-            f"{_percent(c.similar_duration_ratio, 'en')} of the response to the first course.",
-            "Adverse events were attributed to the latest course started on or before their onset "
-            f"when they began within {d(c.ae_attribution_days)} after its last infusion; infusion "
-            f"reactions at most {d(c.infusion_reaction_days)} after an infusion of that course.",
+            rules["loss"],
+            rules["similar"],
+            rules["attribution"],
         )
     )
 
@@ -126,6 +271,7 @@ def _french(c: Criteria) -> str:
     d = lambda v: _days(v, "fr")  # noqa: E731
     n = lambda v: _number(v, "fr")  # noqa: E731
     agents = c.courses.agents_phrase("fr")
+    rules = _exposure_fr(c, agents, d) if c.courses.kind == "exposure" else _infusions_fr(c, d)
     return " ".join(
         (
             "La réponse a été déterminée à partir des numérations plaquettaires selon le jeu de "
@@ -136,15 +282,8 @@ def _french(c: Criteria) -> str:
             f"{c.persistent_from_months} mois après le diagnostic, persistant de "
             f"{c.persistent_from_months} à {c.chronic_after_months} mois inclus et chronique "
             f"au-delà de {c.chronic_after_months} mois (un mois valant 365,25/12 jours).",
-            "La numération de référence d'une cure était la dernière numération des "
-            f"{d(c.baseline_days)} précédant la première perfusion, une numération du jour de la "
-            "première perfusion étant considérée comme antérieure à celle-ci.",
-            "Les numérations ont été évaluées après la première perfusion, pendant au plus "
-            f"{d(c.response_window_days)} et jusqu'à la cure de {agents} suivante, le début d'un "
-            "nouveau traitement du PTI, la dernière nouvelle ou le décès ; les numérations "
-            "comprises entre le début d'un traitement de secours (immunoglobulines intraveineuses, "
-            "anti-D, transfusion plaquettaire, acide tranexamique ou tout traitement donné en "
-            f"urgence) et {d(c.rescue_exclusion_days)} après sa fin n'ont pas été utilisées.",
+            rules["baseline"],
+            rules["window"],
             "La réponse complète (RC) était une numération d'au moins "
             f"{n(c.cr_threshold)} ×10⁹/L ; la réponse (R) une numération d'au moins "
             f"{n(c.r_threshold)} ×10⁹/L et au moins {n(c.r_fold)} fois la numération de référence "
@@ -155,17 +294,9 @@ def _french(c: Criteria) -> str:
             "première et la dernière numération.",
             "Une cure comptant moins de deux numérations utilisables était non évaluable (NE) ; "
             "sinon, une cure n'atteignant aucun niveau était un échec (NR).",
-            "La perte de réponse était la première de deux numérations voisines sous le seuil de "
-            f"réponse espacées de plus de {d(c.loss_confirm_days)}, un saignement, un traitement "
-            f"de secours, un nouveau traitement du PTI ou la cure de {agents} suivante, selon le "
-            "premier survenu ; les durées sans perte ont été censurées à la dernière nouvelle ou "
-            "au décès.",
-            "La réponse au retraitement était de durée similaire ou plus longue lorsqu'elle durait "
-            f"au moins {_percent(c.similar_duration_ratio, 'fr')} de la réponse à la première cure.",
-            "Les événements indésirables ont été attribués à la dernière cure débutée au plus tard "
-            f"le jour de leur survenue s'ils survenaient dans les {d(c.ae_attribution_days)} "
-            "suivant sa dernière perfusion ; les réactions à la perfusion au plus "
-            f"{d(c.infusion_reaction_days)} après une perfusion de cette cure.",
+            rules["loss"],
+            rules["similar"],
+            rules["attribution"],
         )
     )
 

@@ -29,7 +29,10 @@ def _default_courses() -> CourseRules:
 class Parameter:
     """One criteria parameter: its kind (``int`` or ``float``), its allowed range and its meaning.
 
-    ``low_open`` makes the lower bound exclusive (a threshold must be > 0, not >= 0).
+    ``low_open`` makes the lower bound exclusive (a threshold must be > 0, not >= 0);
+    ``infusions_only`` marks the parameters that exposure courses do not use (``protocols.md``,
+    Exposure courses: eras replace section 1's grouping and regimens, rule 10 replaces section 8's
+    365-day and infusion rules).
     """
 
     name: str
@@ -39,6 +42,7 @@ class Parameter:
     section: str
     meaning: str
     low_open: bool = False
+    infusions_only: bool = False
 
     def range_text(self) -> str:
         """The allowed range as people read it, e.g. ``integer in 1..3650`` or ``number in (0, 2000]``."""
@@ -46,6 +50,10 @@ class Parameter:
             return f"integer in {int(self.minimum)}..{int(self.maximum)}"
         low = "(" if self.low_open else "["
         return f"number in {low}{_num(self.minimum)}, {_num(self.maximum)}]"
+
+    def used_by(self, kind: str) -> bool:
+        """Whether courses of ``kind`` (``infusions``, ``exposure``) use this parameter."""
+        return kind == "infusions" or not self.infusions_only
 
     def accepts(self, value: float) -> bool:
         """Whether ``value`` lies in the allowed range."""
@@ -59,8 +67,8 @@ def _num(value: float) -> str:
 
 #: every parameter of a criteria set, in the order of ``response-criteria.md``
 PARAMETERS: tuple[Parameter, ...] = (
-    Parameter("course_gap_days", int, 1, 3650, "1", "largest gap between two administrations of one course"),
-    Parameter("dose_tolerance_pct", int, 0, 50, "1", "tolerance around a regimen's nominal dose, percent, inclusive"),
+    Parameter("course_gap_days", int, 1, 3650, "1", "largest gap between two administrations of one course", infusions_only=True),
+    Parameter("dose_tolerance_pct", int, 0, 50, "1", "tolerance around a regimen's nominal dose, percent, inclusive", infusions_only=True),
     Parameter("persistent_from_months", int, 1, 120, "2", "ITP is persistent from this many months after diagnosis"),
     Parameter("chronic_after_months", int, 1, 240, "2", "ITP is chronic beyond this many months after diagnosis"),
     Parameter("baseline_days", int, 0, 365, "3", "days before a course start searched for its baseline count"),
@@ -73,8 +81,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("bleeding_min_grade", int, 0, 4, "5", "lowest WHO grade of a bleeding event that voids a run or ends a response"),
     Parameter("loss_confirm_days", int, 0, 365, "6", "two non-qualifying counts more than this many days apart confirm a loss"),
     Parameter("similar_duration_ratio", float, 0, 10, "7", "course-2 duration at least this fraction of course 1 is similar or longer", low_open=True),
-    Parameter("ae_attribution_days", int, 0, 3650, "8", "adverse events up to this many days after a course's last infusion belong to it"),
-    Parameter("infusion_reaction_days", int, 0, 30, "8", "an infusion reaction starts at most this many days after an infusion"),
+    Parameter("ae_attribution_days", int, 0, 3650, "8", "adverse events up to this many days after a course's last infusion belong to it", infusions_only=True),
+    Parameter("infusion_reaction_days", int, 0, 30, "8", "an infusion reaction starts at most this many days after an infusion", infusions_only=True),
 )  # fmt: skip
 PARAMETERS_BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
 

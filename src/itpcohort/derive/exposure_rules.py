@@ -10,11 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from itpcohort.schema import DRUGS, STOP_REASONS
-
-#: stop reasons whose next course start is a loss of response (rule 9); with any other reason
-#: the duration is censored at the next course start
-LOSS_STOP_REASONS: tuple[str, ...] = ("inefficacy", "loss_of_response", "fluctuation", "unknown")
+from itpcohort.schema import DRUGS, LOSS_STOP_REASONS, STOP_REASONS
 
 
 @dataclass(frozen=True)

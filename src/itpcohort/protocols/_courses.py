@@ -56,10 +56,20 @@ class CourseRules:
         word = " ou " if lang == "fr" else " or "
         return ", ".join(agents[:-1]) + word + agents[-1]
 
+    def agents_after_de(self) -> str:
+        """The French ``agents_phrase`` after the preposition ``de``, elided before a vowel or an
+        h: ``de rituximab``, ``d'eltrombopag, romiplostim ou avatrombopag``."""
+        return french_de(self.agents_phrase("fr"))
+
     def regimen_names(self) -> tuple[str, ...]:
         """Every value of a course's ``regimen``: the table's names in order, then ``other``,
         ``unknown`` (``protocols.md``, Infusion courses)."""
         return (*(r.name for r in self.regimens), "other", "unknown")
+
+
+def french_de(phrase: str) -> str:
+    """``de`` + ``phrase`` as French writes it: ``d'`` before a vowel or an h, else ``de ``."""
+    return f"d'{phrase}" if phrase[:1].lower() in "aeiouyhéèêàâîôû" and phrase else f"de {phrase}"
 
 
 @cache

@@ -106,7 +106,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Of {screened} screened patients, {included} from {centers} centres received at least two "
         "{agents} courses and were included.",
         "Sur {screened} patients sélectionnés, {included}, issus de {centers} centres, ont reçu au "
-        "moins deux cures de {agents} et ont été inclus.",
+        "moins deux cures {agents:de} et ont été inclus.",
     ),
     "summary.primary": (
         "After the second course, the overall response rate (CR or R) was {orr} and the complete "
@@ -134,6 +134,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "La réponse à la première cure était associée à la réponse à la deuxième (rapport de cotes "
         "de Firth {odds}{NB}; {ci_label} {ci}{NB}; {p}).".replace("{NB}", NB),
     ),
+    "summary.firth_not_significant": (
+        "Response to course 1 was not significantly associated with response to course 2 (Firth "
+        "odds ratio {odds}; {ci_label} {ci}; {p}).",
+        "La réponse à la première cure n'était pas significativement associée à la réponse à la "
+        "deuxième (rapport de cotes de Firth {odds}{NB}; {ci_label} {ci}{NB}; {p}).".replace(
+            "{NB}", NB
+        ),
+    ),
     # --- methods ---------------------------------------------------------------------------------
     "methods.design": (
         "Retrospective multicentre cohort of adults with immune thrombocytopenia (ITP) treated with "
@@ -143,7 +151,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "courses are compared; later courses are described.",
         "Cohorte rétrospective multicentrique d'adultes atteints de thrombopénie immunologique "
         "(PTI) traités par {agents}. Les patients âgés d'au moins {min_age} ans à la première "
-        "cure et ayant reçu au moins deux cures de {agents} ont été inclus{NB}; les patients sans "
+        "cure et ayant reçu au moins deux cures {agents:de} ont été inclus{NB}; les patients sans "
         "numération plaquettaire après la première cure ont été exclus. Chaque exclusion est "
         "comptée dans le diagramme de flux. Les deux premières cures sont comparées{NB}; les cures "
         "suivantes sont décrites.".replace("{NB}", NB),
@@ -402,7 +410,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{screened} patients with at least one {agents} course were screened; {excluded} were "
         "excluded ({reasons}) and {included} were included from {centers} centres (Figure 1). "
         "Their characteristics are given in Table 1.",
-        "{screened} patients ayant reçu au moins une cure de {agents} ont été sélectionnés{NB}; "
+        "{screened} patients ayant reçu au moins une cure {agents:de} ont été sélectionnés{NB}; "
         "{excluded} ont été exclus ({reasons}) et {included}, issus de {centers} centres, ont été "
         "inclus (figure 1). Leurs caractéristiques sont présentées dans le tableau 1.".replace(
             "{NB}", NB
@@ -410,13 +418,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "fig.flow.screened": (
         "Patients with at least one {agents} course (screened)\nn = {n}",
-        "Patients ayant reçu au moins une cure de {agents} (sélectionnés)\nn = {n}",
+        "Patients ayant reçu au moins une cure {agents:de} (sélectionnés)\nn = {n}",
     ),
     "fig.flow.excluded": ("Excluded: n = {n}", f"Exclus{NB}: n = {{n}}"),
     "fig.flow.included": (
         "Included: n = {n} patients, {centers} centres\nat least 2 {agents} courses, age "
         "≥ {age} years at course 1 and a platelet count after course 1",
-        f"Inclus{NB}: n = {{n}} patients, {{centers}} centres\nau moins 2 cures de {{agents}}, "
+        f"Inclus{NB}: n = {{n}} patients, {{centers}} centres\nau moins 2 cures {{agents:de}}, "
         "âge ≥ {age} ans à la première cure et une numération plaquettaire après la première "
         "cure",
     ),
@@ -488,7 +496,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "t1.regimen": (
         "{agents:Cap} regimen of course {course}, n (%)",
-        "Schéma de {agents} de la cure {course}, n (%)",
+        "Schéma {agents:de} de la cure {course}, n (%)",
     ),
     "t1.platelets_course1": (
         "Baseline platelet count at course 1, ×10⁹/L, median [IQR]",
@@ -504,7 +512,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "t1.n_courses": (
         "{agents:Cap} courses per patient, median [IQR]",
-        "Cures de {agents} par patient, médiane [EIQ]",
+        "Cures {agents:de} par patient, médiane [EIQ]",
     ),
     "t1.followup": (
         "Follow-up from course 1, months, median [IQR]",
@@ -654,10 +662,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- duration ----------------------------------------------------------------------------------
     "results.duration": (
         "Median duration of response: {median1} after course 1 and {median2} after course 2 "
-        "(Table 6, Figures 3–5); the next course counts as a loss of response.",
+        "(Table {table}, Figures 3–5); the next course counts as a loss of response.",
         f"Durée médiane de réponse{NB}: {{median1}} après la première cure et {{median2}} après "
-        f"la deuxième (tableau 6, figures 3 à 5){NB}; la cure suivante compte comme une perte de "
-        "réponse.",
+        f"la deuxième (tableau {{table}}, figures 3 à 5){NB}; la cure suivante compte comme une "
+        "perte de réponse.",
     ),
     "dur.caption": (
         "Time to response and duration of response by course (Kaplan–Meier)",
@@ -682,7 +690,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         f"{NB}; IC 95{NB}% de la médiane par la méthode log-log. Un mois compte 365,25/12 jours. "
         f"La perte de réponse est le premier de ces événements{NB}: numération confirmée sous le "
         "seuil de réponse, saignement significatif, traitement de secours ou nouveau traitement, "
-        "ou cure suivante de {agents}. La cure suivante compte comme une perte, si bien qu'un "
+        "ou cure suivante {agents:de}. La cure suivante compte comme une perte, si bien qu'un "
         "répondeur retraité a toujours un événement (d'où autant de pertes que de répondeurs "
         "après la cure 1 quand tous les répondeurs ont été retraités).",
     ),
@@ -700,9 +708,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fig.km.course": ("Course {course}", "Cure {course}"),
     "fig.km.caption": (
         "Duration of response (CR or R) after courses 1 and 2 (Kaplan–Meier). Ticks: censored "
-        "durations. Medians and numbers at risk are those of Table 6; curves shown to 36 months.",
+        "durations. Medians and numbers at risk are those of Table {table}; curves shown to 36 "
+        "months.",
         "Durée de la réponse (RC ou R) après les cures 1 et 2 (Kaplan–Meier). Traits : durées "
-        "censurées. Médianes et nombres à risque du tableau 6 ; courbes jusqu'à 36 mois.".replace(
+        "censurées. Médianes et nombres à risque du tableau {table} ; courbes jusqu'à 36 mois.".replace(
             " :", f"{NB}:"
         ).replace(" ;", f"{NB};"),
     ),
@@ -726,7 +735,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Months since the start of course 1",
         "Mois depuis le début de la première cure",
     ),
-    "fig.swimmer.course": ("{agents:Cap} course (number)", "Cure de {agents} (numéro)"),
+    "fig.swimmer.course": ("{agents:Cap} course (number)", "Cure {agents:de} (numéro)"),
     "fig.swimmer.cr": ("Complete response", "Réponse complète"),
     "fig.swimmer.r": ("Response (R)", "Réponse (R)"),
     "fig.swimmer.loss": ("Loss of response", "Perte de réponse"),
@@ -800,12 +809,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # --- predictors --------------------------------------------------------------------------------
     "results.predictors": (
-        "Factors tested against response to course 2 are in Table 7; those with p < "
-        "{selection_p} entered the multivariable Firth model (Table 8, Figure 6). On its own, "
+        "Factors tested against response to course 2 are in Table {table}; those with p < "
+        "{selection_p} entered the multivariable Firth model (Table {model_table}, Figure 6). On "
+        "its own, "
         "response to course 1 had an odds ratio of {odds} ({ci_label} {ci}; {p}).",
         "Les facteurs testés vis-à-vis de la réponse à la deuxième cure figurent dans le tableau "
-        "7{NB}; ceux avec p < {selection_p} sont entrés dans le modèle multivarié de Firth "
-        "(tableau 8, figure 6). Seule, la réponse à la première cure avait un rapport de cotes "
+        "{table}{NB}; ceux avec p < {selection_p} sont entrés dans le modèle multivarié de Firth "
+        "(tableau {model_table}, figure 6). Seule, la réponse à la première cure avait un rapport de cotes "
         "de {odds} ({ci_label} {ci}{NB}; {p}).".replace("{NB}", NB),
     ),
     "uni.caption": (
@@ -856,9 +866,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "fig.forest.caption": (
         "Multivariable Firth model of response to course 2: odds ratios with profile "
-        "penalized-likelihood 95% confidence intervals (Table 8).",
+        "penalized-likelihood 95% confidence intervals (Table {table}).",
         f"Modèle multivarié de Firth de la réponse à la deuxième cure{NB}: rapports de cotes et "
-        f"intervalles de confiance à 95{NB}% par vraisemblance pénalisée profilée (tableau 8).",
+        f"intervalles de confiance à 95{NB}% par vraisemblance pénalisée profilée (tableau "
+        "{table}).",
     ),
     "fig.forest.alt": (
         "Forest plot of the odds ratios of the multivariable model.",
@@ -870,10 +881,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # --- safety ------------------------------------------------------------------------------------
     "results.safety": (
-        "Adverse events by course are in Table 9. {deaths} included patients died during "
+        "Adverse events by course are in Table {table}. {deaths} included patients died during "
         "follow-up (any cause); {unattributed} adverse events in {unattributed_patients} patients "
         "could not be attributed to a course.",
-        f"Les événements indésirables par cure figurent dans le tableau 9. {{deaths}} patients "
+        f"Les événements indésirables par cure figurent dans le tableau {{table}}. {{deaths}} "
+        "patients "
         f"inclus sont décédés pendant le suivi (toutes causes){NB}; {{unattributed}} événements "
         "indésirables chez {unattributed_patients} patients n'ont pu être attribués à une cure.",
     ),
@@ -893,9 +905,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # --- sensitivity -------------------------------------------------------------------------------
     "results.sensitivity": (
-        "Table 10 gives the main results under each sensitivity analysis, side by side with the "
+        "Table {table} gives the main results under each sensitivity analysis, side by side with the "
         "primary analysis.",
-        "Le tableau 10 présente les principaux résultats de chaque analyse de sensibilité, en "
+        "Le tableau {table} présente les principaux résultats de chaque analyse de sensibilité, en "
         "regard de l'analyse principale.",
     ),
     "sens.what": ("Sensitivity analyses", "Analyses de sensibilité"),
@@ -1190,5 +1202,86 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "après la première cure comparée ont été exclus. Chaque exclusion est comptée dans le "
         "diagramme de flux. La cure précédant le premier changement (cure 1 de la comparaison) et "
         "le premier changement (cure 2) sont comparés ; les cures suivantes sont décrites.",
+    ),
+    # --- wordings of the first_switch design (<id>_switch) and of exposure courses (<id>_exposure),
+    # picked by Translator.variant (protocols.md: the report names the protocol's design) ---------
+    "section.results.retreatment_switch": (
+        "Second agent compared with the first",
+        "Comparaison du second agent au premier",
+    ),
+    "param.min_age_switch": (
+        "Minimum age at the first switch (years)",
+        "Âge minimal au premier changement d'agent (ans)",
+    ),
+    "fig.flow.included_switch": (
+        "Included: n = {n} patients, {centers} centres\na switch between {agents}, age "
+        "≥ {age} years at the switch and a platelet count after the first compared course",
+        f"Inclus{NB}: n = {{n}} patients, {{centers}} centres\nun changement d'agent "
+        "({agents}), âge ≥ {age} ans au changement et une numération plaquettaire après la "
+        "première cure comparée",
+    ),
+    "results.duration_exposure": (
+        "Median duration of response: {median1} after course 1 and {median2} after course 2 "
+        "(Table {table}, Figures 3–5); the next course counts as a loss of response when the "
+        "course's "
+        "stop reason was {loss_reasons}.",
+        f"Durée médiane de réponse{NB}: {{median1}} après la première cure et {{median2}} après "
+        f"la deuxième (tableau {{table}}, figures 3 à 5){NB}; la cure suivante compte comme une "
+        "perte de réponse lorsque le motif d'arrêt de la cure "
+        "était {loss_reasons}.",
+    ),
+    "dur.note_exposure": (
+        "Durations from the response date to the loss of response, censored at the last "
+        "follow-up; 95% CI of the median by the log-log method. A month is 365.25/12 days. A "
+        "loss of response is the first of a confirmed count below the response threshold, a "
+        "significant bleeding, a rescue or new treatment, or the next {agents} course when the "
+        "course's stop reason was {loss_reasons}; after a course with another stop reason "
+        "({other_reasons}), a response not lost before is censored at the next course start. "
+        "Counts after the end of a course are still used.",
+        "Durées de la date de réponse à la perte de réponse, censurées aux dernières nouvelles"
+        f"{NB}; IC 95{NB}% de la médiane par la méthode log-log. Un mois compte 365,25/12 jours. "
+        f"La perte de réponse est le premier de ces événements{NB}: numération confirmée sous le "
+        "seuil de réponse, saignement significatif, traitement de secours ou nouveau traitement, "
+        "ou cure suivante {agents:de} lorsque le motif d'arrêt de la cure était {loss_reasons}"
+        f"{NB}; après une cure arrêtée pour un autre motif ({{other_reasons}}), une réponse non "
+        "perdue auparavant est censurée au début de la cure suivante. Les numérations "
+        "postérieures à la fin d'une cure restent utilisées.",
+    ),
+    "fig.swimmer.caption_exposure": (
+        "Swimmer plot of the included patients, ordered by follow-up, longest first: courses, "
+        "response periods and their end, starts of rescue treatments and of the first new ITP "
+        "treatment after a course (patient codes are pseudonymous). A loss of response includes "
+        "a rescue or new ITP treatment and the next course when the course's stop reason was "
+        "{loss_reasons}.",
+        f"Diagramme en couloirs des patients inclus, classés par durée de suivi décroissante{NB}: "
+        "cures, périodes de réponse et leur fin, débuts des traitements de secours et du premier "
+        "nouveau traitement du PTI après une cure (codes patients pseudonymisés). Une perte de "
+        "réponse inclut un traitement de secours ou un nouveau traitement du PTI et la cure "
+        "suivante lorsque le motif d'arrêt de la cure était {loss_reasons}.",
+    ),
+    "fig.swimmer.compact_caption_exposure": (
+        "Swimmer plot of {which}, grouped by response to course 1 (brackets) and ordered by "
+        "follow-up within a group, longest first: courses, response periods and their end, starts "
+        "of rescue treatments and of the first new ITP treatment after a course (patient codes "
+        "are pseudonymous). A loss of response includes a rescue or new ITP treatment and the "
+        "next course when the course's stop reason was {loss_reasons}.",
+        "Diagramme en couloirs {which}, groupés selon la réponse à la première cure (crochets) et "
+        f"classés par durée de suivi décroissante dans chaque groupe{NB}: cures, périodes de "
+        "réponse et leur fin, débuts des traitements de secours et du premier nouveau traitement "
+        "du PTI après une cure (codes patients pseudonymisés). Une perte de réponse inclut un "
+        "traitement de secours ou un nouveau traitement du PTI et la cure suivante lorsque le "
+        "motif d'arrêt de la cure était {loss_reasons}.",
+    ),
+    "safety.note_exposure": (
+        "n (%): patients with at least one such event, of the patients who received the course; "
+        "event types no patient had are not listed.",
+        f"n (%){NB}: patients avec au moins un tel événement, parmi ceux ayant reçu la cure{NB}; "
+        "les types d'événements qu'aucun patient n'a présentés ne sont pas listés.",
+    ),
+    "repro.unused_parameters": (
+        "Parameters of the criteria set that this protocol's courses do not use are not listed "
+        "(they are in results.json).",
+        "Les paramètres du jeu de critères que les cures de ce protocole n'utilisent pas ne sont "
+        "pas listés (ils figurent dans results.json).",
     ),
 }

@@ -111,12 +111,7 @@ def add_methods(report: Report) -> Report:
     blocks: list[Block] = [
         heading(report, 1, "section.methods"),
         heading(report, 2, "section.methods.design"),
-        paragraph(
-            t(
-                "methods.design_switch" if "switch" in report.results else "methods.design",
-                min_age=f.integer(settings.get("min_age", 18)),
-            )
-        ),
+        paragraph(t("methods.design", min_age=f.integer(settings.get("min_age", 18)))),
         protocol_prose(report),
         heading(report, 2, "section.methods.criteria"),
         paragraph(criteria_prose(criteria, t)),

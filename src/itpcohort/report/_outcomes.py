@@ -348,7 +348,10 @@ def add_duration(report: Report) -> Report:
         else t("km.not_reached" if s.get("n") else "km.no_responder")
         for s in by_course
     ]
-    report = report.append(paragraph(t("results.duration", median1=medians[0], median2=medians[1])))
+    table = report.next_table_number()  # the duration table's, cited in the text and the KM caption
+    report = report.append(
+        paragraph(t("results.duration", median1=medians[0], median2=medians[1], table=table))
+    )
     report = report.append(duration_table(report))
     population = included_population(report)
     if population is None:
@@ -364,7 +367,7 @@ def add_duration(report: Report) -> Report:
             make_figure(
                 report,
                 image,
-                t("fig.km_cr.caption" if complete else "fig.km.caption"),
+                t("fig.km_cr.caption" if complete else "fig.km.caption", table=table),
                 t("fig.km.alt"),
             )
         )

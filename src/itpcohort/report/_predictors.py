@@ -235,14 +235,18 @@ def add_predictors(report: Report) -> Report:
                 ci_label=f.ci_label(),
                 ci=f.odds_ratio_ci(single.get("ci_low"), single.get("ci_high")),
                 p=p_text(t, single.get("p")),
+                table=report.next_table_number(),
+                model_table=report.next_table_number() + 1,
             )
         )
     )
     report = report.append(univariable_table(report))
+    model_table = report.next_table_number()
     report = report.append(firth_table(report))
     image = forest_figure(
         predictors.get("multivariable") or [], t, lambda term: model_term_label(t, term)
     )
     if image is None:
         return report.append(not_available(report, "fig.forest.what"))
-    return report.append(make_figure(report, image, t("fig.forest.caption"), t("fig.forest.alt")))
+    caption = t("fig.forest.caption", table=model_table)
+    return report.append(make_figure(report, image, caption, t("fig.forest.alt")))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from itpcohort.criteria import PARAMETERS
 from itpcohort.report._blocks import Cell, Table, Text
 from itpcohort.report._build import (
     analysis_note,
@@ -96,7 +97,9 @@ def add_sensitivity(report: Report) -> Report:
     report = report.append(heading(report, 2, "section.results.sensitivity"))
     if not report.results.get("sensitivity"):
         return report.append(not_available(report, "sens.what"))
-    report = report.append(paragraph(report.t("results.sensitivity")))
+    report = report.append(
+        paragraph(report.t("results.sensitivity", table=report.next_table_number()))
+    )
     return report.append(sensitivity_table(report))
 
 
@@ -316,6 +319,7 @@ def add_reproducibility(report: Report) -> Report:
             )
     criteria: Mapping[str, Any] = results.get("criteria") or {}
     overrides = criteria_overrides(criteria) or {}
+    unused = unused_parameters(report)
     rows = [
         (
             Cell(name, verbatim=True),
@@ -335,7 +339,7 @@ def add_reproducibility(report: Report) -> Report:
                 if k not in PARAMETER_NAMES and k not in ("name", "version", "overrides")
             ),
         ]
-        if name in criteria
+        if name in criteria and name not in unused
     ]
     header = [
         (
@@ -363,8 +367,16 @@ def add_reproducibility(report: Report) -> Report:
         name=str(criteria.get("name", MISSING)),
         version=str(criteria.get("version", MISSING)),
     )
-    report = report.append(make_table(report, "criteria", caption, header, rows))
+    notes = [t("repro.unused_parameters")] if unused else []
+    report = report.append(make_table(report, "criteria", caption, header, rows, notes))
     return _omop_mapping(report)
+
+
+def unused_parameters(report: Report) -> set[str]:
+    """The criteria parameters the protocol's courses do not use (``Parameter.used_by``): not
+    listed in the reproducibility table, whose note says so."""
+    kind = report.protocol.courses.kind
+    return {p.name for p in PARAMETERS if not p.used_by(kind)}
 
 
 def _omop_mapping(report: Report) -> Report:

@@ -1,8 +1,8 @@
 """Section verb ``add_safety``: adverse events per course (``flagship-study.md`` Analysis 6).
 
 One column per course (its denominator = included patients who received it); rows: patients with
-at least one event, number of events, each event type, infections (any grade), grade ≥ 3, serious —
-patients counted once per row. Deaths (any cause) and events attributed to no course follow.
+at least one event, number of events, each event type (for exposure courses, the types some
+patient had), infections (any grade), grade ≥ 3, serious — patients counted once per row. Deaths (any cause) and events attributed to no course follow.
 """
 
 from __future__ import annotations
@@ -52,6 +52,10 @@ def safety_table(report: Report) -> Table:
     events: list[str] = []
     for course in by_course:
         events += [e for e in (course.get("by_event") or {}) if e not in events]
+    if report.protocol.courses.kind == "exposure":
+        # the event vocabulary serves every protocol: an exposure protocol's table lists the types
+        # some patient had (its events of interest are in the table per agent; the note says so)
+        events = [e for e in events if any(_n(c, e) for c in by_course)]
     for event in events:
         rows.append(
             label_row(
@@ -62,6 +66,11 @@ def safety_table(report: Report) -> Table:
         )
     notes = [t("safety.note")]
     return make_table(report, "safety", t("safety.caption"), [header], rows, notes)
+
+
+def _n(course: Mapping[str, Any], event: str) -> int:
+    """Patients of ``course`` with ``event`` (0 when not given)."""
+    return int(((course.get("by_event") or {}).get(event) or {}).get("n") or 0)
 
 
 def add_safety(report: Report) -> Report:
@@ -76,6 +85,7 @@ def add_safety(report: Report) -> Report:
                 deaths=f.n_of(safety.get("deaths")),
                 unattributed=f.integer(safety.get("unattributed_events")),
                 unattributed_patients=f.integer(safety.get("unattributed_patients")),
+                table=report.next_table_number(),
             )
         )
     )

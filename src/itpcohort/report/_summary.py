@@ -2,7 +2,8 @@
 
 Built from ``results.json`` only: the population (``flow``, ``cohort``), the primary outcome and
 the retreatment comparisons (``retreatment``), and the odds ratio of response to course 2 for
-course-1 responders (``predictors.response_course1_firth``). Notes of the analysis (``notes``) follow.
+course-1 responders (``predictors.response_course1_firth``), said to be associated only when its
+p-value is below the plan's 5% level. Notes of the analysis (``notes``) follow.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ if TYPE_CHECKING:
     from itpcohort.report._report import Report
 
 
+#: the level of every test of the plan (``flagship-study.md``, Analyses: two-sided at 5%)
+SIGNIFICANCE = 0.05
+
+
 def add_summary(report: Report) -> Report:
     """Append the "Summary" section."""
     t, f, results = report.t, report.t.fmt, report.results
@@ -23,7 +28,7 @@ def add_summary(report: Report) -> Report:
     firth = get(results, "predictors", "response_course1_firth") or {}
     sentences = [
         t(
-            "summary.population_switch" if "switch" in results else "summary.population",
+            "summary.population",
             included=f.integer(get(results, "flow", "included")),
             screened=f.integer(get(results, "flow", "screened")),
             centers=f.integer(get(results, "cohort", "n_centers")),
@@ -45,9 +50,10 @@ def add_summary(report: Report) -> Report:
         ),
     ]
     if firth.get("odds_ratio") is not None:
+        significant = firth.get("p") is not None and firth["p"] < SIGNIFICANCE
         sentences.append(
             t(
-                "summary.firth",
+                "summary.firth" if significant else "summary.firth_not_significant",
                 odds=f.odds_ratio(firth.get("odds_ratio")),
                 ci_label=f.ci_label(),
                 ci=f.odds_ratio_ci(firth.get("ci_low"), firth.get("ci_high")),

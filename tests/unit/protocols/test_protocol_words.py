@@ -19,12 +19,13 @@ SWITCH = builtin_protocol("tpo-ra-switch")
 def test_messages_name_the_protocol_agents_in_both_languages() -> None:
     en, fr = Translator("en", SWITCH), Translator("fr", SWITCH)
     assert en("fig.swimmer.course") == "Eltrombopag, romiplostim or avatrombopag course (number)"
-    assert fr("fig.swimmer.course") == "Cure de eltrombopag, romiplostim ou avatrombopag (numéro)"
+    # French elides "de" before a vowel: "cure d'eltrombopag", "cure de rituximab"
+    assert fr("fig.swimmer.course") == "Cure d'eltrombopag, romiplostim ou avatrombopag (numéro)"
     assert en("t1.regimen", course=2) == (
         "Eltrombopag, romiplostim or avatrombopag regimen of course 2, n (%)"
     )
-    assert "au moins deux cures de eltrombopag, romiplostim ou avatrombopag" in fr(
-        "summary.population", screened="9", included="4", centers="2"
+    assert "au moins une cure d'eltrombopag, romiplostim ou avatrombopag" in fr(
+        "results.flow", screened="9", excluded="5", reasons="", included="4", centers="2"
     )
 
 

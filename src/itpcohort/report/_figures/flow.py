@@ -104,8 +104,10 @@ def flow_figure(results: Mapping[str, Any], t: Translator) -> FigureImage:
 def draw_flow(results: Mapping[str, Any], t: Translator) -> Figure:
     """The flow diagram as a matplotlib figure (call inside ``journal_style``).
 
-    The inclusion box states every inclusion criterion (at least 2 rituximab courses, the
-    minimum age at course 1, a platelet count after course 1); box heights follow their text,
+    The inclusion box states every inclusion criterion of the protocol's design (at least 2
+    courses, the minimum age at course 1, a platelet count after course 1; under ``first_switch``:
+    a switch, the minimum age at the switch, a count after the first compared course); box
+    heights follow their text,
     and the main column, the exclusion box and the side boxes are laid out so that no two boxes
     touch, in either language (issue 17 item 15).
     """
