@@ -550,14 +550,18 @@ def _proportion(value: dict[str, Any] | None) -> str:
 
 def headline(results: dict[str, Any], results_path: Path, html: Path, docx: Path) -> list[str]:
     """The lines ``run`` ends with: patients included, ORR and CR after course 2 with their 95%
-    CIs (``flagship-study.md``, primary outcome), and where results.json and the report are.
+    CIs (``flagship-study.md``, primary outcome; in a switch study course 2 is the agent switched
+    to, ``protocols.md``), and where results.json and the report are.
     """
     flow = results.get("flow", {})
     retreatment = results.get("retreatment", {})
+    # a switch study compares the agent switched to (its course 2) with the one before
+    # (protocols.md, tpo-ra-switch)
+    course2 = "course 2 (the agent switched to)" if results.get("switch") else "course 2"
     return [
         f"{flow.get('included', 0):,} of {flow.get('screened', 0):,} patients included",
-        f"overall response after course 2: {_proportion(retreatment.get('orr_course2'))}",
-        f"complete response after course 2: {_proportion(retreatment.get('cr_course2'))}",
+        f"overall response after {course2}: {_proportion(retreatment.get('orr_course2'))}",
+        f"complete response after {course2}: {_proportion(retreatment.get('cr_course2'))}",
         f"results: {results_path}",
         f"report: {html} and {docx}",
     ]

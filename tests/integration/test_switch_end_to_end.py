@@ -46,6 +46,11 @@ def test_switch_study_runs_end_to_end_in_english_and_french(tmp_path: Path) -> N
         assert "Traceback" not in done.stderr
         runs[lang] = out
     results = json.loads((runs["en"] / "results.json").read_text(encoding="utf-8"))
+    orr = results["retreatment"]["orr_course2"]
+    assert (
+        f"overall response after course 2 (the agent switched to): {orr['n']}/"
+        f"{orr['denominator']} ({orr['pct']:.1f}%"
+    ) in done.stdout
     again = json.loads((runs["fr"] / "results.json").read_text(encoding="utf-8"))
     assert {
         k: v for k, v in results.items() if k not in ("generated_at", "provenance", "study")
