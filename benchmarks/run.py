@@ -14,6 +14,9 @@ BENCHMARKS = (
     "benchmarks.bench_derive",
     "benchmarks.bench_switch",
     "benchmarks.bench_run",
+    # 1,000 patients by default (Spark takes about 100 s of it on two cores); 100k is opt-in:
+    # ITPCOHORT_BENCH_ENGINE_PATIENTS=100000
+    "benchmarks.bench_engines",
 )
 
 

@@ -48,7 +48,8 @@ def connect_engine(engine: str, **options: Any) -> Any:
     DuckDB runs in memory. PostgreSQL connects with libpq's defaults, so host, port, user,
     database and password come from the environment or a service/password file, never from argv
     (``options`` are libpq's, passed to ``psycopg.connect``: ``host``, ``port``, ``dbname``...). Spark gets a local session
-    unless ``options["session"]`` is one: UTC, few shuffle partitions, no UI.
+    unless ``options["session"]`` is one: UTC, few shuffle partitions, no UI; and Ibis's in-memory
+    tables reach it as Arrow (``_install_pyspark_arrow_tables``).
     """
     import ibis
 
@@ -65,8 +66,35 @@ def connect_engine(engine: str, **options: Any) -> Any:
         return ibis.postgres.from_connection(psycopg.connect(autocommit=True, **options))
     if engine == "spark":
         session = options.get("session") or spark_session()
+        _install_pyspark_arrow_tables()
         return ibis.pyspark.connect(session)
     raise ValueError(f"unknown engine '{engine}'; known: {', '.join(ENGINES)}")
+
+
+def _install_pyspark_arrow_tables() -> None:
+    """Make Ibis hand an in-memory table (``create_table(name, pandas_frame)``, ``ibis.memtable``)
+    to Spark as Arrow, as ``_Engine.load`` does, instead of as pandas rows.
+
+    Ibis 12 passes the pandas frame to ``createDataFrame`` with its declared schema and
+    ``verifySchema=False``; PySpark converts the frame with ``DataFrame.to_records``, which turns a
+    nullable integer column holding one missing value (``Int32``: DuckDB's ``.df()`` of
+    ``who_grade``) into floats, and Spark stores a float given for an ``int`` column as NULL. Every
+    WHO grade of the study was lost that way (``docs/running-at-scale.md``, "The course that
+    differed"). Arrow keeps the integers, and reads a NaN of a float column as NULL (missing), so
+    that the rows Spark derives from are the rows given (``architecture.md``: one expression runs
+    on every engine).
+    """
+    from ibis.backends.pyspark import Backend
+
+    if getattr(Backend, "_itpcohort_arrow_tables", False):
+        return
+
+    def register(self: Any, op: Any) -> None:
+        rows = op.data.to_pyarrow(op.schema)  # pandas, Arrow or Polars data, as Arrow
+        self._session.createDataFrame(rows).createOrReplaceTempView(op.name)
+
+    Backend._register_in_memory_table = register
+    Backend._itpcohort_arrow_tables = True
 
 
 def spark_session(master: str = "local[2]", driver_memory: str = "2g") -> Any:
