@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_engines                      # 1,000 patients
     ITPCOHORT_BENCH_ENGINE_PATIENTS=100000 python -m benchmarks.bench_engines
+    ITPCOHORT_BENCH_ENGINES=spark ITPCOHORT_SPARK_DRIVER_MEMORY=8g ...   # some engines, more heap
 
 The study is generated and imported once (``study.duckdb``); each engine then derives it from the
 same canonical tables in a child process (``engines.derive_study_on``: the tables go to
@@ -127,7 +128,8 @@ def main(argv: list[str] | None = None) -> None:
                 "PGDATABASE": server.database,
             }
         print(f"derivation of {patients:,} synthetic patients, from the same canonical tables")
-        for engine in ENGINES:
+        chosen = os.environ.get("ITPCOHORT_BENCH_ENGINES", ",".join(ENGINES)).split(",")
+        for engine in (e for e in ENGINES if e in chosen):
             seconds, peak_mib, status = _measure(engine, database, env)
             failed = "" if status == 0 else f"  (FAILED, exit {status})"
             print(f"{engine:<10} {seconds:9.1f} s  {peak_mib:9.0f} MiB peak{failed}", flush=True)

@@ -20,6 +20,7 @@ PostgreSQL's settings from the libpq environment: ``PGHOST``, ``PGPORT``, ``PGUS
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -97,10 +98,17 @@ def _install_pyspark_arrow_tables() -> None:
     Backend._itpcohort_arrow_tables = True
 
 
-def spark_session(master: str = "local[2]", driver_memory: str = "2g") -> Any:
+def spark_session(master: str = "local[2]", driver_memory: str | None = None) -> Any:
     """A local Spark session set up for the derivation: UTC dates, 2 shuffle partitions (the
-    tables of one study are small; 200 partitions cost more to schedule than to compute), no UI."""
+    tables of one study are small; 200 partitions cost more to schedule than to compute), no UI.
+
+    ``driver_memory``: the JVM heap, by default ``ITPCOHORT_SPARK_DRIVER_MEMORY`` or 2g (the
+    canonical tables of 100,000 patients, handed over as Arrow, need more than 2g).
+    """
     from pyspark.sql import SparkSession
+
+    if driver_memory is None:
+        driver_memory = os.environ.get("ITPCOHORT_SPARK_DRIVER_MEMORY", "2g")
 
     session = (
         SparkSession.builder.master(master)
