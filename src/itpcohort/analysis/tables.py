@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from itpcohort.derived_schema import MARTS_BY_NAME
 from itpcohort.errors import ItpcohortError
@@ -247,9 +249,29 @@ def _bad(table: str, column: str, values: pd.Series, allowed: str) -> AnalysisIn
     )
 
 
+#: the characters ``str.strip`` removes (``str.isspace``), as ranges of a regular-expression class
+PYTHON_WHITESPACE_CLASS = (
+    r"\x{9}-\x{d}\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
+    r"\x{202f}\x{205f}\x{3000}"
+)
+_PADDED = f"^[{PYTHON_WHITESPACE_CLASS}]|[{PYTHON_WHITESPACE_CLASS}]$"
+
+
+def stripped_text(series: pd.Series) -> pd.Series:
+    """``series`` as pandas strings with leading and trailing white space removed, as
+    ``str.strip`` does. Which values hold any is found by Arrow, at once: the marts as executed
+    hold none, and stripping 200,000 patients' columns one Python string at a time took 7.6 s of
+    a 200,000-patient ``run``; only a column that holds some is stripped."""
+    text = series.astype("string")
+    values = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    if pc.any(pc.match_substring_regex(values, _PADDED)).as_py():
+        return text.str.strip()
+    return text
+
+
 def _coerce_column(table: str, column: str, kind: str, series: pd.Series) -> pd.Series:
     if kind == "text":
-        text = series.astype("string").str.strip()
+        text = stripped_text(series)
         return text.mask(text == "")
     if kind == "date":
         try:
@@ -277,7 +299,7 @@ def _coerce_column(table: str, column: str, kind: str, series: pd.Series) -> pd.
     if kind == "bool":
         return _coerce_bool(table, column, series)
     if kind in ("response", "response_or_missing", "event"):
-        text = series.astype("string").str.strip()
+        text = stripped_text(series)
         text = text.mask(text == "")
         allowed = AE_EVENTS if kind == "event" else RESPONSES
         required = kind != "response_or_missing"
