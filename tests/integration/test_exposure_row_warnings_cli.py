@@ -6,11 +6,10 @@ status, and counted in the summary line."""
 from __future__ import annotations
 
 import dataclasses
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.cli import itpcohort as _itpcohort
 
 from itpcohort import pipeline
 from itpcohort.config import load_config
@@ -49,15 +48,6 @@ def _study(folder: Path, treatments: str = TREATMENTS) -> Path:
     ):
         (center / f"{name}.csv").write_text(text, encoding="utf-8")
     return folder
-
-
-def _itpcohort(*args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "itpcohort", *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize("command", ["validate", "import", "derive"])

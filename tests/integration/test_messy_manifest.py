@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import csv
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.cli import itpcohort
 
 from itpcohort.synth import generate_exposure_study, generate_study
 
@@ -42,12 +41,7 @@ def test_validate_names_exactly_the_injected_cells(tmp_path: Path, seed: int) ->
     injected = _manifest(study)
     assert len(injected) > 50  # 1% of ~40k rows: every kind has a chance to appear
 
-    result = subprocess.run(
-        [sys.executable, "-m", "itpcohort", "validate", str(study)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = itpcohort("validate", str(study))
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
     listed = _problems(result.stdout + result.stderr, study)
@@ -63,12 +57,7 @@ def test_validate_names_exactly_the_injected_cells_of_a_switch_cohort(tmp_path: 
     columns = {column for file, _, column in injected if file.endswith("/treatments.csv")}
     assert {"drug", "stop_reason", "end_date", "start_date"} <= columns
 
-    result = subprocess.run(
-        [sys.executable, "-m", "itpcohort", "validate", str(study), "--protocol", "tpo-ra-switch"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = itpcohort("validate", str(study), "--protocol", "tpo-ra-switch")
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
     listed = _problems(result.stdout + result.stderr, study)
@@ -80,11 +69,6 @@ def test_validate_names_exactly_the_injected_cells_of_a_switch_cohort(tmp_path: 
 def test_clean_synthetic_cohort_validates(tmp_path: Path) -> None:
     study = tmp_path / "study"
     generate_study(study, patients=600, centers=4, seed=13)
-    result = subprocess.run(
-        [sys.executable, "-m", "itpcohort", "validate", str(study)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = itpcohort("validate", str(study))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert _problems(result.stdout + result.stderr, study) == set()

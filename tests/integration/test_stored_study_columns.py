@@ -6,12 +6,11 @@ their output folder is simply replaced."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from tests.cli import itpcohort as _itpcohort
 
 from itpcohort.config import load_config
 from itpcohort.criteria import criteria_from_config
@@ -22,15 +21,6 @@ from itpcohort.store.stored import stored_study_problem
 from itpcohort.synth import generate_exposure_study
 
 AGAIN = "(imported by an earlier itpcohort); import the inputs again"
-
-
-def _itpcohort(*args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "itpcohort", *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 @pytest.fixture()

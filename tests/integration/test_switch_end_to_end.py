@@ -7,26 +7,16 @@ report in each language.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
+from tests.cli import itpcohort as _itpcohort
 from tests.golden.golden import report_text
 
 from itpcohort.analysis.switch import comparison_frames, switch_analysis
 from itpcohort.schema import STOP_REASONS
 
 LEVEL_KEYS = {"level", "n", "responders", "orr", "ci_low", "ci_high"}
-
-
-def _itpcohort(*args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "itpcohort", *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def test_switch_study_runs_end_to_end_in_english_and_french(tmp_path: Path) -> None:

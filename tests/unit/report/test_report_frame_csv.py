@@ -32,6 +32,8 @@ def _cell_by_cell(frame: pd.DataFrame, path: Path) -> bytes:
 @st.composite
 def _frames(draw: st.DrawFn) -> pd.DataFrame:
     n = draw(st.integers(0, 12))
+    day = st.one_of(st.none(), st.dates(dt.date(1990, 1, 1), dt.date(2030, 1, 1)))
+    dates = st.lists(day, min_size=n, max_size=n)
     floats = st.one_of(st.floats(allow_nan=True, allow_infinity=False), st.just(0.1), st.none())
     columns = {
         "text": pd.Series(draw(st.lists(_TEXT, min_size=n, max_size=n)), dtype=object),
@@ -45,28 +47,8 @@ def _frames(draw: st.DrawFn) -> pd.DataFrame:
             draw(st.lists(st.one_of(st.none(), st.booleans()), min_size=n, max_size=n)),
             dtype=object,
         ),
-        "day": pd.Series(
-            draw(
-                st.lists(
-                    st.one_of(st.none(), st.dates(dt.date(1990, 1, 1), dt.date(2030, 1, 1))),
-                    min_size=n,
-                    max_size=n,
-                )
-            ),
-            dtype=object,
-        ),
-        "stamp": pd.to_datetime(
-            pd.Series(
-                draw(
-                    st.lists(
-                        st.one_of(st.none(), st.dates(dt.date(1990, 1, 1), dt.date(2030, 1, 1))),
-                        min_size=n,
-                        max_size=n,
-                    )
-                ),
-                dtype=object,
-            )
-        ),
+        "day": pd.Series(draw(dates), dtype=object),
+        "stamp": pd.to_datetime(pd.Series(draw(dates), dtype=object)),
         "nullable_int": pd.Series(
             draw(st.lists(st.one_of(st.none(), st.integers(-99, 99)), min_size=n, max_size=n)),
             dtype="Int64",
