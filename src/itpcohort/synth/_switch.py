@@ -14,6 +14,10 @@ most switch to another agent, some after a retreatment with the first, a few swi
 - counts: a baseline before the first start, then every 1 to 4 weeks on treatment and after it:
   low for inefficacy, alternating for fluctuation, a response otherwise (kept off treatment after
   a taper for some);
+- earlier lines, before the first TPO-RA (a stream of their own, so the rest of the patient is
+  drawn as before): corticosteroids at diagnosis for nearly all, IVIg for some, rituximab, a
+  splenectomy and immunosuppressants or other ITP drugs in the proportions of chronic ITP cohorts
+  referred for a TPO-RA, every row ended a month before the first TPO-RA;
 - later lines: rituximab infusions or a splenectomy for a few; rare rescue IVIg;
 - adverse events: thrombosis, hepatotoxicity on eltrombopag, bone marrow fibrosis on romiplostim.
 
@@ -179,7 +183,63 @@ def _counts_of(
     return values
 
 
-def _patient(rng: np.random.Generator, center: str, index: int) -> dict[str, list[dict[str, Any]]]:
+#: the earlier lines other than corticosteroids and rituximab: drug, chance, dose, dose unit
+_EARLIER_LINES: tuple[tuple[str, float, str, str], ...] = (
+    ("dapsone", 0.12, "100", "mg"),
+    ("azathioprine", 0.08, "2", "mg/kg"),
+    ("danazol", 0.06, "400", "mg"),
+    ("mycophenolate", 0.06, "1000", "mg"),
+    ("hydroxychloroquine", 0.04, "400", "mg"),
+)
+
+
+def _treatment(
+    pid: str, drug: str, start: int, end: int | None, dose: str, unit: str
+) -> dict[str, Any]:
+    return {"patient_id": pid, "drug": drug, "start_date": _day(start),
+            "end_date": "" if end is None else _day(end), "dose": dose, "dose_unit": unit,
+            "rescue": "no", "stop_reason": ""}  # fmt: skip
+
+
+def _earlier_lines(
+    rng: np.random.Generator, pid: str, diagnosis: int, first_start: int
+) -> list[dict[str, Any]]:
+    """The treatments between the diagnosis and a month before the first TPO-RA (the module's
+    docstring), in date order."""
+    last = first_start - 30
+    rows = []
+    if rng.random() < 0.95:
+        start = diagnosis + int(rng.integers(0, 15))
+        rows.append(
+            _treatment(
+                pid, "prednisone", start, min(start + int(rng.integers(21, 91)), last), "1", "mg/kg"
+            )
+        )
+    if rng.random() < 0.30:
+        rows.append(_treatment(pid, "ivig", diagnosis + int(rng.integers(0, 8)), None, "1", "g/kg"))
+    if rng.random() < 0.35 and last - diagnosis > 60:
+        start = int(rng.integers(diagnosis + 30, last - 21))
+        rows += [
+            _treatment(pid, "rituximab", start + 7 * k, None, "375", "mg/m2") for k in range(4)
+        ]
+    for drug, chance, dose, unit in _EARLIER_LINES:
+        if rng.random() < chance and last - diagnosis > 60:
+            start = int(rng.integers(diagnosis + 30, last - 29))
+            rows.append(
+                _treatment(
+                    pid, drug, start, min(start + int(rng.integers(28, 181)), last), dose, unit
+                )
+            )
+    if rng.random() < 0.12 and last - diagnosis > 180:
+        rows.append(
+            _treatment(pid, "splenectomy", int(rng.integers(diagnosis + 180, last)), None, "", "")
+        )
+    return sorted(rows, key=lambda row: row["start_date"])  # fmt: skip
+
+
+def _patient(
+    rng: np.random.Generator, center: str, index: int, earlier: np.random.Generator
+) -> dict[str, list[dict[str, Any]]]:
     pid = f"{center}-{index:04d}"
     first_start = int(rng.integers(0, 1500))
     courses = _plan_courses(rng, first_start)
@@ -229,7 +289,7 @@ def _patient(rng: np.random.Generator, center: str, index: int) -> dict[str, lis
         "center": center,
         "sex": str(rng.choice(["F", "M"], p=[0.58, 0.42])),
         "birth_date": _day(first_start - age_days),
-        "diagnosis_date": _day(first_start - int(rng.integers(60, 3000))),
+        "diagnosis_date": _day(diagnosis := first_start - int(rng.integers(60, 3000))),
         "itp_type": "primary" if rng.random() < 0.85 else "secondary",
         "secondary_cause": "",
         "last_followup_date": _day(followup),
@@ -240,7 +300,7 @@ def _patient(rng: np.random.Generator, center: str, index: int) -> dict[str, lis
         patient["secondary_cause"] = str(rng.choice(["sle", "antiphospholipid", "cvid"]))
     return {
         "patients": [patient],
-        "treatments": treatments,
+        "treatments": [*_earlier_lines(earlier, pid, diagnosis, first_start), *treatments],
         "platelet_counts": [
             {"patient_id": pid, "date": _day(day), "platelets": f"{value:g}"}
             for day, value in counts
@@ -266,7 +326,9 @@ def generate_switch_study(
         tables: dict[str, list[dict[str, Any]]] = {name: [] for name in _COLUMNS}
         for i in range(n):
             rng = np.random.default_rng([seed, c, i])
-            for name, part in _patient(rng, center, i + 1).items():
+            # the earlier lines' stream: four words ending in 2 (the errors' end in 1)
+            earlier = np.random.default_rng([seed, c, i, 2])
+            for name, part in _patient(rng, center, i + 1, earlier).items():
                 tables[name].extend(part)
         if messy > 0:
             # the errors' stream: four words, never one of the patients' three-word streams

@@ -5,6 +5,8 @@ adverse events)."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import hashlib
 from collections import Counter
 from pathlib import Path
@@ -112,3 +114,39 @@ def test_tpo_ra_adverse_events_are_attributed(derived: dict[str, list[dict[str, 
     events = derived["ae_by_course"]
     kinds = Counter(r["event"] for r in events if r["course_number"] is not None)
     assert kinds["hepatotoxicity"] > 5 and kinds["bone_marrow_fibrosis"] > 0
+
+
+def test_earlier_lines_end_a_month_before_the_first_tpo_ra_and_count_as_lines(
+    derived: dict[str, list[dict[str, Any]]],
+) -> None:
+    """Patients come to a TPO-RA after other lines (corticosteroids, rituximab, a splenectomy,
+    immunosuppressants): course 1's prior_lines and splenectomy_before vary, so the switch plan's
+    predictors of the same names are exercised on synthetic data."""
+    first = [r for r in derived["courses"] if r["course_number"] == 1]
+    lines = Counter(r["prior_lines"] for r in first)
+    assert lines[0] < 0.1 * len(first)
+    assert lines[1] > 0.2 * len(first) and sum(n for k, n in lines.items() if k >= 2) > 0.2 * len(
+        first
+    )
+    assert 0.05 < sum(bool(r["splenectomy_before"]) for r in first) / len(first) < 0.2
+
+
+def test_no_earlier_line_reaches_the_first_tpo_ra(tmp_path: Path) -> None:
+    generate_switch_study(tmp_path, patients=300, centers=2, seed=8)
+    tpo_ra = {"eltrombopag", "romiplostim", "avatrombopag"}
+    rows = [
+        row
+        for path in sorted(tmp_path.glob("*/treatments.csv"))
+        for row in csv.DictReader(path.open(encoding="utf-8"))
+    ]
+    first: dict[str, str] = {}
+    for row in rows:
+        if row["drug"] in tpo_ra:
+            first[row["patient_id"]] = min(first.get(row["patient_id"], "9999"), row["start_date"])
+    earlier = [
+        r for r in rows if r["drug"] not in tpo_ra and r["start_date"] < first[r["patient_id"]]
+    ]
+    assert len({r["patient_id"] for r in earlier}) > 0.9 * len(first)
+    for row in earlier:
+        end = dt.date.fromisoformat(row["end_date"] or row["start_date"])
+        assert end <= dt.date.fromisoformat(first[row["patient_id"]]) - dt.timedelta(days=30), row
