@@ -86,6 +86,11 @@ STOP_REASONS = (
 #: reason the duration is censored at the next course start (``protocols.md``, Exposure courses
 #: rule 9)
 LOSS_STOP_REASONS: tuple[str, ...] = ("inefficacy", "loss_of_response", "fluctuation", "unknown")
+#: the other stop reasons, after which a response not lost before is censored at the next course
+#: start (rule 9), in ``STOP_REASONS`` order
+CENSORING_STOP_REASONS: tuple[str, ...] = tuple(
+    reason for reason in STOP_REASONS if reason not in LOSS_STOP_REASONS
+)
 
 #: classes whose rows are always rescue, whatever the ``rescue`` column says
 RESCUE_CLASSES = ("ivig", "supportive")

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from itpcohort.criteria._sets import Criteria
-from itpcohort.protocols._courses import french_de
-from itpcohort.schema import LOSS_STOP_REASONS, STOP_REASONS
+from itpcohort.protocols._courses import french_de, prose_list
+from itpcohort.schema import CENSORING_STOP_REASONS, LOSS_STOP_REASONS
 
 #: the stop reasons as the loss rule of exposure courses words them (``protocols.md`` rule 9)
 _REASON_WORDS = {
@@ -70,9 +70,7 @@ def _overrides(criteria: Criteria, lang: str) -> str:
 
 
 def _reasons(codes: tuple[str, ...], lang: str) -> str:
-    words = [_REASON_WORDS[lang][code] for code in codes]
-    last = " ou " if lang == "fr" else " or "
-    return ", ".join(words[:-1]) + last + words[-1]
+    return prose_list([_REASON_WORDS[lang][code] for code in codes], lang)
 
 
 def _infusions_en(c: Criteria, d: Any) -> dict[str, str]:
@@ -135,7 +133,6 @@ def _exposure_en(c: Criteria, agents: str, d: Any) -> dict[str, str]:
     """The same sentences as exposure courses apply them (``protocols.md``, Exposure courses
     rules 6, 7, 9 and 10)."""
     effect = d(c.courses.exposure_effect_days)
-    others = tuple(r for r in STOP_REASONS if r not in LOSS_STOP_REASONS)
     return {
         "baseline": "The baseline count of a course was the last count in the "
         f"{d(c.baseline_days)} before its start, a count on the start day being taken as "
@@ -153,7 +150,7 @@ def _exposure_en(c: Criteria, agents: str, d: Any) -> dict[str, str]:
         "treatment, a new ITP treatment or, after a course stopped for "
         f"{_reasons(LOSS_STOP_REASONS, 'en')}, the next {agents} course, whichever came first "
         "(counts after the course end were still used); durations without loss were censored "
-        f"at the next course start after a course stopped for {_reasons(others, 'en')}, "
+        f"at the next course start after a course stopped for {_reasons(CENSORING_STOP_REASONS, 'en')}, "
         "otherwise at last follow-up or death.",
         "similar": "The response to the later compared course was of similar or longer duration "
         f"when it lasted at least {_percent(c.similar_duration_ratio, 'en')} of the response to "
@@ -167,7 +164,6 @@ def _exposure_en(c: Criteria, agents: str, d: Any) -> dict[str, str]:
 def _exposure_fr(c: Criteria, agents: str, d: Any) -> dict[str, str]:
     """``_exposure_en`` in French."""
     effect = d(c.courses.exposure_effect_days)
-    others = tuple(r for r in STOP_REASONS if r not in LOSS_STOP_REASONS)
     return {
         "baseline": "La numération de référence d'une cure était la dernière numération des "
         f"{d(c.baseline_days)} précédant son début, une numération du jour du début étant "
@@ -187,7 +183,7 @@ def _exposure_fr(c: Criteria, agents: str, d: Any) -> dict[str, str]:
         f"{_reasons(LOSS_STOP_REASONS, 'fr')}, la cure {french_de(agents)} suivante, selon le "
         "premier survenu (les numérations postérieures à la fin de la cure restant utilisées) ; "
         "les durées sans perte ont été censurées au début de la cure suivante après une cure "
-        f"arrêtée pour {_reasons(others, 'fr')}, sinon à la dernière nouvelle ou au décès.",
+        f"arrêtée pour {_reasons(CENSORING_STOP_REASONS, 'fr')}, sinon à la dernière nouvelle ou au décès.",
         "similar": "La réponse à la seconde cure comparée était de durée similaire ou plus longue "
         f"lorsqu'elle durait au moins {_percent(c.similar_duration_ratio, 'fr')} de la réponse "
         "à la première.",

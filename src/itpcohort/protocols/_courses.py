@@ -8,6 +8,7 @@ default rules are those of the default protocol's file, read when first needed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -50,21 +51,20 @@ class CourseRules:
 
     def agents_phrase(self, lang: str) -> str:
         """The agents as the report's prose names them: ``a``, ``a or b``, ``a, b or c`` (fr ``ou``)."""
-        agents = list(self.agents)
-        if len(agents) == 1:
-            return agents[0]
-        word = " ou " if lang == "fr" else " or "
-        return ", ".join(agents[:-1]) + word + agents[-1]
-
-    def agents_after_de(self) -> str:
-        """The French ``agents_phrase`` after the preposition ``de``, elided before a vowel or an
-        h: ``de rituximab``, ``d'eltrombopag, romiplostim ou avatrombopag``."""
-        return french_de(self.agents_phrase("fr"))
+        return prose_list(self.agents, lang)
 
     def regimen_names(self) -> tuple[str, ...]:
         """Every value of a course's ``regimen``: the table's names in order, then ``other``,
         ``unknown`` (``protocols.md``, Infusion courses)."""
         return (*(r.name for r in self.regimens), "other", "unknown")
+
+
+def prose_list(words: Sequence[str], lang: str) -> str:
+    """``words`` as prose lists them: ``a``, ``a or b``, ``a, b or c`` (fr ``ou``)."""
+    if len(words) <= 1:
+        return "".join(words)
+    word = " ou " if lang == "fr" else " or "
+    return ", ".join(words[:-1]) + word + words[-1]
 
 
 def french_de(phrase: str) -> str:

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from itpcohort.protocols import Protocol, default_protocol
-from itpcohort.protocols._courses import french_de
+from itpcohort.protocols._courses import french_de, prose_list
 from itpcohort.report._format import NumberFormat
 from itpcohort.report._messages import MESSAGES
-from itpcohort.schema import LOSS_STOP_REASONS, STOP_REASONS
+from itpcohort.schema import CENSORING_STOP_REASONS, LOSS_STOP_REASONS
 
 LANGS = ("en", "fr")
 #: the placeholders the protocol fills (``Translator.protocol_names``)
@@ -79,19 +79,16 @@ class Translator:
         response (``loss_reasons``) or not (``other_reasons``; ``protocols.md``, Exposure courses
         rule 9)."""
         phrase = _Phrase(self.protocol.courses.agents_phrase(self.lang))
-        others = tuple(r for r in STOP_REASONS if r not in LOSS_STOP_REASONS)
         return {
             "agents": phrase,
             "title": self.protocol.title(self.lang),
             "loss_reasons": self._reasons(LOSS_STOP_REASONS),
-            "other_reasons": self._reasons(others),
+            "other_reasons": self._reasons(CENSORING_STOP_REASONS),
         }
 
     def _reasons(self, codes: tuple[str, ...]) -> str:
         """Stop reasons in prose: their labels in lower case, ``a, b or c`` (fr ``ou``)."""
-        words = [self._text(f"stop_reason.{code}").lower() for code in codes]
-        last = " ou " if self.lang == "fr" else " or "
-        return ", ".join(words[:-1]) + last + words[-1] if len(words) > 1 else "".join(words)
+        return prose_list([self._text(f"stop_reason.{code}").lower() for code in codes], self.lang)
 
     def variant(self, message_id: str) -> str:
         """The id of ``message_id`` as the protocol words it (``protocols.md``: the report names the
