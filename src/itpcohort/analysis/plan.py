@@ -100,19 +100,33 @@ def _sensitivity_row(
     )
 
 
+def rederived_sensitivity_row(
+    run: SensitivityRun, tables: DerivedTables, min_age: int
+) -> SensitivityRow:
+    """The results table of one sensitivity run on the tables derived again under its
+    ``criteria_overrides`` (``flagship-study.md`` Analysis 7): its population selected anew (and
+    its NE patients dropped when the run says so), then the same rows as the primary analysis."""
+    population = select_population(tables.checked(), min_age)
+    if run.drop_ne_courses:
+        population = drop_patients_with_ne(population, run.drop_ne_courses)
+    return _sensitivity_row(run, run.name, run.label, population)
+
+
 def run_sensitivity(
     population: Population,
     config: StudyConfig,
-    sensitivity_tables: Mapping[str, DerivedTables],
+    sensitivity_tables: Mapping[str, DerivedTables | SensitivityRow],
     primary_firth: FirthModel | None = None,
 ) -> list[SensitivityRow]:
     """The primary results table and one re-run per run of the protocol's ``design.sensitivity``
     (``sensitivity_runs``), side by side.
 
-    A run that needs a re-derivation but whose tables were not given is reported as ``not run``.
-    ``primary_firth``: the Firth model of response to course 2 on response to course 1 over
-    ``population``, when already fitted (Analysis 5's ``response_course1_firth``); otherwise
-    fitted here.
+    ``sensitivity_tables`` holds, for each run that needs a re-derivation, its derived tables, or
+    its row already computed from them (``rederived_sensitivity_row``, which ``run`` computes in
+    another process). A run that needs a re-derivation but is not given is reported as
+    ``not run``. ``primary_firth``: the Firth model of response to course 2 on response to course
+    1 over ``population``, when already fitted (Analysis 5's ``response_course1_firth``);
+    otherwise fitted here.
     """
     runs = sensitivity_runs(config.protocol.design.sensitivity)
     unknown = sorted(set(sensitivity_tables) - {run.name for run in runs})
@@ -123,38 +137,41 @@ def run_sensitivity(
         )
     rows = [_sensitivity_row(None, "primary", "primary analysis", population, primary_firth)]
     for run in runs:
-        if run.needs_rederivation:
-            tables = sensitivity_tables.get(run.name)
-            if tables is None:
-                rows.append(
-                    SensitivityRow(
-                        name=run.name,
-                        label=run.label,
-                        criteria_overrides=dict(run.criteria_overrides),
-                        status="not run",
-                        note="the tables of this re-derivation were not provided",
-                    )
-                )
-                continue
-            run_population = select_population(tables.checked(), config.min_age)
-        else:
+        if not run.needs_rederivation:
             run_population = population
-        if run.drop_ne_courses:
-            run_population = drop_patients_with_ne(run_population, run.drop_ne_courses)
-        rows.append(_sensitivity_row(run, run.name, run.label, run_population))
+            if run.drop_ne_courses:
+                run_population = drop_patients_with_ne(run_population, run.drop_ne_courses)
+            rows.append(_sensitivity_row(run, run.name, run.label, run_population))
+            continue
+        given = sensitivity_tables.get(run.name)
+        if given is None:
+            rows.append(
+                SensitivityRow(
+                    name=run.name,
+                    label=run.label,
+                    criteria_overrides=dict(run.criteria_overrides),
+                    status="not run",
+                    note="the tables of this re-derivation were not provided",
+                )
+            )
+        elif isinstance(given, SensitivityRow):
+            rows.append(given)
+        else:
+            rows.append(rederived_sensitivity_row(run, given, config.min_age))
     return rows
 
 
 def analyse(
     tables: DerivedTables,
     config: StudyConfig,
-    sensitivity_tables: Mapping[str, DerivedTables] | None = None,
+    sensitivity_tables: Mapping[str, DerivedTables | SensitivityRow] | None = None,
     population: Population | None = None,
 ) -> StudyResults:
     """Run the whole analysis plan (Analyses 1–8) and return the typed results.
 
     ``tables`` are the derived tables of the primary derivation; ``sensitivity_tables`` maps the
-    name of each sensitivity run that needs a re-derivation (``SENSITIVITY_RUNS``) to its tables.
+    name of each sensitivity run that needs a re-derivation (``SENSITIVITY_RUNS``) to its tables,
+    or to its row already computed (``run_sensitivity``).
     ``population``: ``select_population(tables.checked(), config.min_age)`` when the
     caller already has it (``run`` hands the same one to the report); otherwise selected here.
     ``generated_at`` is left empty: the caller sets it when writing results.json.
@@ -236,4 +253,4 @@ def analyse(
     )
 
 
-__all__ = ["analyse", "run_sensitivity"]
+__all__ = ["analyse", "rederived_sensitivity_row", "run_sensitivity"]

@@ -119,7 +119,8 @@ def factor_frame(patients: pd.DataFrame) -> pd.DataFrame:
     """
 
     def binary(values: pd.Series, one: object) -> pd.Series:
-        return values.map(lambda v: np.nan if pd.isna(v) else float(v == one)).astype(float)
+        equal = (values == one).fillna(False).to_numpy(dtype=bool)
+        return pd.Series(np.where(values.notna(), equal, np.nan), index=values.index)
 
     start1 = patients["start_date_c1"]
     start2 = patients["start_date_c2"]
