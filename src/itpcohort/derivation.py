@@ -16,7 +16,7 @@ model reads (``derive.RELEASED_AFTER``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,10 +43,20 @@ class CompiledModel:
 
 @dataclass(frozen=True)
 class CompiledDerivation:
-    """Every materialised model of the derivation under ``criteria``, as DuckDB statements."""
+    """Every materialised model of the derivation under ``criteria``, as DuckDB statements.
+
+    A derivation made ``sharing`` another holds only the models it builds itself, in tables
+    named with its ``prefix``; it reads the ``shared`` models from the other's tables.
+    """
 
     criteria: Criteria
     models: tuple[CompiledModel, ...]
+    shared: tuple[str, ...] = ()
+    prefix: str = ""
+
+    def table(self, model: str) -> str:
+        """The temporary table that holds ``model`` once the derivation has run."""
+        return temp_table(model if model in self.shared else self.prefix + model)
 
 
 def compile_derivation(criteria: Criteria) -> CompiledDerivation:
@@ -94,20 +104,84 @@ def run_compiled(
     backend: Any,
     compiled: CompiledDerivation,
     on_model: Callable[[str, float], None] | None = None,
+    only: Collection[str] | None = None,
+    kept: Collection[str] = (),
 ) -> None:
     """Execute ``compiled`` on the Ibis DuckDB ``backend`` (``connect_ibis``): every materialised
     model becomes its temporary table.
 
-    ``on_model(name, seconds)`` is told how long each model took to build.
+    ``on_model(name, seconds)`` is told how long each model took to build. ``only``: build
+    these models alone (the models others share, ``run_shared``); ``kept``: models whose
+    tables stay when the schedule would free them.
     """
     for model in compiled.models:
+        if only is not None and model.name not in only:
+            continue
         started = time.perf_counter()
         for statement in model.statements:
             backend.con.execute(statement).fetchall()
         if on_model is not None:
             on_model(model.name, time.perf_counter() - started)
         for name in model.released:
-            drop_temp(backend, temp_table(name))
+            if name not in kept:
+                drop_temp(backend, compiled.table(name))
+
+
+def sharing(
+    base: CompiledDerivation, varied: CompiledDerivation, prefix: str
+) -> CompiledDerivation:
+    """``varied`` made to read from ``base``'s tables every model whose statements are the same
+    as ``base``'s and read only such models (the same SQL over the same inputs gives the same
+    table): a sensitivity run (``flagship-study.md``, 7) builds only what its criteria change.
+
+    Its other models are built in tables named with ``prefix``; their statements are
+    ``varied``'s with those tables renamed (identifiers are quoted, so a name is replaced
+    whole). ``base`` is a derivation compiled on its own (``compile_derivation``).
+    """
+    same = {m.name: m.statements for m in base.models}
+    names = [m.name for m in varied.models]
+    shared: list[str] = []
+    for model in varied.models:
+        reads = {
+            name
+            for name in names
+            if name != model.name and f'"{temp_table(name)}"' in model.statements[-1]
+        }
+        if same.get(model.name) == model.statements and reads <= set(shared):
+            shared.append(model.name)
+    own = [name for name in names if name not in shared]
+
+    def renamed(statement: str) -> str:
+        for name in own:
+            statement = statement.replace(f'"{temp_table(name)}"', f'"{temp_table(prefix + name)}"')
+        return statement
+
+    models = tuple(
+        CompiledModel(
+            m.name,
+            tuple(renamed(statement) for statement in m.statements),
+            tuple(name for name in m.released if name in own),
+        )
+        for m in varied.models
+        if m.name in own
+    )
+    return CompiledDerivation(varied.criteria, models, tuple(shared), prefix)
+
+
+def build_shared(
+    backend: Any, base: CompiledDerivation, runs: Collection[CompiledDerivation]
+) -> None:
+    """Build the models of ``base`` that ``runs`` (made ``sharing`` it) read from its tables,
+    keeping every table one of their own models reads; each run is then ``run_compiled``."""
+    needed = {name for run in runs for name in run.shared}
+    read = {
+        name
+        for run in runs
+        for model in run.models
+        for name in needed
+        if f'"{temp_table(name)}"' in model.statements[-1]
+    }
+    run_compiled(backend, base, only=needed, kept=read)
 
 
 def compile_warnings(criteria: Criteria) -> str:

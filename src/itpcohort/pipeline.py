@@ -23,9 +23,11 @@ from itpcohort.config import StudyConfig
 from itpcohort.criteria import Criteria
 from itpcohort.derivation import (
     CompiledDerivation,
+    build_shared,
     compile_derivation,
     compile_warnings,
     run_compiled,
+    sharing,
     temp_table,
 )
 from itpcohort.errors import InputError
@@ -250,41 +252,52 @@ def sensitivity_criteria(
 
 
 def derive_sensitivity_runs(
-    db_path: Path,
-    criteria: Criteria,
-    compiled: Mapping[str, CompiledDerivation] | None = None,
-    entries: Sequence[str] | None = None,
+    db_path: Path, base: CompiledDerivation, runs: Mapping[str, CompiledDerivation]
 ) -> dict[str, DerivedTables]:
-    """Re-derive under each sensitivity run's criteria overrides (``flagship-study.md``, 7).
-
-    ``compiled``: the derivation of every such run, by run name (``compiling_derivation``);
-    without it, each is compiled when derived.
+    """Re-derive under each sensitivity run's criteria overrides (``flagship-study.md``, 7), on
+    one connection to ``db_path``: the models a run's overrides leave unchanged are built once,
+    from ``base`` (the primary derivation, compiled), and read by every run
+    (``derivation.sharing``); each run builds only the rest. ``runs``: each run's derivation,
+    compiled on its own (``compile_derivation``), by run name.
     """
+    from itpcohort.derive import marts_of
+
+    sharing_runs = {name: sharing(base, compiled, f"{name}__") for name, compiled in runs.items()}
+    backend = connect_ibis(db_path)
     tables = {}
-    for name, varied in sensitivity_criteria(criteria, entries).items():
-        ready = None if compiled is None else compiled[name]
-        tables[name] = derive_marts(db_path, varied, compiled=ready).analysis_tables()
+    try:
+        check_stored_study(backend.con, db_path)
+        build_shared(backend, base, sharing_runs.values())
+        for name, compiled in sharing_runs.items():
+            run_compiled(backend, compiled)
+            marts = {
+                mart: execute_to_arrow(
+                    backend.table(compiled.table(mart), database=("temp", "main"))
+                )
+                for mart in marts_of(compiled.criteria)
+            }
+            tables[name] = DerivedRun(compiled.criteria, marts).analysis_tables()
+    finally:
+        backend.disconnect()
     return tables
 
 
 def sensitivity_rows(
     db_path: Path,
-    criteria: Criteria,
-    compiled: Mapping[str, CompiledDerivation],
+    base: CompiledDerivation,
+    runs: Mapping[str, CompiledDerivation],
     config: StudyConfig,
 ) -> dict[str, SensitivityRow]:
     """The results row of each sensitivity run that re-derives (``flagship-study.md``, 7): its
-    tables derived again from ``db_path`` under its overrides, then analysed
+    tables derived again from ``db_path`` (``derive_sensitivity_runs``), then analysed
     (``analysis.rederived_sensitivity_row``). ``run`` calls it in a child process."""
     from itpcohort.analysis.plan import rederived_sensitivity_row
     from itpcohort.analysis.sensitivity import sensitivity_runs
 
-    entries = config.protocol.design.sensitivity
-    runs = {run.name: run for run in sensitivity_runs(entries)}
-    tables = derive_sensitivity_runs(db_path, criteria, compiled, entries)
+    defined = {run.name: run for run in sensitivity_runs(config.protocol.design.sensitivity)}
     return {
-        name: rederived_sensitivity_row(runs[name], derived, config.min_age)
-        for name, derived in tables.items()
+        name: rederived_sensitivity_row(defined[name], derived, config.min_age)
+        for name, derived in derive_sensitivity_runs(db_path, base, runs).items()
     }
 
 
@@ -432,9 +445,8 @@ def run_study(
                 report,
             )
         step("deriving courses and responses")
-        derived = derive_marts(
-            db_path, criteria, persist=True, csv_dir=staging, compiled=compiling[0].result()
-        )
+        primary = compiling[0].result()
+        derived = derive_marts(db_path, criteria, persist=True, csv_dir=staging, compiled=primary)
         step("sensitivity re-derivations and analysis plan")
         compiled = {
             name: future.result() for name, future in zip(varied, compiling[1:], strict=True)
@@ -446,7 +458,7 @@ def run_study(
     # inherits the compiled derivations and the imported modules.
     fork = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(1, mp_context=fork) as pool:
-        rederiving = pool.submit(sensitivity_rows, db_path, criteria, compiled, config)
+        rederiving = pool.submit(sensitivity_rows, db_path, primary, compiled, config)
         # checked once here, for the analysis and the report alike
         tables = derived.analysis_tables().checked()
         # selected once, for the analysis and the report alike (seconds at 200,000 patients)

@@ -12,12 +12,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 
 from itpcohort import pipeline
 from itpcohort.criteria import Criteria, criteria_from_config
-from itpcohort.derivation import compile_derivation, temp_table
+from itpcohort.derivation import compile_derivation, sharing, temp_table
 from itpcohort.derive import MARTS, MODELS, RELEASED_AFTER, TABLE_MODELS, derive_all
 from itpcohort.io import resolve_config
 from itpcohort.schema import CANONICAL_COLUMNS
@@ -122,3 +123,30 @@ def test_the_derivation_compiles_in_a_thread_of_its_own(monkeypatch: pytest.Monk
     assert compiled[0].models == compile_derivation(Criteria()).models
     assert compiled[1].models == compile_derivation(longer).models
     assert len(seen) == 2 and threading.main_thread().name not in seen
+
+
+def test_sensitivity_runs_that_share_the_primary_models_give_the_marts_derived_alone(
+    database: Path,
+) -> None:
+    base = compile_derivation(Criteria())
+    runs = {
+        "confirm28": Criteria().with_overrides(confirm_days=28),
+        "window90": Criteria().with_overrides(response_window_days=90),
+        "gap30": Criteria().with_overrides(course_gap_days=30),
+        "baseline10-fold3": Criteria().with_overrides(baseline_days=10, r_fold=3.0),
+    }
+    compiled = {name: compile_derivation(criteria) for name, criteria in runs.items()}
+    shared = {name: sharing(base, c, f"{name}__").shared for name, c in compiled.items()}
+    # the overrides change the responses only: the courses and their platelet counts are shared
+    assert {"stg_treatments", "int_courses_baselined"} <= set(shared["confirm28"])
+    assert "int_courses_responses" not in shared["confirm28"]
+    assert "int_courses_windowed" not in shared["window90"]
+    # the course gap changes the courses themselves: nothing read from the treatments is shared
+    assert "int_infusions_grouped_to_courses" not in shared["gap30"]
+    got = pipeline.derive_sensitivity_runs(database, base, compiled)
+    assert list(got) == list(runs)
+    for name, criteria in runs.items():
+        alone = pipeline.derive_marts(database, criteria).analysis_tables()
+        for table in ("courses", "patient_baseline", "retreatment", "ae_by_course"):
+            pd.testing.assert_frame_equal(getattr(got[name], table), getattr(alone, table))
+        assert got[name].courses["response"].notna().sum() > 100, name
