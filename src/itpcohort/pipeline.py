@@ -45,7 +45,7 @@ from itpcohort.store import (
     validate_study,
 )
 
-if TYPE_CHECKING:  # analysis/ and report/ load scipy, statsmodels and matplotlib (1.6 s): the
+if TYPE_CHECKING:  # analysis/ and report/ load scipy, lifelines and matplotlib (1.2 s): the
     # derive command, which needs neither, imports them only when it analyses
     from itpcohort.analysis import DerivedTables
     from itpcohort.analysis.sensitivity import SensitivityRow

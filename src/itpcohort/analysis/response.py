@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.contingency_tables import mcnemar
+from scipy import stats
 
 from itpcohort.analysis.estimates import Proportion, proportion
 from itpcohort.schema import RESPONSES
@@ -104,16 +104,16 @@ class McNemarExact:
 def mcnemar_exact(patients: pd.DataFrame) -> McNemarExact:
     """Exact McNemar test over all included patients, ``NE`` counted as non-responder.
 
-    statsmodels' ``mcnemar(exact=True)`` computes p = min(1, 2·P(X ≤ min(b, c))),
-    X ~ Binomial(b + c, 1/2), exactly the plan's definition (no mid-p); with b + c = 0, p = 1.
+    p = min(1, 2·P(X ≤ min(b, c))), X ~ Binomial(b + c, 1/2), exactly the plan's definition
+    (no mid-p); with b + c = 0, p = 1. The arithmetic is statsmodels' ``mcnemar(exact=True)``
+    (the tests compare both), without importing statsmodels.
     """
     r1 = is_responder(patients["response_c1"])
     r2 = is_responder(patients["response_c2"])
     b = int((r1 & ~r2).sum())
     c = int((~r1 & r2).sum())
-    table = np.array([[int((r1 & r2).sum()), b], [c, int((~r1 & ~r2).sum())]])
-    result = mcnemar(table, exact=True)
-    return McNemarExact(b=b, c=c, p=float(result.pvalue))
+    p = np.minimum(stats.binom.cdf(np.minimum(float(b), float(c)), b + c, 0.5) * 2, 1)
+    return McNemarExact(b=b, c=c, p=float(p))
 
 
 @dataclass(frozen=True)
