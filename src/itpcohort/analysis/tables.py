@@ -235,10 +235,21 @@ def _coerce(table: str, frame: pd.DataFrame, columns: dict[str, str]) -> pd.Data
             f"{table}: missing column(s) {', '.join(missing)}; the analysis reads "
             f"{', '.join(columns)}"
         )
-    out = frame.copy().reset_index(drop=True)
-    for column, kind in columns.items():
-        out[column] = _coerce_column(table, column, kind, out[column])
-    return out
+    # a new frame of new columns (the declared ones coerced, the others copied), not a deep copy
+    # of the whole frame then each column replaced: that copied 200,000 patients' tables twice
+    if not frame.index.equals(pd.RangeIndex(len(frame))):
+        frame = frame.reset_index(drop=True)
+    coerced = {
+        column: _coerce_column(table, column, kind, frame[column])
+        for column, kind in columns.items()
+    }
+    return pd.DataFrame(
+        {
+            column: coerced[column] if column in coerced else frame[column].copy()
+            for column in frame.columns
+        },
+        index=frame.index,
+    )
 
 
 def _bad(table: str, column: str, values: pd.Series, allowed: str) -> AnalysisInputError:
@@ -269,10 +280,18 @@ def stripped_text(series: pd.Series) -> pd.Series:
     return text
 
 
+def text_or_missing(series: pd.Series) -> pd.Series:
+    """``stripped_text(series)`` with the empty values missing; Arrow finds them at once
+    (pandas compares Python strings one at a time)."""
+    text = stripped_text(series)
+    values = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    empty = pc.fill_null(pc.equal(values, ""), False).to_numpy(zero_copy_only=False)
+    return text.mask(empty) if empty.any() else text
+
+
 def _coerce_column(table: str, column: str, kind: str, series: pd.Series) -> pd.Series:
     if kind == "text":
-        text = stripped_text(series)
-        return text.mask(text == "")
+        return text_or_missing(series)
     if kind == "date":
         try:
             return pd.to_datetime(series, errors="raise").astype("datetime64[ns]")
@@ -299,8 +318,7 @@ def _coerce_column(table: str, column: str, kind: str, series: pd.Series) -> pd.
     if kind == "bool":
         return _coerce_bool(table, column, series)
     if kind in ("response", "response_or_missing", "event"):
-        text = stripped_text(series)
-        text = text.mask(text == "")
+        text = text_or_missing(series)
         allowed = AE_EVENTS if kind == "event" else RESPONSES
         required = kind != "response_or_missing"
         bad = series[(text.isna() & required) | (text.notna() & ~text.isin(allowed))]
