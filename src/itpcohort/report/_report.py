@@ -13,6 +13,7 @@ the lists (``flagship-study.md``, Outputs of run).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -160,32 +161,38 @@ class Report:
         capped figure or listing).
         """
         from itpcohort.report._csv import write_frame_csv, write_table_csv
+        from itpcohort.shared.forked import forked
 
         out_dir = Path(out_dir)
         figures_dir, tables_dir = out_dir / "figures", out_dir / "tables"
         figures_dir.mkdir(parents=True, exist_ok=True)
         tables_dir.mkdir(parents=True, exist_ok=True)
         document = self.document()
-        figure_paths: list[Path] = []
-        for figure in document.figures():
-            for suffix, content in ((".png", figure.png), (".svg", figure.svg)):
-                path = figures_dir / f"{figure.file_stem}{suffix}"
-                path.write_bytes(content)
-                figure_paths.append(path)
-        table_paths = []
-        for table in document.tables():
-            path = tables_dir / f"{table.file_stem}.csv"
-            write_table_csv(table, path)
-            table_paths.append(path)
-        data_paths = []
-        for data in document.data_files():
-            path = tables_dir / data.file_name
-            write_frame_csv(data.frame, path)
-            data_paths.append(path)
-        html_path = out_dir / "report.html"
-        html_path.write_text(self.as_html(), encoding="utf-8")
-        docx_path = out_dir / "report.docx"
-        docx_path.write_bytes(self.as_docx())
+        data = [(data.frame, tables_dir / data.file_name) for data in document.data_files()]
+
+        def write_data_files() -> None:
+            for frame, path in data:
+                write_frame_csv(frame, path)
+
+        # the full data files (1.2 million swimmer marks at 200,000 patients: 4.7 s) are written
+        # by a child process while this one writes everything else
+        with forked(write_data_files) if data else contextlib.nullcontext():
+            figure_paths: list[Path] = []
+            for figure in document.figures():
+                for suffix, content in ((".png", figure.png), (".svg", figure.svg)):
+                    path = figures_dir / f"{figure.file_stem}{suffix}"
+                    path.write_bytes(content)
+                    figure_paths.append(path)
+            table_paths = []
+            for table in document.tables():
+                path = tables_dir / f"{table.file_stem}.csv"
+                write_table_csv(table, path)
+                table_paths.append(path)
+            html_path = out_dir / "report.html"
+            html_path.write_text(self.as_html(), encoding="utf-8")
+            docx_path = out_dir / "report.docx"
+            docx_path.write_bytes(self.as_docx())
+        data_paths = [path for _frame, path in data]
         return ReportFiles(
             html=html_path,
             docx=docx_path,
