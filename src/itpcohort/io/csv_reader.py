@@ -17,6 +17,7 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +50,9 @@ class _Scan:
     size: int
     last_content_line: int  # the last line holding content (trailing blank lines excluded)
     has_lone_cr: bool
-    has_space_quote: bool  # a space before a quote: DuckDB drops it, the csv module keeps it
+    #: a space before a quote that may open or follow a quoted field (``1, "x"``, ``"a" "b"``):
+    #: DuckDB drops it, the csv module keeps it; a quote inside quoted text (``"as ""x"""``) is fine
+    has_space_quote: bool
     decoded: bytes | None  # UTF-8 bytes when the file had another declared encoding
 
 
@@ -89,7 +92,7 @@ def _line_counts(newlines: int, tail: bytes, carriage_returns: int, crlf: int) -
     return last, carriage_returns != crlf
 
 
-def _scan(path: Path, display: str, relative: str, encoding: str) -> _Scan:
+def _scan(path: Path, display: str, relative: str, encoding: str, delimiter: str) -> _Scan:
     """Hash the file and check its encoding, line ends and quotes in one pass.
 
     Blank lines and line breaks inside quotes are not searched here: DuckDB's reader finds fewer
@@ -101,6 +104,7 @@ def _scan(path: Path, display: str, relative: str, encoding: str) -> _Scan:
     decoder = codecs.getincrementaldecoder("utf-8")() if utf8 else None
     newlines = carriage_returns = crlf = 0
     has_space_quote = False
+    space_quote = re.compile(b'[\r\n"' + re.escape(delimiter.encode()) + b'] +"')
     previous = b""
     tail = b""
     raw_parts: list[bytes] = []
@@ -127,10 +131,10 @@ def _scan(path: Path, display: str, relative: str, encoding: str) -> _Scan:
                 carriage_returns += chunk.count(b"\r")
                 crlf += chunk.count(b"\r\n")
             crlf += previous.endswith(b"\r") and chunk.startswith(b"\n")
-            if not has_space_quote and b'"' in chunk:
-                has_space_quote = b' "' in chunk or (
-                    previous.endswith(b" ") and chunk.startswith(b'"')
-                )
+            if not has_space_quote and b'"' in chunk:  # from the last byte before spaces
+                start = len(previous.rstrip(b" ")) - 1
+                carried = previous[start:] if start >= 0 else b"\n" + previous
+                has_space_quote = space_quote.search(carried + chunk) is not None
             size += len(chunk)
             previous = chunk
             tail = (tail + chunk[-4096:])[-4096:]
@@ -156,7 +160,6 @@ def _scan(path: Path, display: str, relative: str, encoding: str) -> _Scan:
             decoded.count(b"\r\n"),
         )
         tail = decoded[-4096:]
-        has_space_quote = b' "' in decoded
     last_content_line, has_lone_cr = _line_counts(newlines, tail, carriage_returns, crlf)
     return _Scan(digest.hexdigest(), size, last_content_line, has_lone_cr, has_space_quote, decoded)
 
@@ -281,7 +284,7 @@ def open_csv_text(
     path: Path, display: str, relative: str, *, encoding: str = "utf-8", delimiter: str = ","
 ) -> CsvText:
     """Scan ``path`` and read its header; raises InputError for an unreadable or empty file."""
-    scan = _scan(path, display, relative, encoding)
+    scan = _scan(path, display, relative, encoding, delimiter)
     header, header_line, single_line = _read_header(
         path, scan.decoded, delimiter, display, relative
     )

@@ -184,12 +184,9 @@ class RedcapTableText:
 
     def batches(self, keep: list[int]) -> Iterator[pa.RecordBatch]:
         """Rows as batches holding the columns of header position ``keep``, in line order."""
-        fixed = [LINE, ROW_ERROR, ROW_ERROR_COLUMN, ROW_ERROR_VALUE]
-        names = fixed + [column_key(i) for i in keep]
-        for batch in self.rows.to_batches(max_chunksize=_BATCH_ROWS):
-            arrays = [batch.column(name) for name in fixed]
-            arrays += [batch.column(4 + i) for i in keep]
-            yield pa.RecordBatch.from_arrays(arrays, names=names)
+        names = [LINE, ROW_ERROR, ROW_ERROR_COLUMN, ROW_ERROR_VALUE] + [column_key(i) for i in keep]
+        rows = self.rows.select([0, 1, 2, 3] + [4 + i for i in keep]).rename_columns(names)
+        yield from rows.to_batches(max_chunksize=_BATCH_ROWS)
 
 
 @dataclass
@@ -198,10 +195,6 @@ class RedcapExport:
 
     tables: dict[str, RedcapTableText]
     notes: tuple[str, ...] = ()
-
-    def table_text(self, table: str) -> RedcapTableText:
-        """The rows of ``table``."""
-        return self.tables[table]
 
 
 def _problem(text: CsvText, column: str | None, reason: str) -> Problem:
@@ -362,15 +355,11 @@ class _Split:
                     return self.dag[i], i
         return None
 
-    def record_group(self, record: str) -> tuple[str, int] | None:
-        """The data access group of ``record`` and the row giving it (None: no group)."""
-        return self.groups.get(record)
-
     def record_center(self, i: int) -> str:
         """The center of the patients row ``i``: its ``center``, else its record's group."""
         if self.center[i]:
             return self.center[i]
-        group = self.record_group(self.record[i])
+        group = self.groups.get(self.record[i])
         return group[0] if group else ""
 
     def record_patient(self, record: str) -> tuple[str, str]:
@@ -443,7 +432,7 @@ class _Split:
         )
 
     def _group(self, i: int) -> _RowError | None:
-        group = self.record_group(self.record[i])
+        group = self.groups.get(self.record[i])
         if group is None:
             return None
         name, giver = group

@@ -95,15 +95,14 @@ def _join(display_root: str, relative: PurePosixPath) -> str:
     return str(PurePosixPath(display_root) / relative) if display_root else str(relative)
 
 
-def _folder_source(
-    index: int,
+def _folder_files(
     folder: Path,
     display: str,
     relative: PurePosixPath,
     config: StudyConfig,
     notes: list[str],
     problems: list[Problem],
-) -> Source:
+) -> tuple[TableFile, ...]:
     candidates = _table_csvs(folder)
     for entry in sorted(folder.iterdir()):
         found = any(entry in paths for paths in candidates.values())
@@ -132,7 +131,7 @@ def _folder_source(
                     relative_file=str(relative / f"{table}.csv"),
                 )
             )
-    files = tuple(
+    return tuple(
         TableFile(
             table,
             tables[table],
@@ -141,16 +140,6 @@ def _folder_source(
         )
         for table in TABLE_NAMES
         if table in tables
-    )
-    options = config.source_options(folder.name, folder)
-    return Source(
-        index,
-        folder.name,
-        "folder",
-        folder,
-        display,
-        files,
-        **_option_fields(options),
     )
 
 
@@ -164,15 +153,14 @@ def _option_fields(options: SourceOptions | None) -> dict[str, Any]:
     }
 
 
-def _workbook_source(
-    index: int,
+def _workbook_files(
     workbook: Path,
     display: str,
     relative: PurePosixPath,
     config: StudyConfig,
     notes: list[str],
     problems: list[Problem],
-) -> Source:
+) -> tuple[TableFile, ...]:
     from itpcohort.io.xlsx_reader import sheet_names
 
     try:
@@ -211,7 +199,7 @@ def _workbook_source(
                         relative_file=str(relative),
                     )
                 )
-    files = tuple(
+    return tuple(
         TableFile(
             table,
             workbook,
@@ -221,10 +209,6 @@ def _workbook_source(
         )
         for table in TABLE_NAMES
         if table in by_table
-    )
-    options = config.source_options(workbook.stem, workbook)
-    return Source(
-        index, workbook.stem, "workbook", workbook, display, files, **_option_fields(options)
     )
 
 
@@ -236,21 +220,18 @@ def _redcap_tables(path: Path, config: StudyConfig) -> tuple[str, ...] | None:
     return redcap_export_tables(path, fields.get("encoding", "utf-8"), fields.get("delimiter", ","))
 
 
-def _redcap_source(
-    index: int,
+def _redcap_files(
     export: Path,
     display: str,
     relative: PurePosixPath,
     config: StudyConfig,
     notes: list[str],
     problems: list[Problem],
-) -> Source:
+) -> tuple[TableFile, ...]:
     """One REDCap export: a file per table it holds, all the same file (the reader checks that
     the required instruments are there)."""
     tables = _redcap_tables(export, config) or ()
-    files = tuple(TableFile(table, export, display, str(relative)) for table in tables)
-    options = config.source_options(export.stem, export)
-    return Source(index, export.stem, "redcap", export, display, files, **_option_fields(options))
+    return tuple(TableFile(table, export, display, str(relative)) for table in tables)
 
 
 def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
@@ -272,12 +253,11 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
         if resolved in seen:
             raise UsageError(f"{display}: given twice (also as {seen[resolved]})")
         seen[resolved] = display
-        builder = {
-            "folder": _folder_source,
-            "workbook": _workbook_source,
-            "redcap": _redcap_source,
-        }[kind]
-        sources.append(builder(len(sources), path, display, relative, config, notes, problems))
+        builder = {"folder": _folder_files, "workbook": _workbook_files, "redcap": _redcap_files}
+        files = builder[kind](path, display, relative, config, notes, problems)
+        name = path.name if kind == "folder" else path.stem
+        options = _option_fields(config.source_options(name, path))
+        sources.append(Source(len(sources), name, kind, path, display, files, **options))
 
     for given in inputs:
         display = str(given)

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from itpcohort.errors import escape_controls
 from itpcohort.io.import_report import ImportReport, ValidationReport
+from itpcohort.schema import TABLES_BY_NAME
 from itpcohort.shared.safe_csv import write_csv
 
 #: how many held-back rows ``validate`` shows (they are all in rejected_rows on import)
@@ -40,11 +41,7 @@ def _summary_table(report: ValidationReport, title: str) -> Table:
     for name in ("read", "loaded", "rejected", "of which held back"):
         table.add_column(name, justify="right")
     for counts in report.counts:
-        if counts.rows_read == 0 and counts.table not in (
-            "patients",
-            "treatments",
-            "platelet_counts",
-        ):
+        if counts.rows_read == 0 and not TABLES_BY_NAME[counts.table].required:
             continue
         table.add_row(
             counts.table,

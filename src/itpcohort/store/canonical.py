@@ -15,77 +15,48 @@ import re
 import duckdb
 
 from itpcohort.errors import Problem
-from itpcohort.schema import CANONICAL_COLUMNS, PROVENANCE_COLUMNS, REJECTED_ROWS_COLUMNS, TABLES
-from itpcohort.store.checks import drug_class_sql
+from itpcohort.schema import (
+    CANONICAL_COLUMNS,
+    PROVENANCE_COLUMNS,
+    REJECTED_ROWS_COLUMNS,
+    TABLES,
+    TABLES_BY_NAME,
+    ColumnType,
+)
+from itpcohort.store.checks import DATE_TYPES, drug_class_sql
 from itpcohort.store.intake import StagedFile, lit, q
+
+#: canonical values that are not the checked value of a column of the same name
+_DERIVED = {
+    ("treatments", "drug_class"): drug_class_sql("drug__v"),
+    ("treatments", "rescue"): "coalesce(rescue__v, FALSE)",
+    ("platelet_counts", "platelets"): "platelets__conv",
+    ("platelet_counts", "platelets_as_given"): "platelets__raw",
+    ("bleeding_events", "severe"): (
+        "coalesce(severe__v, coalesce(who_grade__v >= 3, FALSE) OR site__v = 'intracranial')"
+    ),
+}
+
+
+def _expression(table: str, name: str) -> str:
+    """SQL over ``checked_<table>`` of the canonical column ``name``: text as given, a date's
+    precision, the patient's center for a child row, else the checked value (``__v``; a date of
+    ``checked_patients`` is ``__value``)."""
+    if (table, name) in _DERIVED:
+        return _DERIVED[table, name]
+    if name == "center" and table != "patients":
+        return "patient_center"
+    if name.endswith("_precision"):
+        return name.removesuffix("_precision") + "__p"
+    kind = TABLES_BY_NAME[table].column(name).type
+    if kind is ColumnType.TEXT:
+        return name + "__raw"
+    return name + ("__value" if table == "patients" and kind in DATE_TYPES else "__v")
 
 
 def _expressions(table: str) -> dict[str, str]:
     """Canonical column -> SQL over ``checked_<table>``."""
-    center = "center__raw" if table == "patients" else "patient_center"
-    common = {"center": center, "patient_id": "patient_id__raw"}
-    if table == "patients":
-        return common | {
-            "sex": "sex__v",
-            "birth_date": "birth_date__value",
-            "birth_date_precision": "birth_date__p",
-            "diagnosis_date": "diagnosis_date__value",
-            "diagnosis_date_precision": "diagnosis_date__p",
-            "itp_type": "itp_type__v",
-            "secondary_cause": "secondary_cause__v",
-            "last_followup_date": "last_followup_date__value",
-            "death_date": "death_date__value",
-            "death_cause": "death_cause__raw",
-        }
-    if table == "treatments":
-        return common | {
-            "drug": "drug__v",
-            "drug_class": drug_class_sql("drug__v"),
-            "drug_detail": "drug_detail__raw",
-            "start_date": "start_date__v",
-            "end_date": "end_date__v",
-            "dose": "dose__v",
-            "dose_unit": "dose_unit__v",
-            "rescue": "coalesce(rescue__v, FALSE)",
-            "stop_reason": "stop_reason__v",
-        }
-    if table == "platelet_counts":
-        return common | {
-            "date": "date__v",
-            "platelets": "platelets__conv",
-            "platelets_as_given": "platelets__raw",
-            "unit": "unit__v",
-        }
-    if table == "bleeding_events":
-        return common | {
-            "date": "date__v",
-            "site": "site__v",
-            "who_grade": "who_grade__v",
-            "severe": "coalesce(severe__v, coalesce(who_grade__v >= 3, FALSE) OR site__v = 'intracranial')",
-        }
-    if table == "adverse_events":
-        return common | {
-            "onset_date": "onset_date__v",
-            "event": "event__v",
-            "ctcae_grade": "ctcae_grade__v",
-            "serious": "serious__v",
-            "description": "description__raw",
-        }
-    if table == "biomarkers":
-        return common | {
-            "date": "date__v",
-            "test": "test__v",
-            "value": "value__raw",
-            "unit": "unit__raw",
-        }
-    if table == "investigator_assessments":
-        return common | {
-            "course_number": "course_number__v",
-            "response": "response__v",
-            "response_date": "response_date__v",
-            "loss_of_response_date": "loss_of_response_date__v",
-        }
-    raise KeyError(table)
+    return {name: _expression(table, name) for name, _ in CANONICAL_COLUMNS[table]}
 
 
 def canonical_inputs(table: str, checked_columns: list[str]) -> list[str]:

@@ -112,24 +112,19 @@ class DateFormats:
 
     def parse(self, text: str) -> str:
         """SQL: ``text`` parsed with its file's declared format (NULL without one)."""
-        if not self.by_format:
-            return "NULL::DATE"
-        cases = " ".join(
-            f"WHEN file_id IN ({', '.join(map(str, ids))}) "
-            f"THEN CAST(try_strptime({text}, {lit(fmt)}) AS DATE)"
-            for fmt, ids in self.by_format.items()
-        )
-        return f"CASE {cases} END"
+        return self._by_file("CAST(try_strptime(" + text + ", {}) AS DATE)", "NULL::DATE")
 
     def declared(self) -> str:
         """SQL: the declared format of the row's file (NULL without one)."""
-        if not self.by_format:
-            return "NULL::VARCHAR"
+        return self._by_file("{}", "NULL::VARCHAR")
+
+    def _by_file(self, template: str, none: str) -> str:
+        """SQL: ``template`` with the row's file's declared format in it (``none`` without)."""
         cases = " ".join(
-            f"WHEN file_id IN ({', '.join(map(str, ids))}) THEN {lit(fmt)}"
+            f"WHEN file_id IN ({', '.join(map(str, ids))}) THEN {template.format(lit(fmt))}"
             for fmt, ids in self.by_format.items()
         )
-        return f"CASE {cases} END"
+        return f"CASE {cases} END" if cases else none
 
 
 # --- 1. cell rules -------------------------------------------------------------------------------
@@ -155,16 +150,11 @@ def _parse_layer(table: Table, formats: DateFormats) -> list[str]:
         out.append(f"{c} AS {q(n + '__raw')}")
         kind = column.type
         if kind is ColumnType.VOCAB:
-            if (table.name, n) in UPPER_CASE_COLUMNS:
-                values = [v.upper() for v in column.vocabulary]
-                out.append(
-                    f"CASE WHEN upper({c}) IN {_in_list(values)} THEN upper({c}) END AS {q(n + '__v')}"
-                )
-            else:
-                values = [v.lower() for v in column.vocabulary]
-                out.append(
-                    f"CASE WHEN lower({c}) IN {_in_list(values)} THEN lower({c}) END AS {q(n + '__v')}"
-                )
+            case = "upper" if (table.name, n) in UPPER_CASE_COLUMNS else "lower"
+            values = [getattr(v, case)() for v in column.vocabulary]
+            out.append(
+                f"CASE WHEN {case}({c}) IN {_in_list(values)} THEN {case}({c}) END AS {q(n + '__v')}"
+            )
         elif kind is ColumnType.BOOLEAN:
             cases = " ".join(
                 f"WHEN {lit(k)} THEN {'TRUE' if v else 'FALSE'}"
@@ -620,20 +610,15 @@ def child_select(
             return f"bs.{field}"
         return f"CASE WHEN t.center__raw IS NOT NULL THEN bc.{field} ELSE bs.{field} END"
 
+    by_center, found_by_center = "", ""
     if with_center:
-        resolution = """CASE WHEN t.patient_id__raw IS NULL THEN NULL
-                     WHEN t.center__raw IS NOT NULL
-                       THEN CASE WHEN bc.center IS NULL THEN 'unknown' ELSE 'found' END
-                     WHEN bs.n_centers IS NULL THEN 'unknown'
-                     WHEN bs.n_centers > 1 THEN 'ambiguous'
-                     ELSE 'found' END"""
         by_center = "LEFT JOIN patient_keys bc ON bc.center = t.center__raw AND bc.patient_id = t.patient_id__raw"
-    else:
-        resolution = """CASE WHEN t.patient_id__raw IS NULL THEN NULL
+        found_by_center = """WHEN t.center__raw IS NOT NULL
+                       THEN CASE WHEN bc.center IS NULL THEN 'unknown' ELSE 'found' END"""
+    resolution = f"""CASE WHEN t.patient_id__raw IS NULL THEN NULL {found_by_center}
                      WHEN bs.n_centers IS NULL THEN 'unknown'
                      WHEN bs.n_centers > 1 THEN 'ambiguous'
                      ELSE 'found' END"""
-        by_center = ""
     source_keys = (
         "patient_source_keys"
         if source_index is None

@@ -155,7 +155,7 @@ def _openers(source: Source) -> tuple[Callable[[TableFile], TextFile], list[str]
             encoding=source.encoding,
             delimiter=source.delimiter,
         )
-        return (lambda file: export.table_text(file.table)), list(export.notes)
+        return (lambda file: export.tables[file.table]), list(export.notes)
     return (lambda file: _open(source, file)), []
 
 
@@ -178,10 +178,6 @@ class OpenedFile:
     staged: StagedFile
     text: TextFile
     header: HeaderMap
-
-
-#: the columns of every relation of ``file_rows`` before the table's own
-_FIXED_FIELDS = (LINE, ROW_ERROR, ROW_ERROR_COLUMN, ROW_ERROR_VALUE)
 
 
 def _read_csv(text: CsvText, names: list[str]) -> str:
@@ -274,7 +270,10 @@ def _copied_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str:
     if failures:
         raise failures[0]
     names = reader.schema.names
-    fixed = [q(n) if n in names else f"NULL::VARCHAR AS {q(n)}" for n in _FIXED_FIELDS]
+    fixed = [
+        q(n) if n in names else f"NULL::VARCHAR AS {q(n)}"
+        for n in (LINE, ROW_ERROR, ROW_ERROR_COLUMN, ROW_ERROR_VALUE)
+    ]
     kept = [f"{q(column_key(i))} AS {q(c)}" for i, c in zip(keep, o.header.columns, strict=True)]
     return f"SELECT {', '.join(fixed + kept)} FROM {table}"
 

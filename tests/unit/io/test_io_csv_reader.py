@@ -133,3 +133,18 @@ def test_empty_files(tmp_path: Path, data: bytes) -> None:
 def test_the_hash_is_the_file_sha256(tmp_path: Path) -> None:
     data = b"a,b\n1,2\n"
     assert _open(_write(tmp_path, data)).sha256 == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("data", "line_reader_ok"),
+    [
+        (b'a,b\n1,"reported as ""x"" by"\n', True),  # a space before a quote inside quotes
+        (b'a,b\n1,a "x"\n', True),  # inside an unquoted cell: both readers keep it
+        (b'a,b\n "x",1\n', False),  # at the start of a line
+        (b'a,b\n1,"x" "y"\n', False),  # after a closing quote
+    ],
+)
+def test_only_a_space_that_may_open_or_follow_quotes_is_read_here(
+    tmp_path: Path, data: bytes, line_reader_ok: bool
+) -> None:
+    assert _open(_write(tmp_path, data)).line_reader_ok is line_reader_ok
