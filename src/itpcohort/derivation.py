@@ -168,20 +168,16 @@ def sharing(
     return CompiledDerivation(varied.criteria, models, tuple(shared), prefix)
 
 
-def build_shared(
-    backend: Any, base: CompiledDerivation, runs: Collection[CompiledDerivation]
-) -> None:
-    """Build the models of ``base`` that ``runs`` (made ``sharing`` it) read from its tables,
-    keeping every table one of their own models reads; each run is then ``run_compiled``."""
-    needed = {name for run in runs for name in run.shared}
-    read = {
+def read_by(runs: Collection[CompiledDerivation]) -> set[str]:
+    """The models another derivation shares with ``runs`` (made ``sharing`` it) that one of their
+    own models reads: their tables must outlive that derivation's schedule of frees."""
+    return {
         name
         for run in runs
         for model in run.models
-        for name in needed
+        for name in run.shared
         if f'"{temp_table(name)}"' in model.statements[-1]
     }
-    run_compiled(backend, base, only=needed, kept=read)
 
 
 def compile_warnings(criteria: Criteria) -> str:

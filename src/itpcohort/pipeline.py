@@ -7,13 +7,14 @@ documents. Each step reads only what the step before it wrote.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import multiprocessing
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,9 +24,9 @@ from itpcohort.config import StudyConfig
 from itpcohort.criteria import Criteria
 from itpcohort.derivation import (
     CompiledDerivation,
-    build_shared,
     compile_derivation,
     compile_warnings,
+    read_by,
     run_compiled,
     sharing,
     temp_table,
@@ -34,6 +35,7 @@ from itpcohort.errors import InputError
 from itpcohort.io.import_report import ImportReport, ValidationReport
 from itpcohort.io.summary import write_rejected_rows
 from itpcohort.outputs import OutputFolder
+from itpcohort.shared.forked import start_forked
 from itpcohort.store import (
     check_stored_study,
     connect_ibis,
@@ -74,6 +76,8 @@ class DerivedRun:
     marts: dict[str, pa.Table]
     #: the derived CSV files written (``derive_marts(csv_dir=...)``), in mart order
     csv_files: tuple[Path, ...] = ()
+    #: the marts of each sensitivity run derived with it (``derive_marts(sensitivity=...)``)
+    sensitivity: Mapping[str, DerivedRun] = dataclasses.field(default_factory=dict)
 
     def analysis_tables(self) -> DerivedTables:
         """The marts as the pandas frames the analysis layer reads."""
@@ -146,6 +150,7 @@ def derive_marts(
     on_model: Callable[[str, float], None] | None = None,
     csv_dir: Path | None = None,
     compiled: CompiledDerivation | None = None,
+    sensitivity: Mapping[str, CompiledDerivation] | None = None,
 ) -> DerivedRun:
     """Build every mart from the canonical tables of ``db_path`` under ``criteria`` and execute it.
 
@@ -155,37 +160,52 @@ def derive_marts(
     With ``persist``, the marts are also written into the study database (the primary derivation;
     sensitivity re-derivations are not stored). With ``csv_dir``, the derived CSV files are
     then written there by DuckDB from the tables that hold the marts (``write_derived_csvs``).
-    ``on_model(name, seconds)`` is told how long each materialised model took
+    ``sensitivity``: the derivation of each sensitivity run (``flagship-study.md``, 7), compiled
+    on its own, by run name; each is then derived on the same connection, reading the tables of
+    every model its overrides leave unchanged (``derivation.sharing``), into the run's
+    ``sensitivity``. ``on_model(name, seconds)`` is told how long each materialised model took
     (``benchmarks/profile_stages.py``).
     """
     from itpcohort.derive import marts_of
 
-    marts = marts_of(criteria)
     if compiled is None:
         compiled = compile_derivation(criteria)
     if compiled.criteria != criteria:
         raise ValueError("the compiled derivation is not that of these criteria")
+    runs = {name: sharing(compiled, c, f"{name}__") for name, c in (sensitivity or {}).items()}
     backend = connect_ibis(db_path)
     written: list[Path] = []
     try:
         check_stored_study(backend.con, db_path)
         # the models read twice or more are computed once (derive.TABLE_MODELS), as temp tables
-        # that vanish with the connection
-        run_compiled(backend, compiled, on_model)
-        run = DerivedRun(
-            criteria,
-            {
-                name: execute_to_arrow(backend.table(temp_table(name), database=("temp", "main")))
-                for name in marts
-            },
-        )
+        # that vanish with the connection; those a sensitivity run reads are kept for it
+        run_compiled(backend, compiled, on_model, kept=read_by(runs.values()))
+        run = _executed(backend, compiled)
         if persist:
+            marts = marts_of(criteria)
             persist_temp_tables(backend, {name: temp_table(name) for name in marts})
         if csv_dir is not None:  # after the persisting: a full disk leaves the marts stored
             written = write_derived_csvs(run, csv_dir, backend.con)
+        derived_runs = {}
+        for name, varied in runs.items():
+            run_compiled(backend, varied)
+            derived_runs[name] = _executed(backend, varied)
     finally:
         backend.disconnect()
-    return DerivedRun(criteria, run.marts, tuple(written))
+    return DerivedRun(criteria, run.marts, tuple(written), derived_runs)
+
+
+def _executed(backend: Any, compiled: CompiledDerivation) -> DerivedRun:
+    """The marts of ``compiled``, once run on ``backend``, as Arrow tables."""
+    from itpcohort.derive import marts_of
+
+    return DerivedRun(
+        compiled.criteria,
+        {
+            name: execute_to_arrow(backend.table(compiled.table(name), database=("temp", "main")))
+            for name in marts_of(compiled.criteria)
+        },
+    )
 
 
 @contextmanager
@@ -251,74 +271,47 @@ def sensitivity_criteria(
     }
 
 
-def derive_sensitivity_runs(
-    db_path: Path, base: CompiledDerivation, runs: Mapping[str, CompiledDerivation]
-) -> dict[str, DerivedTables]:
-    """Re-derive under each sensitivity run's criteria overrides (``flagship-study.md``, 7), on
-    one connection to ``db_path``: the models a run's overrides leave unchanged are built once,
-    from ``base`` (the primary derivation, compiled), and read by every run
-    (``derivation.sharing``); each run builds only the rest. ``runs``: each run's derivation,
-    compiled on its own (``compile_derivation``), by run name.
-    """
-    from itpcohort.derive import marts_of
-
-    sharing_runs = {name: sharing(base, compiled, f"{name}__") for name, compiled in runs.items()}
-    backend = connect_ibis(db_path)
-    tables = {}
-    try:
-        check_stored_study(backend.con, db_path)
-        build_shared(backend, base, sharing_runs.values())
-        for name, compiled in sharing_runs.items():
-            run_compiled(backend, compiled)
-            marts = {
-                mart: execute_to_arrow(
-                    backend.table(compiled.table(mart), database=("temp", "main"))
-                )
-                for mart in marts_of(compiled.criteria)
-            }
-            tables[name] = DerivedRun(compiled.criteria, marts).analysis_tables()
-    finally:
-        backend.disconnect()
-    return tables
-
-
 def sensitivity_rows(
-    db_path: Path,
-    base: CompiledDerivation,
-    runs: Mapping[str, CompiledDerivation],
-    config: StudyConfig,
+    runs: Mapping[str, DerivedRun], config: StudyConfig
 ) -> dict[str, SensitivityRow]:
-    """The results row of each sensitivity run that re-derives (``flagship-study.md``, 7): its
-    tables derived again from ``db_path`` (``derive_sensitivity_runs``), then analysed
-    (``analysis.rederived_sensitivity_row``). ``run`` calls it in a child process."""
+    """The results row of each sensitivity run that re-derives (``flagship-study.md``, 7), from
+    its marts (``derive_marts(sensitivity=...)``): ``analysis.rederived_sensitivity_row``.
+    ``run`` calls it in a forked child process while it analyses the primary derivation."""
     from itpcohort.analysis.plan import rederived_sensitivity_row
     from itpcohort.analysis.sensitivity import sensitivity_runs
 
     defined = {run.name: run for run in sensitivity_runs(config.protocol.design.sensitivity)}
     return {
-        name: rederived_sensitivity_row(defined[name], derived, config.min_age)
-        for name, derived in derive_sensitivity_runs(db_path, base, runs).items()
+        name: rederived_sensitivity_row(defined[name], run.analysis_tables(), config.min_age)
+        for name, run in runs.items()
     }
 
 
 class Pending(Mapping[str, _Value]):
-    """The value of each name while ``future`` computes them all: the names are known at once,
-    reading a value waits for the computation (and raises its error)."""
+    """The value of each name while ``wait`` computes them all: the names are known at once,
+    reading a value waits for the computation (and raises its error); ``wait`` is called once."""
 
-    def __init__(self, names: tuple[str, ...], future: Future[dict[str, _Value]]) -> None:
+    def __init__(self, names: tuple[str, ...], wait: Callable[[], dict[str, _Value]]) -> None:
         self._names = names
-        self._future = future
+        self._wait = wait
+        self._values: dict[str, _Value] | None = None
 
     def __getitem__(self, name: str) -> _Value:
         if name not in self._names:
             raise KeyError(name)
-        return self._future.result()[name]
+        return self.computed()[name]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
 
     def __len__(self) -> int:
         return len(self._names)
+
+    def computed(self) -> dict[str, _Value]:
+        """Every value by name, waiting for them the first time."""
+        if self._values is None:
+            self._values = self._wait()
+        return self._values
 
 
 def data_quality(report: ImportReport, db_path: Path, first: int = 20) -> dict[str, Any]:
@@ -445,26 +438,34 @@ def run_study(
                 report,
             )
         step("deriving courses and responses")
-        primary = compiling[0].result()
-        derived = derive_marts(db_path, criteria, persist=True, csv_dir=staging, compiled=primary)
-        step("sensitivity re-derivations and analysis plan")
         compiled = {
             name: future.result() for name, future in zip(varied, compiling[1:], strict=True)
         }
-    # The sensitivity runs (re-derivation by DuckDB, then their populations and results rows in
-    # Python) run in a child process while the primary analysis runs here: on 2 cores a
-    # 200,000-patient run took 98 s instead of 112 s with them in a thread (the GIL). The child is
-    # forked once no DuckDB connection is open (``derive_marts`` closes its own), so it
-    # inherits the compiled derivations and the imported modules.
-    fork = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(1, mp_context=fork) as pool:
-        rederiving = pool.submit(sensitivity_rows, db_path, primary, compiled, config)
+        # the sensitivity runs are derived on the primary derivation's connection, after it,
+        # building only the models their overrides change (derivation.sharing)
+        derived = derive_marts(
+            db_path,
+            criteria,
+            persist=True,
+            csv_dir=staging,
+            compiled=compiling[0].result(),
+            sensitivity=compiled,
+        )
+    step("sensitivity runs and analysis plan")
+    # Their populations and results rows (Python's work) are computed in a forked child while
+    # the primary analysis runs here, on the other core (no DuckDB connection is open now)
+    sensitivity = Pending(
+        tuple(varied), start_forked(partial(sensitivity_rows, derived.sensitivity, config))
+    )
+    try:
         # checked once here, for the analysis and the report alike
         tables = derived.analysis_tables().checked()
         # selected once, for the analysis and the report alike (seconds at 200,000 patients)
         population = select_population(tables, config.min_age)
-        sensitivity = Pending(tuple(varied), rederiving)
         document = analyse(tables, config, sensitivity, population).to_json_dict()
+    finally:
+        with contextlib.suppress(BaseException):  # the child is waited for, even on an error
+            sensitivity.computed()
     document["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     document.update(study_extras(config, report, db_path, lang))
     write_results_document(document, staging / RESULTS_NAME)

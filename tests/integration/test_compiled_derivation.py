@@ -12,7 +12,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -143,10 +142,16 @@ def test_sensitivity_runs_that_share_the_primary_models_give_the_marts_derived_a
     assert "int_courses_windowed" not in shared["window90"]
     # the course gap changes the courses themselves: nothing read from the treatments is shared
     assert "int_infusions_grouped_to_courses" not in shared["gap30"]
-    got = pipeline.derive_sensitivity_runs(database, base, compiled)
-    assert list(got) == list(runs)
+    primary = pipeline.derive_marts(database, Criteria(), compiled=base, sensitivity=compiled)
+    assert list(primary.sensitivity) == list(runs)
     for name, criteria in runs.items():
-        alone = pipeline.derive_marts(database, criteria).analysis_tables()
-        for table in ("courses", "patient_baseline", "retreatment", "ae_by_course"):
-            pd.testing.assert_frame_equal(getattr(got[name], table), getattr(alone, table))
-        assert got[name].courses["response"].notna().sum() > 100, name
+        alone = pipeline.derive_marts(database, criteria).marts
+        got = primary.sensitivity[name]
+        assert got.criteria == criteria
+        assert list(got.marts) == list(alone)
+        for mart, table in alone.items():
+            assert got.marts[mart].schema == table.schema, (name, mart)
+            assert got.marts[mart].to_pylist() == table.to_pylist(), (name, mart)
+        assert got.marts["courses"].column("response").null_count < got.marts["courses"].num_rows
+    # the primary's own marts are those derived without sensitivity runs
+    assert primary.marts == pipeline.derive_marts(database, Criteria(), compiled=base).marts

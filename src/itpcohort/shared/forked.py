@@ -12,47 +12,54 @@ import contextlib
 import multiprocessing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
+
+_Result = TypeVar("_Result")
 
 
-def start_forked(work: Callable[[], None]) -> Callable[[], None]:
+def start_forked(work: Callable[[], _Result]) -> Callable[[], _Result]:
     """Start ``work()`` in a forked child process and return ``wait``: it waits for the child
-    and raises the error ``work`` raised (an ``OSError`` of a full disk, ...), if any."""
+    and returns what ``work`` returned (pickled back: keep it small), or raises the error
+    ``work`` raised (an ``OSError`` of a full disk, ...)."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
 
     def child() -> None:
         try:
-            work()
+            result = work()
         except BaseException as error:  # sent to the parent, which raises it
-            sender.send(error)
+            sender.send((False, error))
         else:
-            sender.send(None)
+            sender.send((True, result))
 
     process = context.Process(target=child, daemon=True)
     process.start()
     sender.close()
 
-    def wait() -> None:
+    def wait() -> _Result:
+        outcome: tuple[bool, object] | None = None
         try:
             outcome = receiver.recv()
         except EOFError:
-            outcome = None
+            pass
         finally:
             process.join()
             receiver.close()
-        if outcome is None and process.exitcode != 0:
-            outcome = RuntimeError(
+        if outcome is None:
+            raise RuntimeError(
                 f"a child process of itpcohort ended without a result (exit status "
                 f"{process.exitcode})"
             )
-        if outcome is not None:
-            raise outcome
+        done, value = outcome
+        if not done:
+            raise value  # type: ignore[misc]
+        return value  # type: ignore[return-value]
 
     return wait
 
 
 @contextmanager
-def forked(work: Callable[[], None]) -> Iterator[None]:
+def forked(work: Callable[[], object]) -> Iterator[None]:
     """Run ``work()`` in a forked child process while the block runs; leaving the block waits
     for the child and raises its error (the block's own error first, if it raised)."""
     wait = start_forked(work)
