@@ -104,19 +104,16 @@ def run_compiled(
     backend: Any,
     compiled: CompiledDerivation,
     on_model: Callable[[str, float], None] | None = None,
-    only: Collection[str] | None = None,
     kept: Collection[str] = (),
 ) -> None:
     """Execute ``compiled`` on the Ibis DuckDB ``backend`` (``connect_ibis``): every materialised
     model becomes its temporary table.
 
-    ``on_model(name, seconds)`` is told how long each model took to build. ``only``: build
-    these models alone (the models others share, ``run_shared``); ``kept``: models whose
-    tables stay when the schedule would free them.
+    ``on_model(name, seconds)`` is told how long each model took to build. ``kept``: models
+    whose tables stay when the schedule would free them (those derivations made ``sharing``
+    ``compiled`` read, ``read_by``).
     """
     for model in compiled.models:
-        if only is not None and model.name not in only:
-            continue
         started = time.perf_counter()
         for statement in model.statements:
             backend.con.execute(statement).fetchall()
@@ -142,11 +139,7 @@ def sharing(
     names = [m.name for m in varied.models]
     shared: list[str] = []
     for model in varied.models:
-        reads = {
-            name
-            for name in names
-            if name != model.name and f'"{temp_table(name)}"' in model.statements[-1]
-        }
+        reads = _reads(model, [name for name in names if name != model.name])
         if same.get(model.name) == model.statements and reads <= set(shared):
             shared.append(model.name)
     own = [name for name in names if name not in shared]
@@ -171,13 +164,13 @@ def sharing(
 def read_by(runs: Collection[CompiledDerivation]) -> set[str]:
     """The models another derivation shares with ``runs`` (made ``sharing`` it) that one of their
     own models reads: their tables must outlive that derivation's schedule of frees."""
-    return {
-        name
-        for run in runs
-        for model in run.models
-        for name in run.shared
-        if f'"{temp_table(name)}"' in model.statements[-1]
-    }
+    return {name for run in runs for model in run.models for name in _reads(model, run.shared)}
+
+
+def _reads(model: CompiledModel, names: Collection[str]) -> set[str]:
+    """The models among ``names`` whose table ``model``'s statement selects from (table names are
+    quoted identifiers, so one is found whole)."""
+    return {name for name in names if f'"{temp_table(name)}"' in model.statements[-1]}
 
 
 def compile_warnings(criteria: Criteria) -> str:
