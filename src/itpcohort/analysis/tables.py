@@ -273,20 +273,25 @@ def stripped_text(series: pd.Series) -> pd.Series:
     ``str.strip`` does. Which values hold any is found by Arrow, at once: the marts as executed
     hold none, and stripping 200,000 patients' columns one Python string at a time took 7.6 s of
     a 200,000-patient ``run``; only a column that holds some is stripped."""
-    text = series.astype("string")
-    values = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
-    if pc.any(pc.match_substring_regex(values, _PADDED)).as_py():
-        return text.str.strip()
-    return text
+    return _stripped(series)[0]
 
 
 def text_or_missing(series: pd.Series) -> pd.Series:
     """``stripped_text(series)`` with the empty values missing; Arrow finds them at once
     (pandas compares Python strings one at a time)."""
-    text = stripped_text(series)
-    values = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    text, values = _stripped(series)
     empty = pc.fill_null(pc.equal(values, ""), False).to_numpy(zero_copy_only=False)
     return text.mask(empty) if empty.any() else text
+
+
+def _stripped(series: pd.Series) -> tuple[pd.Series, pa.Array]:
+    """``stripped_text(series)`` and the same values as an Arrow array (converted once)."""
+    text = series.astype("string")
+    values = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    if pc.any(pc.match_substring_regex(values, _PADDED)).as_py():
+        text = text.str.strip()
+        values = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    return text, values
 
 
 def _coerce_column(table: str, column: str, kind: str, series: pd.Series) -> pd.Series:
