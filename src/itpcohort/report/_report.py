@@ -168,7 +168,7 @@ class Report:
         figures_dir.mkdir(parents=True, exist_ok=True)
         tables_dir.mkdir(parents=True, exist_ok=True)
         document = self.document()
-        data = [(data.frame, tables_dir / data.file_name) for data in document.data_files()]
+        data = [(file.frame, tables_dir / file.file_name) for file in document.data_files()]
 
         def write_data_files() -> None:
             for frame, path in data:

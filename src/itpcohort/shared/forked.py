@@ -2,7 +2,7 @@
 (``architecture.md``: fast by design, machinery only with a measured gain).
 
 The child is forked: it reads the parent's memory as it is at that moment, so nothing is pickled
-on the way in; only its error, if any, comes back. Fork only where no other thread of the process
+on the way in; only its result or its error comes back. Fork only where no other thread of the process
 is at work (no DuckDB connection open, no thread pool running).
 """
 
