@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # analysis/ and report/ load scipy, lifelines and matplotlib 
     # derive command, which needs neither, imports them only when it analyses
     from itpcohort.analysis import DerivedTables
     from itpcohort.analysis.sensitivity import SensitivityRow
-    from itpcohort.report import ReportFiles
+    from itpcohort.report import ReportFiles, SwimmerArtwork
 
 DATABASE_NAME = "study.duckdb"
 RESULTS_NAME = "results.json"
@@ -421,7 +421,7 @@ def run_study(
     from itpcohort.analysis import analyse
     from itpcohort.analysis.population import select_population
     from itpcohort.analysis.results import write_results_document
-    from itpcohort.report import write_report
+    from itpcohort.report import Translator, draw_swimmer, write_report
 
     staging = out.staging
     db_path = staging / DATABASE_NAME
@@ -457,22 +457,45 @@ def run_study(
     sensitivity = Pending(
         tuple(varied), start_forked(partial(sensitivity_rows, derived.sensitivity, config))
     )
+    drawn_swimmer: Callable[[], SwimmerArtwork] | None = None
     try:
         # checked once here, for the analysis and the report alike
         tables = derived.analysis_tables().checked()
         # selected once, for the analysis and the report alike (seconds at 200,000 patients)
         population = select_population(tables, config.min_age)
-        document = analyse(tables, config, sensitivity, population).to_json_dict()
+        # the swimmer plot needs only the population: drawn by another forked child while the
+        # analysis runs here, its data file written straight into the report's tables/
+        drawn_swimmer = start_forked(
+            partial(
+                draw_swimmer,
+                population,
+                tables.treatment_events,
+                Translator(lang, config.protocol),
+                tables_dir=staging / "tables",
+            )
+        )
+        try:
+            document = analyse(tables, config, sensitivity, population).to_json_dict()
+        finally:
+            with contextlib.suppress(BaseException):  # the child is waited for, even on an error
+                sensitivity.computed()
+        document["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        document.update(study_extras(config, report, db_path, lang))
+        write_results_document(document, staging / RESULTS_NAME)
+        step("report")
+        files = write_report(
+            document,
+            tables,
+            staging,
+            lang,
+            protocol=config.protocol,
+            population=population,
+            drawn_swimmer=drawn_swimmer,
+        )
     finally:
-        with contextlib.suppress(BaseException):  # the child is waited for, even on an error
-            sensitivity.computed()
-    document["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    document.update(study_extras(config, report, db_path, lang))
-    write_results_document(document, staging / RESULTS_NAME)
-    step("report")
-    files = write_report(
-        document, tables, staging, lang, protocol=config.protocol, population=population
-    )
+        if drawn_swimmer is not None:  # waited for, even on an error (a second wait is free)
+            with contextlib.suppress(BaseException):
+                drawn_swimmer()
     out.commit()
     return StudyRun(report, document, _moved(files, staging, out.path))
 

@@ -54,3 +54,18 @@ def test_a_child_that_dies_without_a_result_is_an_error() -> None:
     wait = start_forked(lambda: os._exit(3))
     with pytest.raises(RuntimeError, match="exit status 3"):
         wait()
+
+
+def test_waiting_again_gives_the_same_value_or_error_without_a_second_child() -> None:
+    wait = start_forked(lambda: os.getpid())
+    child = wait()
+    assert child != os.getpid()
+    assert wait() == child  # the same child's value, received once
+
+    def work() -> None:
+        raise ValueError("once")
+
+    failing = start_forked(work)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="once"):
+            failing()

@@ -6,7 +6,7 @@ results.json dict and the executed derived tables (``flagship-study.md``, Output
 """
 
 from itpcohort.report._i18n import LANGS, Translator
-from itpcohort.report._listings import ReportLimits
+from itpcohort.report._listings import ReportLimits, SwimmerArtwork, draw_swimmer
 from itpcohort.report._messages import MESSAGES
 from itpcohort.report._report import Report, ReportFiles, write_report
 
@@ -16,6 +16,8 @@ __all__ = [
     "Report",
     "ReportFiles",
     "ReportLimits",
+    "SwimmerArtwork",
     "Translator",
+    "draw_swimmer",
     "write_report",
 ]

@@ -9,6 +9,7 @@ ways). A ``Text`` run marked ``verbatim`` is a code or a note copied from the da
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -69,11 +70,14 @@ class Cell:
 class DataFile:
     """The full data of a figure or a listing the report shows capped: ``tables/<name>.csv``.
 
-    ``frame`` is written as is (its columns are the header), formula-safe (``_csv``).
+    ``frame`` is written as is (its columns are the header), formula-safe (``_csv``). Or the file
+    was ``written`` already, at that path (``run`` writes the swimmer data in a forked child while
+    it analyses: ``draw_swimmer``); ``Report.save`` copies it into ``tables/`` when it is not there.
     """
 
     name: str
-    frame: pd.DataFrame = field(compare=False, repr=False)
+    frame: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    written: Path | None = field(default=None, compare=False)
 
     @property
     def file_name(self) -> str:

@@ -21,15 +21,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from itpcohort.report._blocks import Cell, DataFile, Table
 from itpcohort.report._build import make_figure_parts, make_table, not_available
+from itpcohort.report._csv import write_frame_csv
 from itpcohort.report._figures.swimmer import (
     COMPACT_MAX,
     SUPPLEMENT_MAX,
+    SwimmerPage,
     compact_lanes,
     swimmer_compact,
     swimmer_data,
@@ -39,6 +42,7 @@ from itpcohort.report._format import MISSING
 
 if TYPE_CHECKING:
     from itpcohort.analysis.population import Population
+    from itpcohort.report._i18n import Translator
     from itpcohort.report._report import Report
 
 #: most rows of a listing in the report
@@ -75,21 +79,64 @@ def capped_caption(report: Report, caption: str, shown: int, n: int, file: str) 
     )
 
 
-def add_swimmer(report: Report, population: Population, events: pd.DataFrame | None) -> Report:
-    """Append the compact swimmer plot and, when it leaves patients out, the complete one (S1).
+@dataclass(frozen=True)
+class SwimmerArtwork:
+    """The swimmer plot of the included patients, drawn; ``add_swimmer`` captions and numbers it.
 
-    ``events``: the ``patient_treatment_events`` mart (None draws no treatment event). The marks
-    of every patient ride on the last figure as ``tables/swimmer_data.csv``.
+    ``compact``: the compact figure (None: no lane to draw, and nothing else is drawn);
+    ``pages``: the complete plot's pages (none when the compact figure shows every patient);
+    ``n_patients``: the included patients; ``data``: the marks of every patient
+    (``tables/swimmer_data.csv``).
     """
-    t, f, limits = report.t, report.t.fmt, report.limits
+
+    compact: SwimmerPage | None
+    pages: tuple[SwimmerPage, ...]
+    n_patients: int
+    data: DataFile | None
+
+
+def draw_swimmer(
+    population: Population,
+    events: pd.DataFrame | None,
+    t: Translator,
+    limits: ReportLimits = DEFAULT_LIMITS,
+    tables_dir: Path | None = None,
+) -> SwimmerArtwork:
+    """Draw the swimmer plot of ``population`` under ``limits`` (``events``: the
+    ``patient_treatment_events`` mart; None draws no treatment event).
+
+    With ``tables_dir``, the marks of every patient are written there now, as
+    ``swimmer_data.csv``: ``run`` draws the plot in a forked child while it analyses, and the
+    frame (1.2 million marks at 200,000 patients) does not come back. Without it, they ride on
+    the returned ``DataFile`` and ``Report.save`` writes them.
+    """
     patients, courses = population.patients, population.courses
     compact = swimmer_compact(
         compact_lanes(patients, courses, limits.compact_lanes), courses, events, t
     )
     if compact is None:
+        return SwimmerArtwork(None, (), len(patients), None)
+    marks = swimmer_data(patients, courses, events)
+    if tables_dir is None:
+        data = DataFile(SWIMMER_DATA, marks)
+    else:
+        data = DataFile(SWIMMER_DATA, written=tables_dir / f"{SWIMMER_DATA}.csv")
+        tables_dir.mkdir(parents=True, exist_ok=True)
+        write_frame_csv(marks, tables_dir / data.file_name)
+    pages: tuple[SwimmerPage, ...] = ()
+    if len(compact.patients) < len(patients):
+        pages = tuple(swimmer_figures(patients, courses, events, t, max_lanes=limits.swimmer_lanes))
+    return SwimmerArtwork(compact, pages, len(patients), data)
+
+
+def add_swimmer(report: Report, artwork: SwimmerArtwork) -> Report:
+    """Append the compact swimmer plot and, when it leaves patients out, the complete one (S1),
+    drawn (``draw_swimmer``). The marks of every patient ride on the last figure as
+    ``tables/swimmer_data.csv``."""
+    t, f = report.t, report.t.fmt
+    compact, n, data = artwork.compact, artwork.n_patients, artwork.data
+    if compact is None or data is None:
         return report.append(not_available(report, "fig.swimmer.what"))
-    n = len(patients)
-    data = DataFile(SWIMMER_DATA, swimmer_data(patients, courses, events))
     whole = len(compact.patients) == n
     which = (
         t("fig.swimmer.every")
@@ -106,7 +153,7 @@ def add_swimmer(report: Report, population: Population, events: pd.DataFrame | N
     report = report.append(
         *make_figure_parts(report, [compact.image], caption, t("fig.swimmer.alt"))
     )
-    pages = swimmer_figures(patients, courses, events, t, max_lanes=limits.swimmer_lanes)
+    pages = artwork.pages
     shown = sum(len(page.patients) for page in pages)
     complete = t("fig.swimmer.caption")
     if len(pages) > 1:

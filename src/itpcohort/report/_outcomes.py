@@ -31,7 +31,7 @@ from itpcohort.report._build import (
 )
 from itpcohort.report._figures import km_figure, transitions_figure
 from itpcohort.report._format import quantile_decimals
-from itpcohort.report._listings import add_swimmer
+from itpcohort.report._listings import add_swimmer, draw_swimmer
 
 if TYPE_CHECKING:
     from itpcohort.report._report import Report
@@ -371,4 +371,10 @@ def add_duration(report: Report) -> Report:
                 t("fig.km.alt"),
             )
         )
-    return add_swimmer(report, population, treatment_events(report))
+    drawn = report.drawn_swimmer
+    artwork = (
+        drawn()
+        if drawn is not None
+        else draw_swimmer(population, treatment_events(report), t, report.limits)
+    )
+    return add_swimmer(report, artwork)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ from itpcohort.report import (
 )
 from itpcohort.report._blocks import Block, Document, Figure, Table
 from itpcohort.report._i18n import Translator
-from itpcohort.report._listings import DEFAULT_LIMITS, ReportLimits
+from itpcohort.report._listings import DEFAULT_LIMITS, ReportLimits, SwimmerArtwork
 
 P = ParamSpec("P")
 
@@ -52,7 +53,9 @@ class Report:
     study's protocol: the treatment and regimens the report names, printed in full in the methods
     and reproducibility sections (``protocols.md``); ``population`` the included patients the
     analysis selected from ``derived`` (``select_population``), handed over so that the report does
-    not select them again (None: selected here when needed).
+    not select them again (None: selected here when needed); ``drawn_swimmer`` returns the swimmer
+    plot of that population drawn ahead (``draw_swimmer``: ``run`` draws it in a forked child
+    while it analyses; None: drawn here).
     """
 
     results: Mapping[str, Any]
@@ -62,6 +65,7 @@ class Report:
     limits: ReportLimits = DEFAULT_LIMITS
     protocol: Protocol = field(default_factory=default_protocol)
     population: Population | None = None
+    drawn_swimmer: Callable[[], SwimmerArtwork] | None = None
 
     def __post_init__(self) -> None:
         Translator(self.lang)  # checks the language
@@ -168,7 +172,16 @@ class Report:
         figures_dir.mkdir(parents=True, exist_ok=True)
         tables_dir.mkdir(parents=True, exist_ok=True)
         document = self.document()
-        data = [(file.frame, tables_dir / file.file_name) for file in document.data_files()]
+        data_files = document.data_files()
+        data = [
+            (file.frame, tables_dir / file.file_name)
+            for file in data_files
+            if file.frame is not None
+        ]
+        for file in data_files:  # written already (``draw_swimmer``): copied unless in place
+            target = tables_dir / file.file_name
+            if file.written is not None and file.written.resolve() != target.resolve():
+                shutil.copyfile(file.written, target)
 
         def write_data_files() -> None:
             for frame, path in data:
@@ -192,7 +205,7 @@ class Report:
             html_path.write_text(self.as_html(), encoding="utf-8")
             docx_path = out_dir / "report.docx"
             docx_path.write_bytes(self.as_docx())
-        data_paths = [path for _frame, path in data]
+        data_paths = [tables_dir / file.file_name for file in data_files]
         return ReportFiles(
             html=html_path,
             docx=docx_path,
@@ -226,6 +239,7 @@ def write_report(
     limits: ReportLimits = DEFAULT_LIMITS,
     protocol: Protocol | None = None,
     population: Population | None = None,
+    drawn_swimmer: Callable[[], SwimmerArtwork] | None = None,
 ) -> ReportFiles:
     """Write the publication report of a run (``flagship-study.md``, Outputs of run).
 
@@ -237,8 +251,17 @@ def write_report(
     ``generated_at`` timestamp. ``protocol``: the study's (default: the default protocol).
     ``population``: the included patients the analysis selected from ``derived`` under
     results.json's ``analysis.min_age`` (selecting them takes seconds at 200,000 patients); without
-    it the report selects them itself.
+    it the report selects them itself. ``drawn_swimmer``: the swimmer plot of that population
+    drawn ahead (``Report``).
     """
     chosen = protocol if protocol is not None else default_protocol()
-    report = Report(results, derived, lang, limits=limits, protocol=chosen, population=population)
+    report = Report(
+        results,
+        derived,
+        lang,
+        limits=limits,
+        protocol=chosen,
+        population=population,
+        drawn_swimmer=drawn_swimmer,
+    )
     return report.add_all().save(Path(out_dir))

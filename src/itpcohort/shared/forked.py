@@ -20,7 +20,8 @@ _Result = TypeVar("_Result")
 def start_forked(work: Callable[[], _Result]) -> Callable[[], _Result]:
     """Start ``work()`` in a forked child process and return ``wait``: it waits for the child
     and returns what ``work`` returned (pickled back: keep it small), or raises the error
-    ``work`` raised (an ``OSError`` of a full disk, ...)."""
+    ``work`` raised (an ``OSError`` of a full disk, ...). Calling ``wait`` again gives the same
+    value or the same error without waiting."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
 
@@ -32,25 +33,33 @@ def start_forked(work: Callable[[], _Result]) -> Callable[[], _Result]:
         else:
             sender.send((True, result))
 
-    process = context.Process(target=child, daemon=True)
+    # not a daemon: the work may fork a child of its own (the swimmer pages are drawn on two
+    # processes); ``wait`` always joins it
+    process = context.Process(target=child, daemon=False)
     process.start()
     sender.close()
+    outcomes: list[tuple[bool, object]] = []  # the child's, once received
 
     def wait() -> _Result:
-        outcome: tuple[bool, object] | None = None
-        try:
-            outcome = receiver.recv()
-        except EOFError:
-            pass
-        finally:
-            process.join()
-            receiver.close()
-        if outcome is None:
-            raise RuntimeError(
-                f"a child process of itpcohort ended without a result (exit status "
-                f"{process.exitcode})"
-            )
-        done, value = outcome
+        if not outcomes:
+            outcome: tuple[bool, object] | None = None
+            try:
+                outcome = receiver.recv()
+            except EOFError:
+                pass
+            finally:
+                process.join()
+                receiver.close()
+            if outcome is None:
+                outcome = (
+                    False,
+                    RuntimeError(
+                        f"a child process of itpcohort ended without a result (exit status "
+                        f"{process.exitcode})"
+                    ),
+                )
+            outcomes.append(outcome)
+        done, value = outcomes[0]
         if not done:
             raise value  # type: ignore[misc]
         return value  # type: ignore[return-value]

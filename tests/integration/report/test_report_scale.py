@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import math
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -27,14 +28,19 @@ N_REJECTED = 4321
 @pytest.fixture(scope="module")
 def capped(realistic: Cohort, tmp_path_factory: pytest.TempPathFactory) -> dict[str, ReportFiles]:
     """The report of the realistic cohort with low caps, in English and in French."""
-    results = copy.deepcopy(realistic.results)
-    results["data_quality"]["n_rejected"] = N_REJECTED
+    results = _capped_results(realistic)
     return {
         lang: write_report(
             results, realistic.derived, tmp_path_factory.mktemp(f"capped_{lang}"), lang, LIMITS
         )
         for lang in ("en", "fr")
     }
+
+
+def _capped_results(realistic: Cohort) -> dict[str, Any]:
+    results = copy.deepcopy(realistic.results)
+    results["data_quality"]["n_rejected"] = N_REJECTED
+    return results
 
 
 def _swimmer_files(files: ReportFiles) -> list[str]:
@@ -147,3 +153,42 @@ def test_a_cohort_within_the_compact_cap_has_one_swimmer_figure(
         assert t("fig.swimmer.compact_caption", which=t("fig.swimmer.every")) in html
         assert t("fig.swimmer.all_data", file="swimmer_data.csv") in html
         assert t("figure.supplementary") not in html
+
+
+def test_a_swimmer_drawn_ahead_in_a_child_gives_the_same_report(
+    realistic: Cohort, capped: dict[str, ReportFiles], tmp_path: Path
+) -> None:
+    """``run`` draws the swimmer plot in a forked child while it analyses, its data file written
+    straight into tables/ (``draw_swimmer``): every file of the report is the same, byte for byte,
+    and a data file written elsewhere is copied in."""
+    from functools import partial
+
+    from itpcohort.report import draw_swimmer
+    from itpcohort.shared.forked import start_forked
+
+    tables = realistic.derived.checked()
+    population = select_population(tables, 18)
+    for out, tables_dir in ((tmp_path / "in_place", None), (tmp_path / "elsewhere", tmp_path)):
+        drawn = start_forked(
+            partial(
+                draw_swimmer,
+                population,
+                tables.treatment_events,
+                Translator("en"),
+                LIMITS,
+                tables_dir=(out / "tables") if tables_dir is None else tables_dir,
+            )
+        )
+        files = write_report(
+            _capped_results(realistic),
+            realistic.derived,
+            out,
+            "en",
+            LIMITS,
+            population=population,
+            drawn_swimmer=drawn,
+        )
+        expected = capped["en"]
+        assert [p.name for p in files.all()] == [p.name for p in expected.all()]
+        for mine, theirs in zip(files.all(), expected.all(), strict=True):
+            assert mine.read_bytes() == theirs.read_bytes(), mine.name
