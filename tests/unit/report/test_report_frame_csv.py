@@ -74,3 +74,29 @@ def test_a_formula_in_a_text_column_is_neutralised_and_quoted_cells_stay_quoted(
     frame = pd.DataFrame({"code": ["=HYPERLINK(1)", "a,b", None], "n": [1, 2, 3]})
     write_frame_csv(frame, tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_text() == 'code,n\n\'=HYPERLINK(1),1\n"a,b",2\n,3\n'
+
+
+def test_floats_of_every_magnitude_are_written_as_repr_writes_them(tmp_path: Path) -> None:
+    """Floats go through Arrow's shortest text where it equals ``repr``: whole numbers, the edges
+    of Python's fixed notation (1e-4, 1e16), random bit patterns, months to 2 decimals."""
+    rng = np.random.default_rng(7)
+    edges = [0.0, -0.0, 1e-4, 9.999999999999999e-05, 1e16, 9999999999999998.0, 1e10, 5.0]
+    edges += [1e15, 123456789.0, 0.1, 1 / 3, -2.5e-7, np.inf, -np.inf, np.nan, 1e300, 5e-324]
+    bits = rng.integers(0, 2**63, 20_000, dtype=np.int64).view(np.float64)
+    scaled = rng.normal(0, 1, 20_000) * 10.0 ** rng.integers(-8, 20, 20_000)
+    months = np.round(rng.uniform(0, 600, 20_000), 2)
+    wholes = np.trunc(scaled)
+    for values in (np.array(edges), bits, scaled, months, wholes):
+        frame = pd.DataFrame({"value": values, "n": np.arange(len(values))})
+        write_frame_csv(frame, tmp_path / "columns.csv")
+        assert (tmp_path / "columns.csv").read_bytes() == _cell_by_cell(
+            frame, tmp_path / "cells.csv"
+        )
+
+
+def test_a_single_column_quotes_an_empty_cell_as_csv_writer_does(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"code": ["", None, "a\nb", 'q"', "\rx", "-1"]})
+    write_frame_csv(frame, tmp_path / "columns.csv")
+    expected = _cell_by_cell(frame, tmp_path / "cells.csv")
+    assert (tmp_path / "columns.csv").read_bytes() == expected
+    assert expected == b'code\n""\n""\n"a\nb"\n"q"""\n\'\rx\n\'-1\n'
