@@ -16,8 +16,10 @@ information is lost by the ordering. A patient whose age at course 1 is unknown 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from itpcohort.analysis.tables import AnalysisInputError, DerivedTables
@@ -85,6 +87,26 @@ COURSE_WIDE_COLUMNS = (
 EXPOSURE_WIDE_COLUMNS = ("agent", "stop_reason", "real_course_number", "end_date")
 
 
+def patient_keys(*frames: pd.DataFrame) -> list[np.ndarray]:
+    """One integer per row of each of ``frames`` naming its patient (``KEY``: center, patient
+    id), the same numbering across the frames: equal patients get equal numbers, and numbers
+    sort as the keys do. Joins on them hash integers, not two text columns at a time (at
+    200,000 patients, ``select_population`` merged text keys 8 times: 2 s)."""
+    keys = np.zeros(sum(len(frame) for frame in frames), dtype=np.int64)
+    for column in KEY:
+        values = pd.concat([frame[column] for frame in frames], ignore_index=True)
+        codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=False)
+        keys = keys * len(uniques) + codes
+    bounds = np.cumsum([0, *(len(frame) for frame in frames)])
+    return [keys[start:stop] for start, stop in itertools.pairwise(bounds)]
+
+
+def _first_duplicate(keys: np.ndarray) -> int | None:
+    """The row of the first key seen before (None when every key is unique)."""
+    seen = pd.Series(keys).duplicated().to_numpy()
+    return int(np.argmax(seen)) if seen.any() else None
+
+
 def patient_frame(tables: DerivedTables) -> pd.DataFrame:
     """One row per screened patient: baseline, course 1 and course 2 columns, number of courses.
 
@@ -93,40 +115,55 @@ def patient_frame(tables: DerivedTables) -> pd.DataFrame:
     """
     baseline = tables.patient_baseline
     courses = tables.courses
-    if baseline.duplicated(KEY).any():
-        dup = baseline[baseline.duplicated(KEY)].iloc[0]
+    baseline_key, course_key = patient_keys(baseline, courses)
+    dup = _first_duplicate(baseline_key)
+    if dup is not None:
+        row = baseline.iloc[dup]
         raise AnalysisInputError(
-            f"patient_baseline: patient {dup['center']}/{dup['patient_id']} appears twice"
+            f"patient_baseline: patient {row['center']}/{row['patient_id']} appears twice"
         )
-    if courses.duplicated([*KEY, "course_number"]).any():
-        dup = courses[courses.duplicated([*KEY, "course_number"])].iloc[0]
+    numbers = courses["course_number"].to_numpy()
+    dup = _first_duplicate(course_key * (int(np.nanmax(numbers, initial=0)) + 2) + numbers)
+    if dup is not None:
+        row = courses.iloc[dup]
         raise AnalysisInputError(
-            f"courses: course {dup['course_number']} of {dup['center']}/{dup['patient_id']} "
+            f"courses: course {row['course_number']} of {row['center']}/{row['patient_id']} "
             "appears twice"
         )
-    known = courses.merge(baseline[KEY], on=KEY, how="left", indicator=True)
-    orphans = known[known["_merge"] == "left_only"]
+    orphans = np.flatnonzero(~np.isin(course_key, baseline_key))
     if len(orphans):
-        row = orphans.iloc[0]
+        row = courses.iloc[orphans[0]]
         raise AnalysisInputError(
             f"courses: patient {row['center']}/{row['patient_id']} has courses but no row in "
             "patient_baseline"
         )
 
-    wide = baseline.sort_values(KEY).reset_index(drop=True)
-    n_courses = courses.groupby(KEY).size().rename("n_courses_derived").reset_index()
-    wide = wide.merge(n_courses, on=KEY, how="left")
-    wide["n_courses_derived"] = wide["n_courses_derived"].fillna(0).astype(int)
+    order = np.argsort(baseline_key, kind="stable")
+    wide = baseline.take(order).reset_index(drop=True)
+    wide_key = pd.Index(baseline_key[order])
+    counts = np.bincount(wide_key.get_indexer(course_key), minlength=len(wide))
+    wide["n_courses_derived"] = counts.astype(int)
     # exposure courses (protocols.md) add their agent and stop reason
     wide_columns = [
         *COURSE_WIDE_COLUMNS,
         *(c for c in EXPOSURE_WIDE_COLUMNS if c in courses.columns),
     ]
+    added = {}
     for number in (1, 2):
-        course = courses.loc[courses["course_number"] == number, [*KEY, *wide_columns]]
-        course = course.rename(columns={c: f"{c}_c{number}" for c in wide_columns})
-        wide = wide.merge(course, on=KEY, how="left")
-    return wide
+        chosen = np.flatnonzero(numbers == number)
+        # the row of each patient's course ``number`` among the chosen ones (-1: none)
+        at = np.full(len(wide), -1, dtype=np.int64)
+        at[wide_key.get_indexer(course_key[chosen])] = np.arange(len(chosen))
+        for column in wide_columns:
+            series = courses[column]
+            values = (
+                series.array.take(chosen)
+                if isinstance(series.dtype, pd.api.extensions.ExtensionDtype)
+                else series.to_numpy()[chosen]
+            )
+            # missing courses filled as a left merge fills them (NaN, NaT or NA by dtype)
+            added[f"{column}_c{number}"] = pd.api.extensions.take(values, at, allow_fill=True)
+    return pd.concat([wide, pd.DataFrame(added, index=wide.index)], axis=1)
 
 
 #: the exclusion reasons of the ``first_switch`` design (``protocols.md``, The tpo-ra-switch
@@ -187,25 +224,32 @@ def select_population(tables: DerivedTables, min_age: int) -> Population:
         order=tuple(shown),
     )
     included = wide[~excluded_so_far].reset_index(drop=True)
-    retreatment = tables.retreatment.merge(included[KEY], on=KEY, how="inner")
-    retreatment = retreatment.sort_values(KEY).reset_index(drop=True)
-    missing = included[KEY].merge(retreatment[KEY], on=KEY, how="left", indicator=True)
-    missing = missing[missing["_merge"] == "left_only"]
-    if len(missing):
-        row = missing.iloc[0]
+    included_key, retreatment_key, course_key = patient_keys(
+        included, tables.retreatment, tables.courses
+    )
+    dup = _first_duplicate(retreatment_key)
+    if dup is not None:
+        row = tables.retreatment.iloc[dup]
+        raise AnalysisInputError(
+            f"retreatment: patient {row['center']}/{row['patient_id']} appears twice"
+        )
+    # the included patients' rows, sorted as the patients are (by center and patient id)
+    kept = np.flatnonzero(np.isin(retreatment_key, included_key))
+    kept = kept[np.argsort(retreatment_key[kept], kind="stable")]
+    retreatment = tables.retreatment.take(kept).reset_index(drop=True)
+    at = pd.Index(retreatment_key[kept]).get_indexer(included_key)
+    if (at < 0).any():
+        row = included.iloc[int(np.argmax(at < 0))]
         raise AnalysisInputError(
             f"retreatment: included patient {row['center']}/{row['patient_id']} (2 courses or "
             "more) has no row"
         )
-    patients = included.merge(
-        retreatment.drop(
-            columns=[c for c in retreatment.columns if c in included and c not in KEY]
-        ),
-        on=KEY,
-        how="left",
-    )
-    courses = tables.courses.merge(included[KEY], on=KEY, how="inner")
-    courses = courses.sort_values([*KEY, "course_number"]).reset_index(drop=True)
+    added = [c for c in retreatment.columns if c not in included]
+    patients = pd.concat([included, retreatment[added].take(at).set_axis(included.index)], axis=1)
+    numbers = tables.courses["course_number"].to_numpy()
+    chosen = np.flatnonzero(np.isin(course_key, included_key))
+    chosen = chosen[np.lexsort((numbers[chosen], course_key[chosen]))]
+    courses = tables.courses.take(chosen).reset_index(drop=True)
     return Population(patients=patients, courses=courses, flow=flow, retreatment=retreatment)
 
 

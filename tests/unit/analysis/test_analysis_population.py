@@ -76,3 +76,54 @@ def test_tables_that_disagree_on_patients_are_refused(separation: DerivedTables)
     twice = pd.concat([separation.patient_baseline, separation.patient_baseline.iloc[[0]]])
     with pytest.raises(AnalysisInputError, match="appears twice"):
         select_population(replace(separation, patient_baseline=twice), 18)
+
+
+def test_a_duplicated_course_or_retreatment_row_or_a_missing_one_is_refused(
+    separation: DerivedTables,
+) -> None:
+    courses = pd.concat([separation.courses, separation.courses.iloc[[2]]])
+    row = separation.courses.iloc[2]
+    with pytest.raises(
+        AnalysisInputError,
+        match=f"course {row['course_number']} of {row['center']}/{row['patient_id']} appears",
+    ):
+        select_population(replace(separation, courses=courses), 18)
+    retreatment = separation.retreatment
+    twice = pd.concat([retreatment, retreatment.iloc[[1]]])
+    first = retreatment.iloc[1]
+    with pytest.raises(
+        AnalysisInputError,
+        match=f"retreatment: patient {first['center']}/{first['patient_id']} appears twice",
+    ):
+        select_population(replace(separation, retreatment=twice), 18)
+    included = select_population(separation, 18).patients.iloc[0]
+    without = retreatment[retreatment["patient_id"] != included["patient_id"]]
+    with pytest.raises(
+        AnalysisInputError,
+        match=f"included patient {included['center']}/{included['patient_id']} .* has no row",
+    ):
+        select_population(replace(separation, retreatment=without), 18)
+
+
+def test_patients_and_courses_come_sorted_by_center_patient_and_course(
+    separation: DerivedTables,
+) -> None:
+    """Joins on integer patient numbers (``patient_keys``) keep the order of the text keys."""
+    shuffled = replace(
+        separation,
+        courses=separation.courses.sample(frac=1, random_state=3),
+        patient_baseline=separation.patient_baseline.sample(frac=1, random_state=4),
+        retreatment=separation.retreatment.sample(frac=1, random_state=5),
+    )
+    population = select_population(shuffled, 18)
+    expected = select_population(separation, 18)
+    for part in ("patients", "courses", "retreatment"):
+        frame = getattr(population, part)
+        assert frame.equals(getattr(expected, part)), part
+    keys = list(zip(population.patients["center"], population.patients["patient_id"], strict=True))
+    assert keys == sorted(keys)
+    courses = population.courses
+    ordered = list(
+        zip(courses["center"], courses["patient_id"], courses["course_number"], strict=True)
+    )
+    assert ordered == sorted(ordered)
