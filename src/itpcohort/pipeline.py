@@ -189,20 +189,26 @@ def derive_marts(
         derived_runs = {}
         for name, varied in runs.items():
             run_compiled(backend, varied)
-            derived_runs[name] = _executed(backend, varied)
+            derived_runs[name] = _executed(backend, varied, run)
     finally:
         backend.disconnect()
     return DerivedRun(criteria, run.marts, tuple(written), derived_runs)
 
 
-def _executed(backend: Any, compiled: CompiledDerivation) -> DerivedRun:
-    """The marts of ``compiled``, once run on ``backend``, as Arrow tables."""
+def _executed(
+    backend: Any, compiled: CompiledDerivation, primary: DerivedRun | None = None
+) -> DerivedRun:
+    """The marts of ``compiled``, once run on ``backend``, as Arrow tables. A mart ``compiled``
+    shares with the ``primary`` derivation (``derivation.sharing``: the same table) is the
+    primary's Arrow table, not fetched again."""
     from itpcohort.derive import marts_of
 
     return DerivedRun(
         compiled.criteria,
         {
-            name: execute_to_arrow(backend.table(compiled.table(name), database=("temp", "main")))
+            name: primary.marts[name]
+            if primary is not None and name in compiled.shared
+            else execute_to_arrow(backend.table(compiled.table(name), database=("temp", "main")))
             for name in marts_of(compiled.criteria)
         },
     )

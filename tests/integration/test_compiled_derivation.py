@@ -153,5 +153,9 @@ def test_sensitivity_runs_that_share_the_primary_models_give_the_marts_derived_a
             assert got.marts[mart].schema == table.schema, (name, mart)
             assert got.marts[mart].to_pylist() == table.to_pylist(), (name, mart)
         assert got.marts["courses"].column("response").null_count < got.marts["courses"].num_rows
+        # a mart the run shares is the primary's own table, not fetched again
+        reused = [mart for mart in got.marts if got.marts[mart] is primary.marts[mart]]
+        assert reused == [mart for mart in got.marts if mart in shared[name]], name
+    assert "patient_baseline" in shared["confirm28"]  # one at least is reused
     # the primary's own marts are those derived without sensitivity runs
     assert primary.marts == pipeline.derive_marts(database, Criteria(), compiled=base).marts
