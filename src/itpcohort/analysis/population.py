@@ -274,10 +274,14 @@ def drop_patients_with_ne(population: Population, courses: tuple[int, ...] = (1,
         excluded_any={**flow.excluded_any, reason: int(has_ne.sum())},
         order=(*flow.order, reason),
     )
-    keep = kept[KEY]
+    kept_key, course_key, retreatment_key = patient_keys(
+        kept, population.courses, population.retreatment
+    )
+    courses = population.courses[np.isin(course_key, kept_key)].reset_index(drop=True)
+    retreatment = population.retreatment[np.isin(retreatment_key, kept_key)]
     return Population(
         patients=kept,
-        courses=population.courses.merge(keep, on=KEY, how="inner"),
+        courses=courses,
         flow=new_flow,
-        retreatment=population.retreatment.merge(keep, on=KEY, how="inner"),
+        retreatment=retreatment.reset_index(drop=True),
     )
