@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from itpcohort.analysis.estimates import Proportion, finite_or_none, proportion
+from itpcohort.analysis.estimates import Proportion, finite_or_none, level_counts, proportion
 from itpcohort.analysis.population import KEY
 from itpcohort.schema import RESPONSES
 
@@ -127,10 +127,7 @@ def investigator_agreement(
     by_center = assessments_by_center(courses, rows)
     rows = rows.sort_values([*KEY, "course_number"]).reset_index(drop=True)
     investigator, derived = rows["investigator_response"], rows["derived_response"]
-    counts = np.array(
-        [[int(((investigator == a) & (derived == b)).sum()) for b in RESPONSES] for a in RESPONSES],
-        dtype=int,
-    ).reshape(len(RESPONSES), len(RESPONSES))
+    counts = np.array(level_counts(investigator, derived, RESPONSES), dtype=int)
     n = int(counts.sum())
     agree = int(np.trace(counts))
     kappa = low = high = None

@@ -100,3 +100,16 @@ def finite_or_none(value: float | None) -> float | None:
         return None
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+def level_counts(rows: pd.Series, columns: pd.Series, levels: tuple[str, ...]) -> list[list[int]]:
+    """The ``len(levels)`` × ``len(levels)`` table of pairs: entry ``[i][j]`` counts the rows where
+    ``rows`` is ``levels[i]`` and ``columns`` is ``levels[j]`` (a missing value, or one outside
+    ``levels``, is in no cell). One pass over integer codes, not a comparison of the text
+    columns per cell (16 comparisons of 200,000 responses: 0.7 s)."""
+    k = len(levels)
+    first = pd.Categorical(rows, categories=list(levels)).codes.astype(np.int64)
+    second = pd.Categorical(columns, categories=list(levels)).codes.astype(np.int64)
+    both = (first >= 0) & (second >= 0)
+    cells = np.bincount(first[both] * k + second[both], minlength=k * k)
+    return cells.reshape(k, k).tolist()

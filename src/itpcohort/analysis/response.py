@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from itpcohort.analysis.estimates import Proportion, proportion
+from itpcohort.analysis.estimates import Proportion, level_counts, proportion
 from itpcohort.schema import RESPONSES
 
 RESPONDER_LEVELS = ("CR", "R")
@@ -85,7 +85,7 @@ class CrossTable:
 def cross_table(patients: pd.DataFrame) -> CrossTable:
     """The 4 × 4 table of course-1 by course-2 best response over the included patients."""
     first, second = patients["response_c1"], patients["response_c2"]
-    counts = [[int(((first == a) & (second == b)).sum()) for b in RESPONSES] for a in RESPONSES]
+    counts = level_counts(first, second, RESPONSES)
     return CrossTable(levels=RESPONSES, counts=counts)
 
 

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from itpcohort.analysis.estimates import proportion, proportion_of, quantiles
+from itpcohort.analysis.estimates import level_counts, proportion, proportion_of, quantiles
 from itpcohort.analysis.survival import MONTH_DAYS, KaplanMeierDuration, survfit_quantile
+from itpcohort.schema import RESPONSES
 
 
 def test_proportion_is_clopper_pearson_as_r_binom_test() -> None:
@@ -100,3 +101,17 @@ def test_numbers_at_risk_use_months_of_365_25_over_12_days() -> None:
 def test_survfit_quantile_never_reached() -> None:
     assert survfit_quantile(np.array([1.0, 2.0]), np.array([0.9, 0.8]), 2.0) is None
     assert survfit_quantile(np.array([1.0]), np.array([np.nan]), 1.0) is None
+
+
+def test_level_counts_count_each_pair_as_comparing_every_cell_does() -> None:
+    rng = np.random.default_rng(11)
+    values = ["CR", "R", "NR", "NE", "PR", "", None, pd.NA]
+    for dtype in (object, "string"):
+        rows = pd.Series(rng.choice(np.array(values, dtype=object), 5_000), dtype=dtype)
+        columns = pd.Series(rng.choice(np.array(values, dtype=object), 5_000), dtype=dtype)
+        expected = [
+            [int(((rows == a) & (columns == b)).fillna(False).sum()) for b in RESPONSES]
+            for a in RESPONSES
+        ]
+        assert level_counts(rows, columns, RESPONSES) == expected
+    assert level_counts(pd.Series([], dtype=object), pd.Series([], dtype=object), ("a",)) == [[0]]
