@@ -109,11 +109,14 @@ def import_inputs(
     criteria: Criteria,
     command: str,
     previous: Path | None = None,
+    warnings_sql: str | None = None,
 ) -> ImportReport:
     """Import ``inputs`` into ``out_dir/study.duckdb`` and write ``rejected_rows.csv`` beside it.
 
     ``previous``: the output folder whose database's run registry is carried over (the folder a
     staging folder will replace, ``outputs.OutputFolder``); by default ``out_dir`` itself.
+    ``warnings_sql``: the query of the warnings under ``criteria`` when the caller has compiled
+    it already (``derivation.compile_warnings``); by default it is compiled here.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     report = import_study(
@@ -123,7 +126,7 @@ def import_inputs(
         command=command,
         criteria=criteria.as_dict(),
         previous=None if previous is None else previous / DATABASE_NAME,
-        warnings_sql=compile_warnings(criteria),
+        warnings_sql=compile_warnings(criteria) if warnings_sql is None else warnings_sql,
     )
     write_rejected_rows(out_dir / REJECTED_ROWS_NAME, report)
     return report
@@ -222,6 +225,16 @@ def compiling_derivation(*criteria_sets: Criteria) -> Iterator[list[Future[Compi
     finally:
         # a block left early (rejected input) waits for the compilation under way, not the rest
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def compile_derivations(criteria_sets: Sequence[Criteria]) -> list[CompiledDerivation]:
+    """The derivation compiled under each criteria set, in order (``derivation.compile_derivation``).
+
+    ``run`` calls it in a forked child process while it loads its libraries and imports the data
+    (``run_study``): compiling is Python's work, which a thread would do on this process's one
+    interpreter lock, in turns with the import's own Python work.
+    """
+    return [compile_derivation(criteria) for criteria in criteria_sets]
 
 
 def write_derived_csvs(run: DerivedRun, out_dir: Path, con: Any = None) -> list[Path]:
@@ -418,17 +431,31 @@ def run_study(
     ``accept_rejected`` (``flagship-study.md``, Command line); the refused run's outputs,
     ``study.duckdb`` and the ``rejected_rows.csv`` to correct, are swapped in before it is raised.
     """
-    from itpcohort.analysis import analyse
-    from itpcohort.analysis.population import select_population
-    from itpcohort.analysis.results import write_results_document
-    from itpcohort.report import Translator, draw_swimmer, write_report
-
     staging = out.staging
     db_path = staging / DATABASE_NAME
     varied = sensitivity_criteria(criteria, config.protocol.design.sensitivity)
-    with compiling_derivation(criteria, *varied.values()) as compiling:
+    # compiling the warnings' query loads Ibis's DuckDB compiler here, before the fork: the child
+    # that compiles the derivations has it loaded too
+    warnings_sql = compile_warnings(criteria)
+    # the derivations compile in a forked child (no DuckDB connection is open yet) while this
+    # process loads the analysis's and the report's libraries and imports the data
+    compiling = start_forked(partial(compile_derivations, (criteria, *varied.values())))
+    try:
+        from itpcohort.analysis import analyse
+        from itpcohort.analysis.population import select_population
+        from itpcohort.analysis.results import write_results_document
+        from itpcohort.report import Translator, draw_swimmer, write_report
+
         step("importing and validating")
-        report = import_inputs(inputs, config, staging, criteria, "run", previous=out.path)
+        report = import_inputs(
+            inputs,
+            config,
+            staging,
+            criteria,
+            "run",
+            previous=out.path,
+            warnings_sql=warnings_sql,
+        )
         if report.rejected and not accept_rejected:
             out.commit()
             raise RejectedRowsError(
@@ -438,19 +465,20 @@ def run_study(
                 report,
             )
         step("deriving courses and responses")
-        compiled = {
-            name: future.result() for name, future in zip(varied, compiling[1:], strict=True)
-        }
-        # the sensitivity runs are derived on the primary derivation's connection, after it,
-        # building only the models their overrides change (derivation.sharing)
-        derived = derive_marts(
-            db_path,
-            criteria,
-            persist=True,
-            csv_dir=staging,
-            compiled=compiling[0].result(),
-            sensitivity=compiled,
-        )
+        primary, *sensitivity_compiled = compiling()
+    finally:
+        with contextlib.suppress(BaseException):  # the child is waited for, even on an error
+            compiling()
+    # the sensitivity runs are derived on the primary derivation's connection, after it,
+    # building only the models their overrides change (derivation.sharing)
+    derived = derive_marts(
+        db_path,
+        criteria,
+        persist=True,
+        csv_dir=staging,
+        compiled=primary,
+        sensitivity=dict(zip(varied, sensitivity_compiled, strict=True)),
+    )
     step("sensitivity runs and analysis plan")
     # Their populations and results rows (Python's work) are computed in a forked child while
     # the primary analysis runs here, on the other core (no DuckDB connection is open now)
