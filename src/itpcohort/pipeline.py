@@ -232,9 +232,12 @@ def compile_derivations(criteria_sets: Sequence[Criteria]) -> list[CompiledDeriv
 
     ``run`` calls it in a forked child process while it loads its libraries and imports the data
     (``run_study``): compiling is Python's work, which a thread would do on this process's one
-    interpreter lock, in turns with the import's own Python work.
+    interpreter lock, in turns with the import's own Python work. A model that an earlier
+    criteria set built the same is not compiled again (``compile_derivation``'s
+    ``compiled_before``).
     """
-    return [compile_derivation(criteria) for criteria in criteria_sets]
+    compiled_before: dict[tuple[str, Any], tuple[str, ...]] = {}
+    return [compile_derivation(criteria, compiled_before) for criteria in criteria_sets]
 
 
 def write_derived_csvs(run: DerivedRun, out_dir: Path, con: Any = None) -> list[Path]:
