@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -443,22 +444,30 @@ def run_study(
     # the derivations compile in a forked child (no DuckDB connection is open yet) while this
     # process loads the analysis's and the report's libraries and imports the data
     compiling = start_forked(partial(compile_derivations, (criteria, *varied.values())))
+    # the analysis's and the report's libraries (scipy, lifelines, firthmodels, matplotlib,
+    # python-docx: over a second of imports) load in a thread while the import's statements run
+    # (DuckDB lets go of the interpreter lock while it works)
+    loading = threading.Thread(target=_load_analysis_and_report, name="itpcohort-imports")
+    loading.start()
     try:
+        step("importing and validating")
+        try:
+            report = import_inputs(
+                inputs,
+                config,
+                staging,
+                criteria,
+                "run",
+                previous=out.path,
+                warnings_sql=warnings_sql,
+            )
+        finally:
+            loading.join()  # before any fork: a child is forked from one thread only
         from itpcohort.analysis import analyse
         from itpcohort.analysis.population import select_population
         from itpcohort.analysis.results import write_results_document
         from itpcohort.report import Translator, draw_swimmer, write_report
 
-        step("importing and validating")
-        report = import_inputs(
-            inputs,
-            config,
-            staging,
-            criteria,
-            "run",
-            previous=out.path,
-            warnings_sql=warnings_sql,
-        )
         if report.rejected and not accept_rejected:
             out.commit()
             raise RejectedRowsError(
@@ -529,6 +538,14 @@ def run_study(
                 drawn_swimmer()
     out.commit()
     return StudyRun(report, document, _moved(files, staging, out.path))
+
+
+def _load_analysis_and_report() -> None:
+    """Import the analysis and report layers (``run_study`` does it in a thread). An import that
+    fails here is left to fail again, with its error, where the run imports them itself."""
+    with contextlib.suppress(Exception):
+        import itpcohort.analysis.plan
+        import itpcohort.report  # noqa: F401
 
 
 def _rebased(value: Any, staging: Path, final: Path) -> Any:
