@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # analysis/ and report/ load scipy, lifelines and matplotlib 
     from itpcohort.analysis import DerivedTables
     from itpcohort.analysis.sensitivity import SensitivityRow
     from itpcohort.report import ReportFiles, SwimmerArtwork
+    from itpcohort.report._figures import FigureImage
 
 DATABASE_NAME = "study.duckdb"
 RESULTS_NAME = "results.json"
@@ -466,7 +467,7 @@ def run_study(
         from itpcohort.analysis import analyse
         from itpcohort.analysis.population import select_population
         from itpcohort.analysis.results import write_results_document
-        from itpcohort.report import Translator, draw_swimmer, write_report
+        from itpcohort.report import Translator, draw_figures, draw_swimmer, write_report
 
         if report.rejected and not accept_rejected:
             out.commit()
@@ -498,6 +499,7 @@ def run_study(
         tuple(varied), start_forked(partial(sensitivity_rows, derived.sensitivity, config))
     )
     drawn_swimmer: Callable[[], SwimmerArtwork] | None = None
+    drawn_figures: Callable[[], Mapping[str, FigureImage | None]] | None = None
     try:
         # checked once here, for the analysis and the report alike
         tables = derived.analysis_tables().checked()
@@ -521,6 +523,11 @@ def run_study(
                 sensitivity.computed()
         document["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         document.update(study_extras(config, report, db_path, lang))
+        # the report's last figures (Kaplan-Meier curves, forest plot) are drawn by a forked
+        # child while the report builds its first sections here
+        drawn_figures = start_forked(
+            partial(draw_figures, document, population, lang, config.protocol)
+        )
         write_results_document(document, staging / RESULTS_NAME)
         step("report")
         files = write_report(
@@ -531,11 +538,13 @@ def run_study(
             protocol=config.protocol,
             population=population,
             drawn_swimmer=drawn_swimmer,
+            drawn_figures=drawn_figures,
         )
     finally:
-        if drawn_swimmer is not None:  # waited for, even on an error (a second wait is free)
-            with contextlib.suppress(BaseException):
-                drawn_swimmer()
+        for drawn in (drawn_swimmer, drawn_figures):
+            if drawn is not None:  # waited for, even on an error (a second wait is free)
+                with contextlib.suppress(BaseException):
+                    drawn()
     out.commit()
     return StudyRun(report, document, _moved(files, staging, out.path))
 
