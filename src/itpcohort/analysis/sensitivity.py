@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from itpcohort.analysis.estimates import Proportion
 from itpcohort.protocols import sensitivity_override
+
+if TYPE_CHECKING:  # only named in annotations: the runs' definitions load no scipy (a run's
+    # sensitivity criteria are known before the analysis's libraries are loaded, pipeline.run_study)
+    from itpcohort.analysis.estimates import Proportion
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ results.json dict and the executed derived tables (``flagship-study.md``, Output
 from itpcohort.report._i18n import LANGS, Translator
 from itpcohort.report._listings import ReportLimits, SwimmerArtwork, draw_swimmer
 from itpcohort.report._messages import MESSAGES
-from itpcohort.report._report import Report, ReportFiles, write_report
+from itpcohort.report._report import Report, ReportFiles, draw_figures, write_report
 
 __all__ = [
     "LANGS",
@@ -18,6 +18,7 @@ __all__ = [
     "ReportLimits",
     "SwimmerArtwork",
     "Translator",
+    "draw_figures",
     "draw_swimmer",
     "write_report",
 ]

@@ -11,6 +11,7 @@ capped) draws the rescue and new-treatment starts of the ``patient_treatment_eve
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -359,7 +360,10 @@ def add_duration(report: Report) -> Report:
             not_available(report, "fig.km.what"), not_available(report, "fig.swimmer.what")
         )
     for complete in (False, True):
-        image = km_figure(results, population.courses, t, complete=complete)
+        image = report.figure_image(
+            "km_cr" if complete else "km",
+            partial(km_figure, results, population.courses, t, complete=complete),
+        )
         if image is None:
             report = report.append(not_available(report, "fig.km.what"))
             continue

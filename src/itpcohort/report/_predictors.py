@@ -26,7 +26,7 @@ from itpcohort.report._build import (
     p_text,
     paragraph,
 )
-from itpcohort.report._figures import forest_figure
+from itpcohort.report._figures import FigureImage, forest_figure
 from itpcohort.report._format import NBSP, quantile_decimals
 from itpcohort.report._i18n import Translator
 
@@ -220,6 +220,14 @@ def firth_table(report: Report) -> Table:
     return make_table(report, "firth", t("firth.caption"), header, rows, notes)
 
 
+def forest_image(results: Mapping[str, Any], t: Translator) -> FigureImage | None:
+    """The forest plot of the multivariable Firth model of ``results`` (None without one)."""
+    predictors: Mapping[str, Any] = results.get("predictors") or {}
+    return forest_figure(
+        predictors.get("multivariable") or [], t, lambda term: model_term_label(t, term)
+    )
+
+
 def add_predictors(report: Report) -> Report:
     """Append the predictive factors: univariable table, Firth table, forest plot."""
     t, f = report.t, report.t.fmt
@@ -243,9 +251,7 @@ def add_predictors(report: Report) -> Report:
     report = report.append(univariable_table(report))
     model_table = report.next_table_number()
     report = report.append(firth_table(report))
-    image = forest_figure(
-        predictors.get("multivariable") or [], t, lambda term: model_term_label(t, term)
-    )
+    image = report.figure_image("forest", lambda: forest_image(report.results, t))
     if image is None:
         return report.append(not_available(report, "fig.forest.what"))
     caption = t("fig.forest.caption", table=model_table)

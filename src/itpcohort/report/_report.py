@@ -35,8 +35,10 @@ from itpcohort.report import (
     _switch,
 )
 from itpcohort.report._blocks import Block, Document, Figure, Table
+from itpcohort.report._figures import FigureImage, km_figure
 from itpcohort.report._i18n import Translator
 from itpcohort.report._listings import DEFAULT_LIMITS, ReportLimits, SwimmerArtwork
+from itpcohort.report._predictors import forest_image
 
 P = ParamSpec("P")
 
@@ -55,7 +57,9 @@ class Report:
     analysis selected from ``derived`` (``select_population``), handed over so that the report does
     not select them again (None: selected here when needed); ``drawn_swimmer`` returns the swimmer
     plot of that population drawn ahead (``draw_swimmer``: ``run`` draws it in a forked child
-    while it analyses; None: drawn here).
+    while it analyses; None: drawn here); ``drawn_figures`` returns the figures of
+    ``draw_figures`` drawn ahead, by key (``run`` draws them in a forked child while the report
+    reaches them; None: drawn here).
     """
 
     results: Mapping[str, Any]
@@ -66,6 +70,7 @@ class Report:
     protocol: Protocol = field(default_factory=default_protocol)
     population: Population | None = None
     drawn_swimmer: Callable[[], SwimmerArtwork] | None = None
+    drawn_figures: Callable[[], Mapping[str, FigureImage | None]] | None = None
 
     def __post_init__(self) -> None:
         Translator(self.lang)  # checks the language
@@ -74,6 +79,11 @@ class Report:
     def t(self) -> Translator:
         """The translator of the report language, naming the protocol's treatment."""
         return Translator(self.lang, self.protocol)
+
+    def figure_image(self, key: str, draw: Callable[[], FigureImage | None]) -> FigureImage | None:
+        """The figure ``key`` as ``drawn_figures`` drew it ahead, else ``draw()``."""
+        drawn = None if self.drawn_figures is None else self.drawn_figures()
+        return drawn[key] if drawn is not None and key in drawn else draw()
 
     def append(self, *blocks: Block) -> Report:
         """A new report with ``blocks`` appended (the verbs' common last step)."""
@@ -240,6 +250,7 @@ def write_report(
     protocol: Protocol | None = None,
     population: Population | None = None,
     drawn_swimmer: Callable[[], SwimmerArtwork] | None = None,
+    drawn_figures: Callable[[], Mapping[str, FigureImage | None]] | None = None,
 ) -> ReportFiles:
     """Write the publication report of a run (``flagship-study.md``, Outputs of run).
 
@@ -252,7 +263,7 @@ def write_report(
     ``population``: the included patients the analysis selected from ``derived`` under
     results.json's ``analysis.min_age`` (selecting them takes seconds at 200,000 patients); without
     it the report selects them itself. ``drawn_swimmer``: the swimmer plot of that population
-    drawn ahead (``Report``).
+    drawn ahead; ``drawn_figures``: the figures of ``draw_figures`` drawn ahead (``Report``).
     """
     chosen = protocol if protocol is not None else default_protocol()
     report = Report(
@@ -263,5 +274,24 @@ def write_report(
         protocol=chosen,
         population=population,
         drawn_swimmer=drawn_swimmer,
+        drawn_figures=drawn_figures,
     )
     return report.add_all().save(Path(out_dir))
+
+
+def draw_figures(
+    results: Mapping[str, Any], population: Population, lang: str, protocol: Protocol
+) -> dict[str, FigureImage | None]:
+    """The report's last figures (``flagship-study.md``, Outputs of run), by key: the
+    Kaplan–Meier curves of ``population`` (``km``, ``km_cr``) and the forest plot (``forest``),
+    exactly as the report draws them from ``results`` (the results.json dict) in ``lang``.
+
+    ``run`` draws them in a forked child while the report builds its first sections, and hands
+    them over (``write_report(drawn_figures=...)``).
+    """
+    t = Translator(lang, protocol)
+    return {
+        "km": km_figure(results, population.courses, t, complete=False),
+        "km_cr": km_figure(results, population.courses, t, complete=True),
+        "forest": forest_image(results, t),
+    }
