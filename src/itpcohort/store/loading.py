@@ -87,16 +87,9 @@ def check_and_load(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) -> 
             + child_select(table, formats, empty_source(table), with_center=False)
         )
         of_table = [o for o in opened if o.staged.table == name]
-        if len(of_table) > 1 and sum(o.staged.size for o in of_table) <= COMBINED_BYTES:
-            rows_read[name] += _check_child_files(con, table, formats, of_table, problems)
-            continue
-        for o in of_table:
-            try:
-                rows_read[name] += _check_child_file(con, table, formats, o)
-            except InputError as error:
-                problems.extend(error.problems)
-            finally:
-                drop_file_rows(con, o)
+        together = sum(o.staged.size for o in of_table) <= COMBINED_BYTES
+        for batch in [of_table] if together else [[o] for o in of_table]:
+            rows_read[name] += _check_child_files(con, table, formats, batch, problems)
     if problems:
         raise InputError("the input cannot be imported", tuple(problems))
     con.execute("DROP TABLE IF EXISTS file_checked")
@@ -117,13 +110,16 @@ def _check_child_files(
     files: list[OpenedFile],
     problems: list[Problem],
 ) -> int:
-    """Check several small files of one child table in one statement (``_check_child_file``'s
-    checks over the rows of every file); load their accepted rows, keep their rejected ones and
-    add the problems of a file that turns out unreadable to ``problems``; return their rows.
+    """Check files of one child table in one statement, load their accepted rows in line order,
+    keep their rejected ones and add the problems of a file that turns out unreadable to
+    ``problems``; return their rows.
 
     Planning the checks costs 10-20 ms a statement, most of the import of a small study (its
-    centers' files, one statement each): one statement per table instead. The rows of a file
-    without a ``center`` column have a NULL ``center`` and are looked up by source, as alone.
+    centers' files, one statement each): the small files of a table are checked together. The
+    rows of several files without a ``center`` column are looked up by source. Only what the
+    canonical row is made of is kept for every row (``file_checked``): writing the many columns
+    of problems (mostly NULL) was most of the cost; the rare rejected rows are checked again,
+    alone, for their problems.
     """
     sources: dict[int, str] = {}
     try:
@@ -136,9 +132,10 @@ def _check_child_files(
             return 0
         rows_of = " UNION ALL ".join(f"({source})" for source in sources.values())
         with_center = any("center" in o.header.columns for o in files)
+        source_index = files[0].staged.source_index if len(files) == 1 else None
 
         def checked(rows: str) -> str:
-            return child_select(table, formats, rows, with_center)
+            return child_select(table, formats, rows, with_center, source_index)
 
         made_of = canonical_inputs(table.name, checked_column_names(table))
         kept = ", ".join(q(c) for c in ["file_id", "line", "rejected", *made_of])
@@ -151,7 +148,7 @@ def _check_child_files(
         rows, rejected = con.execute(
             "SELECT count(*), count(*) FILTER (rejected) FROM file_checked"
         ).fetchall()[0]
-        if rejected:
+        if rejected:  # planning the checks costs 10-20 ms: not for files without problems
             again = (
                 f"SELECT s.* FROM ({rows_of}) s SEMI JOIN "
                 "(SELECT file_id, line FROM file_checked WHERE rejected) r "
@@ -162,38 +159,6 @@ def _check_child_files(
     finally:
         for o in files:
             drop_file_rows(con, o)
-
-
-def _check_child_file(
-    con: duckdb.DuckDBPyConnection, table: Table, formats: DateFormats, o: OpenedFile
-) -> int:
-    """Check one child file, load its accepted rows and keep its rejected ones; return its rows.
-
-    Only what the canonical row is made of is kept for every row (``file_checked``): writing the
-    many columns of problems (mostly NULL) was most of the cost. The rare rejected rows are checked
-    again, alone, for their problems.
-    """
-    source = _source(con, table, o)
-    with_center = "center" in o.header.columns
-
-    def checked(rows: str) -> str:
-        return child_select(table, formats, rows, with_center, o.staged.source_index)
-
-    made_of = canonical_inputs(table.name, checked_column_names(table))
-    kept = ", ".join(q(c) for c in ["file_id", "line", "rejected", *made_of])
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE file_checked AS SELECT {kept} FROM ({checked(source)})"
-    )
-    insert_canonical(con, table.name, "file_checked", o.staged)
-    rows, rejected = con.execute(
-        "SELECT count(*), count(*) FILTER (rejected) FROM file_checked"
-    ).fetchall()[0]
-    if rejected:  # planning the checks costs 10-20 ms: not for a file without problems
-        again = (
-            f"SELECT * FROM ({source}) WHERE line IN (SELECT line FROM file_checked WHERE rejected)"
-        )
-        con.execute(f"INSERT INTO checked_{table.name} {checked(again)}")
-    return int(rows)
 
 
 def _check_date_formats(
