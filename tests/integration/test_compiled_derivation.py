@@ -159,3 +159,27 @@ def test_sensitivity_runs_that_share_the_primary_models_give_the_marts_derived_a
     assert "patient_baseline" in shared["confirm28"]  # one at least is reused
     # the primary's own marts are those derived without sensitivity runs
     assert primary.marts == pipeline.derive_marts(database, Criteria(), compiled=base).marts
+
+
+def test_compiling_several_criteria_sets_reuses_equal_models_and_gives_the_same_sql() -> None:
+    """``pipeline.compile_derivations`` compiles a model an earlier criteria set built the same
+    only once (``compile_derivation``'s ``compiled_before``): every derivation is statement for
+    statement the one compiled alone, and the reused models are the ones the runs share."""
+    sets = [
+        Criteria(),
+        Criteria().with_overrides(confirm_days=28),
+        Criteria().with_overrides(response_window_days=90),
+    ]
+    together = pipeline.compile_derivations(sets)
+    alone = [compile_derivation(criteria) for criteria in sets]
+    for got, expected in zip(together, alone, strict=True):
+        assert got.criteria == expected.criteria
+        assert got.models == expected.models
+    compiled_before: dict[tuple[str, Any], tuple[str, ...]] = {}
+    compile_derivation(sets[0], compiled_before)
+    known = len(compiled_before)
+    compile_derivation(sets[1], compiled_before)
+    # the confirmation run compiles only the models whose SQL its override changes (one)
+    primary = {model.name: model.statements for model in alone[0].models}
+    differ = [m.name for m in alone[1].models if m.statements != primary[m.name]]
+    assert len(compiled_before) - known == len(differ) == 1

@@ -159,11 +159,13 @@ def test_a_swimmer_drawn_ahead_in_a_child_gives_the_same_report(
     realistic: Cohort, capped: dict[str, ReportFiles], tmp_path: Path
 ) -> None:
     """``run`` draws the swimmer plot in a forked child while it analyses, its data file written
-    straight into tables/ (``draw_swimmer``): every file of the report is the same, byte for byte,
-    and a data file written elsewhere is copied in."""
+    straight into tables/ (``draw_swimmer``), and the last figures while the report builds its
+    first sections (``draw_figures``): every file of the report is the same, byte for byte, and a
+    data file written elsewhere is copied in."""
     from functools import partial
 
-    from itpcohort.report import draw_swimmer
+    from itpcohort.protocols import default_protocol
+    from itpcohort.report import draw_figures, draw_swimmer
     from itpcohort.shared.forked import start_forked
 
     tables = realistic.derived.checked()
@@ -179,14 +181,17 @@ def test_a_swimmer_drawn_ahead_in_a_child_gives_the_same_report(
                 tables_dir=(out / "tables") if tables_dir is None else tables_dir,
             )
         )
+        results = _capped_results(realistic)
+        figures = start_forked(partial(draw_figures, results, population, "en", default_protocol()))
         files = write_report(
-            _capped_results(realistic),
+            results,
             realistic.derived,
             out,
             "en",
             LIMITS,
             population=population,
             drawn_swimmer=drawn,
+            drawn_figures=figures,
         )
         expected = capped["en"]
         assert [p.name for p in files.all()] == [p.name for p in expected.all()]
