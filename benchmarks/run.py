@@ -1,7 +1,8 @@
 """Run every benchmark (``make bench``) and print its figures.
 
 Each module listed in ``BENCHMARKS`` has a ``main()`` that prints its own figures; keep the default
-run under about five minutes (larger sizes are opt-in, see each module).
+run under about eight minutes: the sizes of the targets that take seconds (``bench_run`` at
+200,000 patients, issue 17) are in it, the larger ones are opt-in (see each module).
 """
 
 from __future__ import annotations
