@@ -102,8 +102,8 @@ def draw_swimmer(
     limits: ReportLimits = DEFAULT_LIMITS,
     tables_dir: Path | None = None,
 ) -> SwimmerArtwork:
-    """Draw the swimmer plot of ``population`` under ``limits`` (``events``: the
-    ``patient_treatment_events`` mart; None draws no treatment event).
+    """Draw the swimmer plot of ``population`` under ``limits`` (``flagship-study.md``, Outputs
+    of run; ``events``: the ``patient_treatment_events`` mart, None draws no treatment event).
 
     With ``tables_dir``, the marks of every patient are written there now, as
     ``swimmer_data.csv``: ``run`` draws the plot in a forked child while it analyses, and the
