@@ -313,12 +313,12 @@ def sensitivity_rows(
 
 class Pending(Mapping[str, _Value]):
     """The value of each name while ``wait`` computes them all: the names are known at once,
-    reading a value waits for the computation (and raises its error); ``wait`` is called once."""
+    reading a value waits for the computation (and raises its error). ``wait`` gives the same
+    values each time it is called (``shared.forked.start_forked``'s does)."""
 
     def __init__(self, names: tuple[str, ...], wait: Callable[[], dict[str, _Value]]) -> None:
         self._names = names
         self._wait = wait
-        self._values: dict[str, _Value] | None = None
 
     def __getitem__(self, name: str) -> _Value:
         if name not in self._names:
@@ -333,9 +333,7 @@ class Pending(Mapping[str, _Value]):
 
     def computed(self) -> dict[str, _Value]:
         """Every value by name, waiting for them the first time."""
-        if self._values is None:
-            self._values = self._wait()
-        return self._values
+        return self._wait()
 
 
 def data_quality(report: ImportReport, db_path: Path, first: int = 20) -> dict[str, Any]:

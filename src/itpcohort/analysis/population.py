@@ -101,9 +101,10 @@ def patient_keys(*frames: pd.DataFrame) -> list[np.ndarray]:
     return [keys[start:stop] for start, stop in itertools.pairwise(bounds)]
 
 
-def _first_duplicate(keys: np.ndarray) -> int | None:
-    """The row of the first key seen before (None when every key is unique)."""
-    seen = pd.Series(keys).duplicated().to_numpy()
+def _first_duplicate(*columns: np.ndarray) -> int | None:
+    """The row of the first key (one value from each of ``columns``) seen before (None when
+    every key is unique)."""
+    seen = pd.DataFrame(dict(enumerate(columns))).duplicated().to_numpy()
     return int(np.argmax(seen)) if seen.any() else None
 
 
@@ -123,7 +124,7 @@ def patient_frame(tables: DerivedTables) -> pd.DataFrame:
             f"patient_baseline: patient {row['center']}/{row['patient_id']} appears twice"
         )
     numbers = courses["course_number"].to_numpy()
-    dup = _first_duplicate(course_key * (int(np.nanmax(numbers, initial=0)) + 2) + numbers)
+    dup = _first_duplicate(course_key, numbers)
     if dup is not None:
         row = courses.iloc[dup]
         raise AnalysisInputError(

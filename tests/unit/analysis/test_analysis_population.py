@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -127,3 +128,13 @@ def test_patients_and_courses_come_sorted_by_center_patient_and_course(
         zip(courses["center"], courses["patient_id"], courses["course_number"], strict=True)
     )
     assert ordered == sorted(ordered)
+
+
+def test_a_duplicate_is_a_repeated_pair_of_patient_and_course_number() -> None:
+    """Patient 1's course -3 is not patient 0's course 2, whatever the course numbers hold."""
+    from itpcohort.analysis.population import _first_duplicate
+
+    patients = np.array([0, 0, 1, 1])
+    assert _first_duplicate(patients, np.array([1, 2, -3, 1])) is None
+    assert _first_duplicate(patients, np.array([1, 2, 1, 1])) == 3
+    assert _first_duplicate(np.array([5, 7, 5])) == 2
