@@ -61,6 +61,18 @@ class Problem:
         column = f" {cut(self.column)}:" if self.column else ""
         return escape_controls(f"{where}:{column} {self.reason}")
 
+    @classmethod
+    def of_file(
+        cls,
+        file: str,
+        reason: str,
+        relative: str | None = None,
+        column: str | None = None,
+        value: str | None = None,
+    ) -> Problem:
+        """A problem of the whole file ``file`` (no row), such as a header or source problem."""
+        return cls(file, None, column, value, reason, relative_file=relative)
+
 
 class ItpcohortError(Exception):
     """Base of the errors the CLI turns into a message and an exit status."""
@@ -80,6 +92,11 @@ class InputError(ItpcohortError):
     def __init__(self, message: str, problems: tuple[Problem, ...] = ()) -> None:
         super().__init__(message)
         self.problems = problems
+
+    @classmethod
+    def of(cls, problem: Problem) -> InputError:
+        """The error of one problem: its message is the problem's line."""
+        return cls(str(problem), (problem,))
 
 
 class UsageError(ItpcohortError):

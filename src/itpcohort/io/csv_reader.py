@@ -81,7 +81,7 @@ def _encoding_problem(
         'encoding for this source in study.toml ([sources.KEY] encoding = "latin-1", for example)',
         relative_file=relative,
     )
-    return InputError(str(problem), (problem,))
+    return InputError.of(problem)
 
 
 def _line_counts(newlines: int, tail: bytes, carriage_returns: int, crlf: int) -> tuple[int, bool]:
@@ -230,15 +230,16 @@ class CsvText:
                     yield _batch(schema, lines, errors, columns)
                     lines, errors, columns = [], [], [[] for _ in keep]
         except csv.Error as error:
-            problem = Problem(
-                self.display,
-                previous_end + 1,
-                None,
-                None,
-                f"cannot be read as CSV: {error}",
-                relative_file=self.relative,
-            )
-            raise InputError(str(problem), (problem,)) from None
+            raise InputError.of(
+                Problem(
+                    self.display,
+                    previous_end + 1,
+                    None,
+                    None,
+                    f"cannot be read as CSV: {error}",
+                    relative_file=self.relative,
+                )
+            ) from None
         if lines:
             yield _batch(schema, lines, errors, columns)
 
@@ -270,14 +271,12 @@ def _read_header(
             if record and any(cell.strip() for cell in record):
                 return record, start, start == 1 and previous_end == 1
     except csv.Error as error:
-        problem = Problem(
-            display, 1, None, None, f"cannot be read as CSV: {error}", relative_file=relative
-        )
-        raise InputError(str(problem), (problem,)) from None
-    problem = Problem(
-        display, None, None, None, "empty file: no header row", relative_file=relative
-    )
-    raise InputError(str(problem), (problem,))
+        raise InputError.of(
+            Problem(
+                display, 1, None, None, f"cannot be read as CSV: {error}", relative_file=relative
+            )
+        ) from None
+    raise InputError.of(Problem.of_file(display, "empty file: no header row", relative))
 
 
 def open_csv_text(

@@ -138,14 +138,13 @@ def identifier_problem(cell: str, display: str, relative: str) -> Problem | None
     word = identifier_word(cell)
     if word is None:
         return None
-    return Problem(
+    return Problem.of_file(
         display,
-        None,
-        cell.strip(),
-        cell.strip(),
         f"column looks like a direct identifier ('{word}'): only pseudonymous codes "
         "may be imported; remove this column (the whole file is refused)",
-        relative_file=relative,
+        relative,
+        column=cell.strip(),
+        value=cell.strip(),
     )
 
 
@@ -179,17 +178,15 @@ def map_header(
     """
     seen = _wrong_delimiter(header, delimiter)
     if seen is not None:
-        problem = Problem(
+        problem = Problem.of_file(
             display,
-            None,
-            None,
-            header[0][:80],
             f"the header reads as one column: its fields seem separated by {seen!r}, not "
             f"{delimiter!r}; declare the delimiter of this source in study.toml "
             f"([sources.KEY] delimiter = {seen!r})",
-            relative_file=relative,
+            relative,
+            value=header[0][:80],
         )
-        raise InputError(str(problem), (problem,))
+        raise InputError.of(problem)
     problems: list[Problem] = []
     positions: dict[str, int] = {}
     ignored: list[str] = []
@@ -203,13 +200,8 @@ def map_header(
             continue
         if name in positions:
             problems.append(
-                Problem(
-                    display,
-                    None,
-                    name,
-                    None,
-                    f"column {shown(name)} appears twice in the header",
-                    relative_file=relative,
+                Problem.of_file(
+                    display, f"column {shown(name)} appears twice in the header", relative, name
                 )
             )
             continue
@@ -220,13 +212,8 @@ def map_header(
     for column in table.required_columns:
         if column not in positions:
             problems.append(
-                Problem(
-                    display,
-                    None,
-                    column,
-                    None,
-                    f"required column '{column}' missing from the header",
-                    relative_file=relative,
+                Problem.of_file(
+                    display, f"required column '{column}' missing from the header", relative, column
                 )
             )
     if problems:

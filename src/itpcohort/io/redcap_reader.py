@@ -177,9 +177,7 @@ class RedcapTableText:
     header: list[str]
     sha256: str
     size: int
-    rows: (
-        pa.Table
-    )  # __line, __row_error, __row_error_column, __row_error_value, then one per column
+    rows: pa.Table  # __line, __row_error, __row_error_column, __row_error_value, one per column
     shown_columns: dict[str, str] = field(default_factory=dict)
 
     def batches(self, keep: list[int]) -> Iterator[pa.RecordBatch]:

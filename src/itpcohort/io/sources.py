@@ -78,14 +78,11 @@ def _table_csvs(folder: Path) -> dict[str, list[Path]]:
 
 def _two_files_for_a_table(table: str, kind: str, displays: list[str], relative: str) -> Problem:
     """The problem of a source holding several ``kind`` (files or sheets) for one ``table``."""
-    return Problem(
+    return Problem.of_file(
         displays[1],
-        None,
-        None,
-        None,
         f"{len(displays)} {kind} for the table '{table}' in one source: "
         f"{' and '.join(displays)}; keep one (merge their rows into it)",
-        relative_file=relative,
+        relative,
     )
 
 
@@ -122,13 +119,10 @@ def _folder_files(
     for table in REQUIRED_TABLES:
         if table not in tables:
             problems.append(
-                Problem(
+                Problem.of_file(
                     display,
-                    None,
-                    None,
-                    None,
                     f"required table '{table}' missing: expected a file {table}.csv",
-                    relative_file=str(relative / f"{table}.csv"),
+                    str(relative / f"{table}.csv"),
                 )
             )
     return tuple(
@@ -166,10 +160,7 @@ def _workbook_files(
     try:
         sheets = sheet_names(workbook)
     except InputError as error:
-        problems.extend(
-            Problem(display, None, None, None, p.reason, relative_file=str(relative))
-            for p in error.problems
-        )
+        problems.extend(Problem.of_file(display, p.reason, str(relative)) for p in error.problems)
         sheets = []
     candidates: dict[str, list[str]] = {}
     for sheet in sheets:
@@ -190,13 +181,10 @@ def _workbook_files(
         for table in REQUIRED_TABLES:
             if table not in by_table:
                 problems.append(
-                    Problem(
+                    Problem.of_file(
                         display,
-                        None,
-                        None,
-                        None,
                         f"required table '{table}' missing: expected a sheet named {table}",
-                        relative_file=str(relative),
+                        str(relative),
                     )
                 )
     return tuple(
@@ -269,13 +257,10 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
                 add("workbook", given, display, PurePosixPath(given.name))
             elif suffix in (".xls", ".xlsm", ".ods"):
                 problems.append(
-                    Problem(
+                    Problem.of_file(
                         display,
-                        None,
-                        None,
-                        None,
                         f"{suffix} files are not read: save the workbook as .xlsx",
-                        relative_file=given.name,
+                        given.name,
                     )
                 )
             elif suffix == ".csv" and _redcap_tables(given, config) is not None:
@@ -317,14 +302,11 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
                 found = True
         if not found:
             problems.append(
-                Problem(
+                Problem.of_file(
                     display,
-                    None,
-                    None,
-                    None,
                     "no table found: expected patients.csv, treatments.csv, platelet_counts.csv "
                     "(or center folders holding them, .xlsx workbooks or REDCap exports)",
-                    relative_file=".",
+                    ".",
                 )
             )
     for declared in config.sources:
@@ -337,24 +319,18 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
     for source in sources:
         if source.delimiter in ('"', "\r", "\n"):
             problems.append(
-                Problem(
+                Problem.of_file(
                     source.display,
-                    None,
-                    None,
-                    source.delimiter,
                     f"declared delimiter {source.delimiter!r} cannot separate CSV fields",
+                    value=source.delimiter,
                 )
             )
         try:
             codecs.lookup(source.encoding)
         except LookupError:  # load_config checks this already; a hand-built config may not
             problems.append(
-                Problem(
-                    source.display,
-                    None,
-                    None,
-                    source.encoding,
-                    f"unknown encoding {source.encoding!r}",
+                Problem.of_file(
+                    source.display, f"unknown encoding {source.encoding!r}", value=source.encoding
                 )
             )
     return Discovery(tuple(sources), tuple(notes), tuple(problems))

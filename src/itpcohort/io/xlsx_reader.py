@@ -31,7 +31,7 @@ def _unreadable(path: Path, error: Exception | str) -> InputError:
             kind = f"{type(error).__module__}.{kind}"
         detail = f"{kind}: {error}"
     problem = Problem(str(path), None, None, None, f"not a readable .xlsx workbook ({detail})")
-    return InputError(str(problem), (problem,))
+    return InputError.of(problem)
 
 
 def _open(path: Path) -> Any:
@@ -194,7 +194,4 @@ def open_sheet_text(path: Path, sheet: str, display: str, relative: str) -> Shee
         raise _unreadable(path, error) from None
     finally:
         workbook.close()
-    problem = Problem(
-        display, None, None, None, "empty sheet: no header row", relative_file=relative
-    )
-    raise InputError(str(problem), (problem,))
+    raise InputError.of(Problem.of_file(display, "empty sheet: no header row", relative))
