@@ -319,6 +319,9 @@ def _steps(total: int) -> Iterator[Callable[[str], None]]:
         TimeElapsedColumn(),
         console=err,
         transient=True,
+        # not started where no one sees it (its refresh thread would still build the bar)
+        disable=not err.is_terminal,
+        refresh_per_second=4,
     ) as progress:
         task = progress.add_task("starting", total=total)
         started = False
