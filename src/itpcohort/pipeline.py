@@ -11,8 +11,6 @@ import contextlib
 import dataclasses
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -160,8 +158,8 @@ def derive_marts(
     """Build every mart from the canonical tables of ``db_path`` under ``criteria`` and execute it.
 
     ``compiled`` is the derivation already compiled under ``criteria``
-    (``derivation.compile_derivation``, run in a thread while the import loads the data, see
-    ``compiling_derivation``); without it, it is compiled here.
+    (``compile_derivations``, run in a forked child while the import loads the data); without
+    it, it is compiled here.
     With ``persist``, the marts are also written into the study database (the primary derivation;
     sensitivity re-derivations are not stored). With ``csv_dir``, the derived CSV files are
     then written there by DuckDB from the tables that hold the marts (``write_derived_csvs``).
@@ -219,28 +217,12 @@ def _executed(
     )
 
 
-@contextmanager
-def compiling_derivation(*criteria_sets: Criteria) -> Iterator[list[Future[CompiledDerivation]]]:
-    """Compile the derivation under each criteria set, in turn, in a background thread.
-
-    Compiling is Python's work (about a second) and needs no data, so it runs while the import
-    (or the derivation before) keeps DuckDB busy; ``derive_marts(..., compiled=f.result())`` then
-    only executes SQL. Yields one future per criteria set, in order.
-    """
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="itpcohort-compile")
-    try:
-        yield [pool.submit(compile_derivation, criteria) for criteria in criteria_sets]
-    finally:
-        # a block left early (rejected input) waits for the compilation under way, not the rest
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
 def compile_derivations(criteria_sets: Sequence[Criteria]) -> list[CompiledDerivation]:
     """The derivation compiled under each criteria set, in order (``derivation.compile_derivation``).
 
-    ``run`` calls it in a forked child process while it loads its libraries and imports the data
-    (``run_study``): compiling is Python's work, which a thread would do on this process's one
-    interpreter lock, in turns with the import's own Python work. A model that an earlier
+    ``derive`` and ``run`` call it in a forked child process while they import the data (and
+    ``run`` loads its libraries): compiling is Python's work, which a thread would do on this
+    process's one interpreter lock, in turns with the import's own Python work. A model that an earlier
     criteria set built the same is not compiled again (``compile_derivation``'s
     ``compiled_before``).
     """
@@ -399,24 +381,35 @@ def derive_study(
     ``duckdb`` (``engines.ENGINES``) derives there and brings back only the marts.
     """
     staging = out.staging
-    with compiling_derivation(criteria) as compiling:
+    # the warnings' query loads Ibis's DuckDB compiler before the fork, for the child too
+    warnings_sql = compile_warnings(criteria)
+    compiling = start_forked(partial(compile_derivations, (criteria,)))
+    try:
         step("importing and validating")
-        report = import_inputs(inputs, config, staging, criteria, "derive", previous=out.path)
-        step(f"deriving courses and responses on {engine}")
-        if engine == "duckdb":
-            derived = derive_marts(
-                staging / DATABASE_NAME,
-                criteria,
-                persist=True,
-                csv_dir=staging,
-                compiled=compiling[0].result(),
-            )
-        else:
-            from itpcohort.engines import derive_study_on
+        report = import_inputs(
+            inputs,
+            config,
+            staging,
+            criteria,
+            "derive",
+            previous=out.path,
+            warnings_sql=warnings_sql,
+        )
+        (compiled,) = compiling()
+    finally:
+        with contextlib.suppress(BaseException):  # the child is waited for, even on an error
+            compiling()
+    step(f"deriving courses and responses on {engine}")
+    if engine == "duckdb":
+        derived = derive_marts(
+            staging / DATABASE_NAME, criteria, persist=True, csv_dir=staging, compiled=compiled
+        )
+    else:
+        from itpcohort.engines import derive_study_on
 
-            marts = derive_study_on(engine, staging / DATABASE_NAME, criteria)
-            run = DerivedRun(criteria, marts)
-            derived = DerivedRun(criteria, marts, tuple(write_derived_csvs(run, staging)))
+        marts = derive_study_on(engine, staging / DATABASE_NAME, criteria)
+        run = DerivedRun(criteria, marts)
+        derived = DerivedRun(criteria, marts, tuple(write_derived_csvs(run, staging)))
     out.commit()
     return report, DerivedRun(
         criteria, derived.marts, _rebased(derived.csv_files, staging, out.path)
@@ -450,13 +443,13 @@ def run_study(
     # process loads the analysis's and the report's libraries and imports the data
     compiling = start_forked(partial(compile_derivations, (criteria, *varied.values())))
     # the analysis's and the report's libraries (scipy, lifelines, firthmodels, matplotlib,
-    # python-docx: over a second of imports) load in a thread while the import's statements run
-    # (DuckDB lets go of the interpreter lock while it works)
+    # python-docx: over a second of imports) load in a thread while the import's and the
+    # derivation's statements run (DuckDB lets go of the interpreter lock while it works)
     loading = threading.Thread(target=_load_analysis_and_report, name="itpcohort-imports")
     loading.start()
     try:
-        step("importing and validating")
         try:
+            step("importing and validating")
             report = import_inputs(
                 inputs,
                 config,
@@ -466,36 +459,36 @@ def run_study(
                 previous=out.path,
                 warnings_sql=warnings_sql,
             )
+            if report.rejected and not accept_rejected:
+                out.commit()
+                raise RejectedRowsError(
+                    f"{len(report.rejected):,} row(s) were rejected (listed in "
+                    f"{out.path / REJECTED_ROWS_NAME}); correct them, or analyse without them "
+                    "with --accept-rejected",
+                    report,
+                )
+            step("deriving courses and responses")
+            primary, *sensitivity_compiled = compiling()
         finally:
-            loading.join()  # before any fork: a child is forked from one thread only
-        from itpcohort.analysis import analyse
-        from itpcohort.analysis.population import select_population
-        from itpcohort.analysis.results import write_results_document
-        from itpcohort.report import Translator, draw_figures, draw_swimmer, write_report
-
-        if report.rejected and not accept_rejected:
-            out.commit()
-            raise RejectedRowsError(
-                f"{len(report.rejected):,} row(s) were rejected (listed in "
-                f"{out.path / REJECTED_ROWS_NAME}); correct them, or analyse without them with "
-                "--accept-rejected",
-                report,
-            )
-        step("deriving courses and responses")
-        primary, *sensitivity_compiled = compiling()
+            with contextlib.suppress(BaseException):  # the child is waited for, even on an error
+                compiling()
+        # the sensitivity runs are derived on the primary derivation's connection, after it,
+        # building only the models their overrides change (derivation.sharing)
+        derived = derive_marts(
+            db_path,
+            criteria,
+            persist=True,
+            csv_dir=staging,
+            compiled=primary,
+            sensitivity=dict(zip(varied, sensitivity_compiled, strict=True)),
+        )
     finally:
-        with contextlib.suppress(BaseException):  # the child is waited for, even on an error
-            compiling()
-    # the sensitivity runs are derived on the primary derivation's connection, after it,
-    # building only the models their overrides change (derivation.sharing)
-    derived = derive_marts(
-        db_path,
-        criteria,
-        persist=True,
-        csv_dir=staging,
-        compiled=primary,
-        sensitivity=dict(zip(varied, sensitivity_compiled, strict=True)),
-    )
+        loading.join()  # before any fork: a child is forked from one thread only
+    from itpcohort.analysis import analyse
+    from itpcohort.analysis.population import select_population
+    from itpcohort.analysis.results import write_results_document
+    from itpcohort.report import Translator, draw_figures, draw_swimmer, write_report
+
     step("sensitivity runs and analysis plan")
     # Their populations and results rows (Python's work) are computed in a forked child while
     # the primary analysis runs here, on the other core (no DuckDB connection is open now)

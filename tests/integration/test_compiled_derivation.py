@@ -1,14 +1,14 @@
 """The derivation compiled ahead of the data (``store.compile_derivation``) is the derivation.
 
-``derive_marts`` runs the statements compiled from unbound tables, in a thread while the import
-loads the data; the Ibis path it replaced (each model built over the study database's own tables
+``derive_marts`` runs the statements compiled from unbound tables (``derive`` and ``run`` compile
+them in a forked child while the import loads the data); the Ibis path it replaced (each model built over the study database's own tables
 and materialised by Ibis's ``create_table``) is kept here as the yardstick: both must give the
 same marts, value for value and type for type, under the default criteria and under overrides.
 """
 
 from __future__ import annotations
 
-import threading
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from itpcohort.criteria import Criteria, criteria_from_config
 from itpcohort.derivation import compile_derivation, sharing, temp_table
 from itpcohort.derive import MARTS, MODELS, RELEASED_AFTER, TABLE_MODELS, derive_all
 from itpcohort.io import resolve_config
+from itpcohort.outputs import OutputFolder
 from itpcohort.schema import CANONICAL_COLUMNS
 from itpcohort.store import (
     connect_ibis,
@@ -107,21 +108,28 @@ def test_the_criteria_are_compiled_in_and_checked() -> None:
         pipeline.derive_marts(Path("unused.duckdb"), Criteria(), compiled=longer)
 
 
-def test_the_derivation_compiles_in_a_thread_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[str] = []
+def test_derive_compiles_the_derivation_in_a_child_process_and_derives_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``derive`` compiles the derivation in a forked child while it imports (as ``run`` does),
+    and derives the marts from what the child compiled."""
+    study = tmp_path / "study"
+    generate_study(study, patients=40, centers=2, seed=5)
+    config = resolve_config([study], None)
+    pids = tmp_path / "compiled-by.txt"
 
-    def recording(criteria: Criteria) -> Any:
-        seen.append(threading.current_thread().name)
-        return compile_derivation(criteria)
+    def recording(criteria: Criteria, compiled_before: Any = None) -> Any:
+        with pids.open("a") as record:
+            record.write(f"{os.getpid()}\n")
+        return compile_derivation(criteria, compiled_before)
 
     monkeypatch.setattr(pipeline, "compile_derivation", recording)
-    longer = Criteria().with_overrides(response_window_days=365)
-    with pipeline.compiling_derivation(Criteria(), longer) as compiling:
-        compiled = [future.result() for future in compiling]
-    assert [c.criteria for c in compiled] == [Criteria(), longer]
-    assert compiled[0].models == compile_derivation(Criteria()).models
-    assert compiled[1].models == compile_derivation(longer).models
-    assert len(seen) == 2 and threading.main_thread().name not in seen
+    with OutputFolder(tmp_path / "out") as folder:
+        _, derived = pipeline.derive_study([study], config, Criteria(), folder)
+    (compiled_by,) = pids.read_text().split()
+    assert int(compiled_by) != os.getpid()
+    direct = pipeline.derive_marts(tmp_path / "out" / pipeline.DATABASE_NAME, Criteria())
+    assert derived.marts == direct.marts
 
 
 def test_sensitivity_runs_that_share_the_primary_models_give_the_marts_derived_alone(
