@@ -71,7 +71,7 @@ def bench(patients: int) -> None:
     bare = min(bare_runs, key=lambda run: run.seconds)
     engine = measure(
         f"itpcohort derive, {patients:,} patients",
-        f"from itpcohort.cli import main; main(['derive', {str(study)!r}, '--out', {str(out)!r}])",
+        f"from itpcohort.cli import program; program(['derive', {str(study)!r}, '--out', {str(out)!r}])",
         env={"ITPCOHORT_MEMORY_LIMIT": MEMORY_LIMIT},
     )
     print(engine.line(), flush=True)

@@ -38,7 +38,7 @@ def bench(patients: int) -> None:
         shutil.rmtree(out, ignore_errors=True)
         steps[command] = measure(
             f"itpcohort {command}, {patients:,} patients",
-            f"from itpcohort.cli import main; main([{command!r}, {str(study)!r}, '--out', "
+            f"from itpcohort.cli import program; program([{command!r}, {str(study)!r}, '--out', "
             f"{str(out)!r}])",
             env={"ITPCOHORT_MEMORY_LIMIT": MEMORY_LIMIT},
         )

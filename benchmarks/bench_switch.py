@@ -61,7 +61,7 @@ def _derive(kind: str, patients: int) -> Measurement:
     shutil.rmtree(out, ignore_errors=True)
     step = measure(
         f"itpcohort derive, {kind}, {patients:,} patients",
-        f"from itpcohort.cli import main; main(['derive', {str(study)!r}, '--out', {str(out)!r}])",
+        f"from itpcohort.cli import program; program(['derive', {str(study)!r}, '--out', {str(out)!r}])",
         env={"ITPCOHORT_MEMORY_LIMIT": MEMORY_LIMIT},
     )
     print(step.line(), flush=True)

@@ -54,8 +54,8 @@ def run(patients: int, messy: float = 0.0) -> str:
         size = sum(f.stat().st_size for f in study.rglob("*.csv"))
         out = Path(work) / "out"
         code = (
-            "import sys; from itpcohort.cli import main; "
-            f"main(['import', {str(study)!r}, '--out', {str(out)!r}])"
+            "import sys; from itpcohort.cli import program; "
+            f"program(['import', {str(study)!r}, '--out', {str(out)!r}])"
         )
         result = measure(f"import {patients:,} patients", code)
         db_size = (out / "study.duckdb").stat().st_size if (out / "study.duckdb").exists() else 0

@@ -1,5 +1,5 @@
 """``python -m itpcohort`` runs the command line."""
 
-from itpcohort.cli import main
+from itpcohort.cli import program
 
-main()
+program()

@@ -653,3 +653,19 @@ def main(argv: list[str] | None = None) -> None:
             raise
         err.print(f"[bold red]error:[/] {escape(line)}", soft_wrap=True)
         sys.exit(1)
+
+
+def program(argv: list[str] | None = None) -> None:
+    """The ``itpcohort`` program (its console script and ``python -m itpcohort``): ``main``, as
+    the last thing the process does.
+
+    The process ends right after: its objects are then frozen (``gc.freeze``), so that Python's
+    last collections do not walk every object the command left only for the memory the system
+    takes back anyway (0.5-0.6 s at the end of a 50-patient ``run``; 0.08 s frozen). Every
+    output is written and closed by then; exit handlers still run. ``main`` alone is for callers
+    that go on after it (tests).
+    """
+    try:
+        main(argv)
+    finally:
+        gc.freeze()
