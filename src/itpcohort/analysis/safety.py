@@ -54,6 +54,11 @@ def _patients_with(events: pd.DataFrame, mask: pd.Series, denominator: int) -> P
     return proportion(int(events.loc[mask, KEY].drop_duplicates().shape[0]), denominator)
 
 
+def _patients_by_event(events: pd.DataFrame) -> dict[str, int]:
+    """The number of patients with each event of ``events`` (one pass, not one per event)."""
+    return events[[*KEY, "event"]].drop_duplicates()["event"].value_counts().to_dict()
+
+
 def safety(patients: pd.DataFrame, courses: pd.DataFrame, ae_by_course: pd.DataFrame) -> Safety:
     """Safety tables of the included patients (``patients``, ``courses`` of the Population)."""
     events = ae_by_course.merge(patients[KEY], on=KEY, how="inner")
@@ -68,6 +73,7 @@ def safety(patients: pd.DataFrame, courses: pd.DataFrame, ae_by_course: pd.DataF
         denominator = int((courses["course_number"] == number).sum())
         of_course = attributed[attributed["course_number"] == number]
         grade = of_course["ctcae_grade"]
+        by_event = _patients_by_event(of_course)
         by_course.append(
             SafetyCourse(
                 course=number,
@@ -77,8 +83,7 @@ def safety(patients: pd.DataFrame, courses: pd.DataFrame, ae_by_course: pd.DataF
                     of_course, pd.Series(True, index=of_course.index), denominator
                 ),
                 by_event={
-                    event: _patients_with(of_course, of_course["event"] == event, denominator)
-                    for event in listed
+                    event: proportion(int(by_event.get(event, 0)), denominator) for event in listed
                 },
                 infections=_patients_with(
                     of_course, of_course["event"].isin(INFECTION_EVENTS), denominator
