@@ -176,11 +176,12 @@ _KILLED_IMPORT = textwrap.dedent(
     calls = []
 
     def slow_insert(*args, **kwargs):
-        original(*args, **kwargs)
+        inserted = original(*args, **kwargs)
         calls.append(1)
         if len(calls) == 3:  # patients and some treatments are written, not committed
             Path(sys.argv[3]).write_text("writing")
             time.sleep(120)
+        return inserted
 
     pipeline.insert_canonical = slow_insert
     import_study([Path(sys.argv[1])], StudyConfig(), Path(sys.argv[2]))

@@ -10,8 +10,6 @@ The warnings are found by the query the caller compiles from the derivation (``f
 
 from __future__ import annotations
 
-import re
-
 import duckdb
 
 from itpcohort.errors import Problem
@@ -24,7 +22,7 @@ from itpcohort.schema import (
     ColumnType,
 )
 from itpcohort.store.checks import DATE_TYPES, drug_class_sql
-from itpcohort.store.intake import StagedFile, lit, q
+from itpcohort.store.intake import StagedFile, lit, q, scalar
 
 #: canonical values that are not the checked value of a column of the same name
 _DERIVED = {
@@ -59,12 +57,6 @@ def _expressions(table: str) -> dict[str, str]:
     return {name: _expression(table, name) for name, _ in CANONICAL_COLUMNS[table]}
 
 
-def canonical_inputs(table: str, checked_columns: list[str]) -> list[str]:
-    """The columns of ``checked_columns`` that the canonical values of ``table`` are made from."""
-    text = " ".join(_expressions(table).values())
-    return [c for c in checked_columns if re.search(rf"(?<!\w){re.escape(c)}(?!\w)", text)]
-
-
 def create_canonical_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create (or replace) every canonical table, empty, in the current transaction."""
     for table in TABLES:
@@ -74,18 +66,26 @@ def create_canonical_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def insert_canonical(
-    con: duckdb.DuckDBPyConnection, table: str, source: str, file: StagedFile
-) -> None:
-    """Insert the accepted rows of ``file`` found in the checked rows ``source``, in line order.
+    con: duckdb.DuckDBPyConnection, table: str, checked: str, files: list[StagedFile]
+) -> int:
+    """Insert the accepted rows of ``checked`` (SQL: the checked rows of ``files``) in file and
+    line order; return how many.
 
-    The printed path is a constant of the insert (cheaper than a join on 50 million rows).
+    The printed path is a constant of the insert, or a CASE over a few files (cheaper than a join
+    on 50 million rows).
     """
+    if not files:
+        return 0
     expressions = _expressions(table)
     select = [f"CAST({expressions[c]} AS {t}) AS {q(c)}" for c, t in CANONICAL_COLUMNS[table]]
-    con.execute(
-        f"INSERT INTO main.{q(table)} SELECT {', '.join(select)}, "
-        f"{lit(file.display)} AS source_file, line AS source_row "
-        f"FROM {source} WHERE file_id = {file.file_id} AND NOT rejected ORDER BY line"
+    shown = " ".join(f"WHEN {f.file_id} THEN {lit(f.display)}" for f in files)
+    display = lit(files[0].display) if len(files) == 1 else f"CASE file_id {shown} END"
+    return int(
+        scalar(
+            con,
+            f"INSERT INTO main.{q(table)} SELECT {', '.join(select)}, {display} AS source_file, "
+            f"line AS source_row FROM ({checked}) WHERE NOT rejected ORDER BY file_id, line",
+        )
     )
 
 

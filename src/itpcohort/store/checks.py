@@ -543,11 +543,6 @@ def _checked_columns(table: Table) -> list[tuple[str, str]]:
     return columns
 
 
-def checked_column_names(table: Table) -> list[str]:
-    """The columns of ``child_select`` for ``table``, in order (and of ``checked_<table>``)."""
-    return [name for name, _ in _checked_columns(table)]
-
-
 def child_select(
     table: Table,
     formats: DateFormats,

@@ -289,6 +289,11 @@ def file_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str:
     return _csv_rows(con, o) or _copied_rows(con, o)
 
 
+def file_records(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> int:
+    """How many records ``file_rows`` kept of ``o``, those without content included."""
+    return int(scalar(con, f"SELECT count(*) FROM temp.text_{o.staged.file_id}"))
+
+
 def drop_file_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> None:
     """Free what ``file_rows`` kept of ``o`` (the copy of a file read in Python)."""
     con.execute(f"DROP TABLE IF EXISTS temp.text_{o.staged.file_id}")

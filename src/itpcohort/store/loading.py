@@ -17,15 +17,10 @@ import duckdb
 
 from itpcohort.errors import InputError, Problem
 from itpcohort.schema import TABLES_BY_NAME, Table
-from itpcohort.store.canonical import (
-    canonical_inputs,
-    create_canonical_tables,
-    insert_canonical,
-)
+from itpcohort.store.canonical import create_canonical_tables, insert_canonical
 from itpcohort.store.checks import (
     CHILD_TABLES,
     DateFormats,
-    checked_column_names,
     child_select,
     create_files_table,
     create_problems_table,
@@ -37,6 +32,7 @@ from itpcohort.store.intake import (
     OpenedFile,
     create_raw_patients,
     drop_file_rows,
+    file_records,
     file_rows,
     lit,
     q,
@@ -76,9 +72,8 @@ def check_and_load(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) -> 
     for statement in patients_statements(formats):
         con.execute(statement)
     rows_read["patients"] = int(scalar(con, "SELECT count(*) FROM checked_patients"))
-    for o in opened:
-        if o.staged.table == "patients":
-            insert_canonical(con, "patients", "checked_patients", o.staged)
+    patient_files = [o.staged for o in opened if o.staged.table == "patients"]
+    insert_canonical(con, "patients", "SELECT * FROM checked_patients", patient_files)
 
     for name in CHILD_TABLES:
         table = TABLES_BY_NAME[name]
@@ -92,7 +87,6 @@ def check_and_load(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) -> 
             rows_read[name] += _check_child_files(con, table, formats, batch, problems)
     if problems:
         raise InputError("the input cannot be imported", tuple(problems))
-    con.execute("DROP TABLE IF EXISTS file_checked")
     create_problems_table(con)
     return rows_read
 
@@ -116,10 +110,9 @@ def _check_child_files(
 
     Planning the checks costs 10-20 ms a statement, most of the import of a small study (its
     centers' files, one statement each): the small files of a table are checked together. The
-    rows of several files without a ``center`` column are looked up by source. Only what the
-    canonical row is made of is kept for every row (``file_checked``): writing the many columns
-    of problems (mostly NULL) was most of the cost; the rare rejected rows are checked again,
-    alone, for their problems.
+    rows of several files without a ``center`` column are looked up by source. The checks write
+    the accepted rows straight into the canonical table: the rare rejected rows (the rows read but
+    not loaded) are checked again, alone, for their problems.
     """
     sources: dict[int, str] = {}
     try:
@@ -137,25 +130,19 @@ def _check_child_files(
         def checked(rows: str) -> str:
             return child_select(table, formats, rows, with_center, source_index)
 
-        made_of = canonical_inputs(table.name, checked_column_names(table))
-        kept = ", ".join(q(c) for c in ["file_id", "line", "rejected", *made_of])
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE file_checked AS SELECT {kept} FROM ({checked(rows_of)})"
-        )
-        for o in files:
-            if o.staged.file_id in sources:
-                insert_canonical(con, table.name, "file_checked", o.staged)
-        rows, rejected = con.execute(
-            "SELECT count(*), count(*) FILTER (rejected) FROM file_checked"
-        ).fetchall()[0]
-        if rejected:  # planning the checks costs 10-20 ms: not for files without problems
+        loaded = [o.staged for o in files if o.staged.file_id in sources]
+        accepted = insert_canonical(con, table.name, checked(rows_of), loaded)
+        rows = sum(file_records(con, o) for o in files if o.staged.file_id in sources)
+        if accepted < rows:  # not every record loaded: count those with content, the rows
+            rows = int(scalar(con, f"SELECT count(*) FROM ({rows_of})"))
+        if rows > accepted:  # planning the checks costs 10-20 ms: not for files without problems
             again = (
-                f"SELECT s.* FROM ({rows_of}) s SEMI JOIN "
-                "(SELECT file_id, line FROM file_checked WHERE rejected) r "
-                "ON r.file_id = s.file_id AND r.line = s.line"
+                f"SELECT s.* FROM ({rows_of}) s ANTI JOIN (SELECT f.file_id, c.source_row AS line "
+                f"FROM main.{q(table.name)} c JOIN files f ON f.display = c.source_file "
+                f"AND f.table_name = {lit(table.name)}) c ON c.file_id = s.file_id AND c.line = s.line"
             )
             con.execute(f"INSERT INTO checked_{table.name} {checked(again)}")
-        return int(rows)
+        return rows
     finally:
         for o in files:
             drop_file_rows(con, o)

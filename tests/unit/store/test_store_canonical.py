@@ -15,12 +15,8 @@ from itpcohort.schema import (
     CANONICAL_COLUMNS,
     PROVENANCE_COLUMNS,
     REJECTED_ROWS_COLUMNS,
-    TABLES,
-    Table,
 )
 from itpcohort.store import RUNS_COLUMNS, import_study
-from itpcohort.store.canonical import canonical_inputs
-from itpcohort.store.checks import DateFormats, checked_column_names, child_select, empty_source
 from tests.fixtures.io_study import Rows, set_cell, valid_tables, write_study
 
 D = dt.date
@@ -256,26 +252,3 @@ def test_primary_itp_with_a_cause_is_a_warning_not_an_error(tmp_path: Path) -> N
     report = validate_inputs([write_study(tmp_path / "c", tables)], StudyConfig())
     assert report.ok
     assert [(w.row, w.column) for w in report.warnings] == [(2, "secondary_cause")]
-
-
-@pytest.mark.parametrize("table", [t for t in TABLES if t.name != "patients"], ids=lambda t: t.name)
-def test_the_checked_columns_named_are_those_of_the_checks(table: Table) -> None:
-    # the loader keeps some of them for every row and checks rejected rows again for the rest:
-    # a name that drifted from the checks would lose a canonical value or a problem
-    con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE patient_keys (center VARCHAR, patient_id VARCHAR, ok BOOLEAN, "
-        "first_row VARCHAR, birth_lo DATE, birth_raw VARCHAR, death_date DATE, "
-        "last_followup_date DATE)"
-    )
-    con.execute(
-        "CREATE TABLE patient_source_keys AS SELECT 0 AS source_index, "
-        "NULL::VARCHAR AS patient_id, 0 AS n_centers, NULL::VARCHAR AS centers, * "
-        "EXCLUDE (patient_id) FROM patient_keys"
-    )
-    select = child_select(table, DateFormats({}), empty_source(table), with_center=True)
-    got = [d[0] for d in con.execute(f"SELECT * FROM ({select})").description]
-    assert got == checked_column_names(table)
-    made_of = canonical_inputs(table.name, got)
-    assert "patient_center" in made_of and "patient_id__raw" in made_of
-    assert not any(name.endswith("__err") for name in made_of)

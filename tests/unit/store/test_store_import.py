@@ -85,11 +85,12 @@ def test_a_failure_midway_leaves_the_database_as_it_was(
     original = pipeline_module.insert_canonical
     calls = {"n": 0}
 
-    def failing(*args: Any, **kwargs: Any) -> None:
-        original(*args, **kwargs)
+    def failing(*args: Any, **kwargs: Any) -> int:
+        inserted = original(*args, **kwargs)
         calls["n"] += 1
         if calls["n"] == 3:  # after patients and some treatments were written
             raise RuntimeError("disk full (simulated)")
+        return inserted
 
     monkeypatch.setattr(pipeline_module, "insert_canonical", failing)
     with pytest.raises(RuntimeError, match="simulated"):
