@@ -222,8 +222,8 @@ def compile_derivations(criteria_sets: Sequence[Criteria]) -> list[CompiledDeriv
 
     ``derive`` and ``run`` call it in a forked child process while they import the data (and
     ``run`` loads its libraries): compiling is Python's work, which a thread would do on this
-    process's one interpreter lock, in turns with the import's own Python work. A model that an earlier
-    criteria set built the same is not compiled again (``compile_derivation``'s
+    process's one interpreter lock, in turns with the import's own Python work. A model that an
+    earlier criteria set built the same is not compiled again (``compile_derivation``'s
     ``compiled_before``).
     """
     compiled_before: dict[tuple[str, Any], tuple[str, ...]] = {}

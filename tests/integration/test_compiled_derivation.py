@@ -1,9 +1,10 @@
 """The derivation compiled ahead of the data (``store.compile_derivation``) is the derivation.
 
 ``derive_marts`` runs the statements compiled from unbound tables (``derive`` and ``run`` compile
-them in a forked child while the import loads the data); the Ibis path it replaced (each model built over the study database's own tables
-and materialised by Ibis's ``create_table``) is kept here as the yardstick: both must give the
-same marts, value for value and type for type, under the default criteria and under overrides.
+them in a forked child while the import loads the data); the Ibis path it replaced (each model
+built over the study database's own tables and materialised by Ibis's ``create_table``) is kept
+here as the yardstick: both must give the same marts, value for value and type for type, under
+the default criteria and under overrides.
 """
 
 from __future__ import annotations
