@@ -381,24 +381,8 @@ def derive_study(
     ``duckdb`` (``engines.ENGINES``) derives there and brings back only the marts.
     """
     staging = out.staging
-    # the warnings' query loads Ibis's DuckDB compiler before the fork, for the child too
-    warnings_sql = compile_warnings(criteria)
-    compiling = start_forked(partial(compile_derivations, (criteria,)))
-    try:
-        step("importing and validating")
-        report = import_inputs(
-            inputs,
-            config,
-            staging,
-            criteria,
-            "derive",
-            previous=out.path,
-            warnings_sql=warnings_sql,
-        )
-        (compiled,) = compiling()
-    finally:
-        with contextlib.suppress(BaseException):  # the child is waited for, even on an error
-            compiling()
+    step("importing and validating")
+    report, (compiled,) = _import_while_compiling(inputs, config, out, "derive", (criteria,))
     step(f"deriving courses and responses on {engine}")
     if engine == "duckdb":
         derived = derive_marts(
@@ -436,59 +420,34 @@ def run_study(
     staging = out.staging
     db_path = staging / DATABASE_NAME
     varied = sensitivity_criteria(criteria, config.protocol.design.sensitivity)
-    # compiling the warnings' query loads Ibis's DuckDB compiler here, before the fork: the child
-    # that compiles the derivations has it loaded too
-    warnings_sql = compile_warnings(criteria)
-    # the derivations compile in a forked child (no DuckDB connection is open yet) while this
-    # process loads the analysis's and the report's libraries and imports the data
-    compiling = start_forked(partial(compile_derivations, (criteria, *varied.values())))
-    # the analysis's and the report's libraries (scipy, lifelines, firthmodels, matplotlib,
-    # python-docx: over a second of imports) load in a thread while the import's and the
-    # derivation's statements run (DuckDB lets go of the interpreter lock while it works)
-    loading = threading.Thread(target=_load_analysis_and_report, name="itpcohort-imports")
-    loading.start()
-    try:
-        try:
-            step("importing and validating")
-            report = import_inputs(
-                inputs,
-                config,
-                staging,
-                criteria,
-                "run",
-                previous=out.path,
-                warnings_sql=warnings_sql,
-            )
-            if report.rejected and not accept_rejected:
-                out.commit()
-                raise RejectedRowsError(
-                    f"{len(report.rejected):,} row(s) were rejected (listed in "
-                    f"{out.path / REJECTED_ROWS_NAME}); correct them, or analyse without them "
-                    "with --accept-rejected",
-                    report,
-                )
-            step("deriving courses and responses")
-            primary, *sensitivity_compiled = compiling()
-        finally:
-            with contextlib.suppress(BaseException):  # the child is waited for, even on an error
-                compiling()
-        # the sensitivity runs are derived on the primary derivation's connection, after it,
-        # building only the models their overrides change (derivation.sharing)
-        derived = derive_marts(
-            db_path,
-            criteria,
-            persist=True,
-            csv_dir=staging,
-            compiled=primary,
-            sensitivity=dict(zip(varied, sensitivity_compiled, strict=True)),
+    step("importing and validating")
+    report, (primary, *sensitivity_compiled) = _import_while_compiling(
+        inputs, config, out, "run", (criteria, *varied.values()), libraries=True
+    )
+    if report.rejected and not accept_rejected:
+        out.commit()
+        raise RejectedRowsError(
+            f"{len(report.rejected):,} row(s) were rejected (listed in "
+            f"{out.path / REJECTED_ROWS_NAME}); correct them, or analyse without them with "
+            "--accept-rejected",
+            report,
         )
-    finally:
-        loading.join()  # before any fork: a child is forked from one thread only
     from itpcohort.analysis import analyse
     from itpcohort.analysis.population import select_population
     from itpcohort.analysis.results import write_results_document
     from itpcohort.report import Translator, draw_figures, draw_swimmer, write_report
 
+    step("deriving courses and responses")
+    # the sensitivity runs are derived on the primary derivation's connection, after it,
+    # building only the models their overrides change (derivation.sharing)
+    derived = derive_marts(
+        db_path,
+        criteria,
+        persist=True,
+        csv_dir=staging,
+        compiled=primary,
+        sensitivity=dict(zip(varied, sensitivity_compiled, strict=True)),
+    )
     step("sensitivity runs and analysis plan")
     # Their populations and results rows (Python's work) are computed in a forked child while
     # the primary analysis runs here, on the other core (no DuckDB connection is open now)
@@ -544,6 +503,51 @@ def run_study(
                     drawn()
     out.commit()
     return StudyRun(report, document, _moved(files, staging, out.path))
+
+
+def _import_while_compiling(
+    inputs: list[Path],
+    config: StudyConfig,
+    out: OutputFolder,
+    command: str,
+    criteria_sets: Sequence[Criteria],
+    libraries: bool = False,
+) -> tuple[ImportReport, list[CompiledDerivation]]:
+    """Import ``inputs`` into ``out.staging`` under the first of ``criteria_sets``
+    (``import_inputs``) while a forked child compiles the derivation under each of them
+    (``compile_derivations``); return the import's report and the compiled derivations.
+
+    With ``libraries``, the analysis's and the report's libraries (scipy, lifelines,
+    firthmodels, matplotlib, python-docx: over a second of imports) load in a thread meanwhile
+    (``run``): DuckDB lets go of the interpreter lock while the import's statements run. The
+    child and the thread are waited for, even on an error.
+    """
+    criteria = criteria_sets[0]
+    # compiling the warnings' query loads Ibis's DuckDB compiler here, before the fork: the child
+    # that compiles the derivations has it loaded too
+    warnings_sql = compile_warnings(criteria)
+    # forked where no DuckDB connection is open and no other thread runs
+    compiling = start_forked(partial(compile_derivations, tuple(criteria_sets)))
+    loading = None
+    if libraries:
+        loading = threading.Thread(target=_load_analysis_and_report, name="itpcohort-imports")
+        loading.start()
+    try:
+        report = import_inputs(
+            inputs,
+            config,
+            out.staging,
+            criteria,
+            command,
+            previous=out.path,
+            warnings_sql=warnings_sql,
+        )
+    finally:
+        if loading is not None:
+            loading.join()  # before any fork: a child is forked from one thread only
+        with contextlib.suppress(BaseException):  # the child is waited for, even on an error
+            compiling()
+    return report, compiling()  # the same value again, or the child's error
 
 
 def _load_analysis_and_report() -> None:
