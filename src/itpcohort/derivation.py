@@ -5,8 +5,8 @@ second whatever the size of the study (loading Ibis and its DuckDB backend, buil
 models, sqlglot's compilation), all of which used to wait for the import to end. None of it needs
 the data: the canonical tables have a fixed schema (``schema.CANONICAL_COLUMNS``). So
 ``compile_derivation`` builds the statements from unbound tables of that schema, and a caller runs
-it while the import loads the data (``derive`` in a thread, ``run`` in a forked child, which does
-not share the import's interpreter lock); ``run_compiled`` then only executes SQL.
+it while the import loads the data (``derive`` and ``run`` in a forked child, which does not share
+the import's interpreter lock); ``run_compiled`` then only executes SQL.
 
 The statements are those Ibis's ``create_table(name, expression, temp=True)`` would run for each
 model of ``derive.TABLE_MODELS`` (a ``CREATE TEMP TABLE`` with the expression's schema, then an
