@@ -2,7 +2,8 @@
 
 Nothing is cast here: every cell stays the text it was, so validation can show it back. The file is
 scanned once (SHA-256 for the run registry, encoding check: UTF-8 with or without BOM by default, or
-the source's declared encoding, line ends and quotes) and its header read. The store then reads the
+the source's declared encoding, line ends and quotes: at once, or later in a background thread while
+the store loads other files) and its header read. The store then reads the
 records with DuckDB's CSV reader wherever ``CsvText.line_reader_ok`` says it may, and counts that it
 found one record per line (``store/intake.py``); everything else is read here, by Python's ``csv``
 module, whose ``line_num`` gives the physical line (``CsvText.batches``): line breaks inside quoted
@@ -18,7 +19,9 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,8 @@ _CHUNK = 1 << 24
 _BATCH_ROWS = 65_536
 #: the longest cell read (the csv module's default, 128 KiB, would refuse a long free text)
 _FIELD_BYTES = (1 << 31) - 1
+#: held while a caller claims a scan to run (``CsvText.scan_unless_started``)
+_CLAIMING = threading.Lock()
 
 
 def column_key(index: int) -> str:
@@ -47,7 +52,6 @@ def column_key(index: int) -> str:
 @dataclass
 class _Scan:
     sha256: str
-    size: int
     last_content_line: int  # the last line holding content (trailing blank lines excluded)
     has_lone_cr: bool
     #: a space before a quote that may open or follow a quoted field (``1, "x"``, ``"a" "b"``):
@@ -161,13 +165,16 @@ def _scan(path: Path, display: str, relative: str, encoding: str, delimiter: str
         )
         tail = decoded[-4096:]
     last_content_line, has_lone_cr = _line_counts(newlines, tail, carriage_returns, crlf)
-    return _Scan(digest.hexdigest(), size, last_content_line, has_lone_cr, has_space_quote, decoded)
+    return _Scan(digest.hexdigest(), last_content_line, has_lone_cr, has_space_quote, decoded)
 
 
 @dataclass
 class CsvText:
-    """A CSV file opened for reading as text: its header, dialect and what its scan found.
+    """A CSV file opened for reading as text: its header, dialect and its scan.
 
+    The scan (``_scan``: hash, encoding, line ends, quotes) may run later (``open_csv_text``'s
+    ``scan_later``), in a background thread; what it finds is read through ``scanned``, which
+    waits for it and raises its InputError for a file that cannot be read.
     ``line_reader_ok``: a reader that numbers records by line (DuckDB's, in ``store/intake.py``)
     may read the file, provided it finds one record per content line (``last_content_line`` minus
     the header's); otherwise ``batches`` reads it exactly.
@@ -180,17 +187,63 @@ class CsvText:
     delimiter: str
     header: list[str]
     header_line: int
-    sha256: str
     size: int
-    line_reader_ok: bool
-    decoded: bytes | None
-    last_content_line: int
+    #: whether the header is a record of one line (and the first line)
+    header_single_line: bool
+    scan: Future[_Scan]
     #: table column -> the name problems show for it (empty: the table column's own name)
     shown_columns: dict[str, str] = field(default_factory=dict)
 
+    def scan_unless_started(self) -> None:
+        """Run the scan here unless it has started (or been cancelled) elsewhere."""
+        with _CLAIMING:
+            if self.scan.running() or self.scan.done():
+                return
+            self.scan.set_running_or_notify_cancel()
+        try:
+            scan = _scan(self.path, self.display, self.relative, self.encoding, self.delimiter)
+        except BaseException as error:  # for whoever waits for it
+            self.scan.set_exception(error)
+        else:
+            self.scan.set_result(scan)
+
+    def scanned(self) -> _Scan:
+        """The scan: run here if nothing runs it yet, else waited for; raises its InputError."""
+        self.scan_unless_started()
+        return self.scan.result()
+
+    @property
+    def sha256(self) -> str:
+        """The file's SHA-256 (hex)."""
+        return self.scanned().sha256
+
+    @property
+    def last_content_line(self) -> int:
+        """The last line holding content (trailing blank lines excluded)."""
+        return self.scanned().last_content_line
+
+    @property
+    def line_reader_ok(self) -> bool:
+        """Whether a reader that numbers records by line may read the file (class docstring)."""
+        scan = self.scanned()
+        return (
+            scan.decoded is None
+            and self.header_single_line
+            and not scan.has_lone_cr
+            and not scan.has_space_quote
+        )
+
+    def unreadable(self) -> tuple[Problem, ...]:
+        """The problems of a file its scan found unreadable (waiting for the scan), else none."""
+        try:
+            self.scanned()
+        except InputError as error:
+            return error.problems
+        return ()
+
     def _open_binary(self) -> Any:
-        if self.decoded is not None:
-            return io.BytesIO(self.decoded)
+        if (decoded := self.scanned().decoded) is not None:
+            return io.BytesIO(decoded)
         return self.path.open("rb")
 
     def batches(self, keep: list[int]) -> Iterator[pa.RecordBatch]:
@@ -280,14 +333,32 @@ def _read_header(
 
 
 def open_csv_text(
-    path: Path, display: str, relative: str, *, encoding: str = "utf-8", delimiter: str = ","
+    path: Path,
+    display: str,
+    relative: str,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    scan_later: bool = False,
 ) -> CsvText:
-    """Scan ``path`` and read its header; raises InputError for an unreadable or empty file."""
-    scan = _scan(path, display, relative, encoding, delimiter)
-    header, header_line, single_line = _read_header(
-        path, scan.decoded, delimiter, display, relative
-    )
-    line_reader_ok = scan.decoded is None and single_line and not scan.has_lone_cr
+    """Open ``path`` and read its header; raises InputError for an unreadable or empty file.
+
+    The file is scanned (``_scan``) here, or, with ``scan_later`` and a UTF-8 file (another
+    encoding is decoded by the scan before its header can be read), when its scan is first
+    needed or by ``scan_in_background``. A file whose header cannot be read is scanned first: an
+    encoding it cannot be read in is its problem.
+    """
+    scan: Future[_Scan] = Future()
+    decoded = None
+    if not (scan_later and codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")):
+        scan.set_result(_scan(path, display, relative, encoding, delimiter))
+        decoded = scan.result().decoded
+    try:
+        header, header_line, single_line = _read_header(path, decoded, delimiter, display, relative)
+    except InputError:
+        if not scan.done() and scan.set_running_or_notify_cancel():  # the encoding's problem first
+            scan.set_result(_scan(path, display, relative, encoding, delimiter))
+        raise
     return CsvText(
         path=path,
         display=display,
@@ -296,9 +367,20 @@ def open_csv_text(
         delimiter=delimiter,
         header=header,
         header_line=header_line,
-        sha256=scan.sha256,
-        size=scan.size,
-        line_reader_ok=line_reader_ok and not scan.has_space_quote,
-        decoded=scan.decoded,
-        last_content_line=scan.last_content_line,
+        size=path.stat().st_size,
+        header_single_line=single_line,
+        scan=scan,
     )
+
+
+def scan_in_background(texts: Iterable[CsvText]) -> None:
+    """Run the scans of ``texts`` not started yet, one after the other in this order, in a
+    background thread (the store's loading runs meanwhile: DuckDB's statements let go of the
+    interpreter lock). A scan a caller needs first runs in that caller (``CsvText.scanned``)."""
+
+    def scan_all(pending: list[CsvText]) -> None:
+        for text in pending:
+            text.scan_unless_started()
+
+    pending = list(texts)
+    threading.Thread(target=scan_all, args=(pending,), name="itpcohort-scan", daemon=True).start()

@@ -134,7 +134,7 @@ def _register_run(
     con: duckdb.DuckDBPyConnection,
     command: str,
     started_at: datetime,
-    files: list[StagedFile],
+    opened: list[OpenedFile],
     config: StudyConfig,
     criteria: dict[str, Any] | None,
     counts: tuple[TableCounts, ...],
@@ -143,13 +143,13 @@ def _register_run(
     # one entry per file read: the tables of a REDCap export are one file
     inputs = list(
         {
-            (f.display, f.sha256): {
-                "file": f.display,
-                "relative": f.relative,
-                "sha256": f.sha256,
-                "bytes": f.size,
+            (o.staged.display, o.text.sha256): {
+                "file": o.staged.display,
+                "relative": o.staged.relative,
+                "sha256": o.text.sha256,
+                "bytes": o.staged.size,
             }
-            for f in files
+            for o in opened
         }.values()
     )
     con.execute(
@@ -280,7 +280,7 @@ def import_study(
             registry = db_path if previous is None else previous
             _carry_runs_over(con, registry, replaced_in_place=registry == db_path)
             run_id = _register_run(
-                con, command, started_at, files, config, criteria, parts["counts"]
+                con, command, started_at, opened, config, criteria, parts["counts"]
             )
             _drop_work_tables(con)
             con.execute("CHECKPOINT")

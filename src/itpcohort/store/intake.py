@@ -36,6 +36,7 @@ from itpcohort.io.csv_reader import (
     CsvText,
     column_key,
     open_csv_text,
+    scan_in_background,
 )
 from itpcohort.io.headers import HeaderMap, map_header
 from itpcohort.io.sources import Source, TableFile
@@ -101,12 +102,15 @@ class TextFile(Protocol):
     ``batches`` yields ``__line``, ``__row_error``, optionally ``__row_error_column`` and
     ``__row_error_value``, then ``c<i>`` for each kept header position ``i``. ``shown_columns``
     maps a table column to the name problems show for it (a REDCap field name, for example).
+    ``sha256`` may wait for a scan running in the background (``open_csv_text``).
     """
 
     header: list[str]
-    sha256: str
     size: int
     shown_columns: dict[str, str]
+
+    @property
+    def sha256(self) -> str: ...
 
     def batches(self, keep: list[int]) -> Iterator[pa.RecordBatch]: ...
 
@@ -122,7 +126,6 @@ class StagedFile:
     source_index: int
     source_name: str
     date_format: str | None
-    sha256: str
     size: int
     #: (table column, name shown in problems) where the file names it otherwise (REDCap fields)
     shown_columns: tuple[tuple[str, str], ...] = ()
@@ -168,6 +171,7 @@ def _open(source: Source, file: TableFile) -> TextFile:
         file.relative,
         encoding=source.encoding,
         delimiter=source.delimiter,
+        scan_later=True,
     )
 
 
@@ -303,52 +307,82 @@ def open_sources(sources: tuple[Source, ...]) -> tuple[list[OpenedFile], list[st
     """Open every file of ``sources`` and check its header; return the files and notes.
 
     Raises InputError with every file-level problem (missing column, identifier column, empty
-    file, unreadable encoding) before any row is loaded.
+    file, unreadable encoding) before any row is loaded. A UTF-8 CSV file's scan (hash,
+    encoding, line ends: ``io.csv_reader``) is left for later (``start_scans``), unless a
+    problem is found: then every file is scanned, so that every unreadable file is listed.
     """
-    problems: list[Problem] = []
     notes: list[str] = []
     opened: list[OpenedFile] = []
+    #: the problems of each source or file, in their order (a file's scan is waited for last)
+    found: list[OpenedFile | tuple[Problem, ...]] = []
     for source in sources:
         try:
             open_file, source_notes = _openers(source)
             notes.extend(source_notes)
         except InputError as error:
-            problems.extend(
-                error.problems or (Problem(source.display, None, None, None, str(error)),)
-            )
+            found.append(error.problems or (Problem.of_file(source.display, str(error)),))
             continue
         for file in source.files:
-            table = TABLES_BY_NAME[file.table]
-            try:
-                text = open_file(file)
-                header = map_header(
-                    table, text.header, file.display, file.relative, source.delimiter
-                )
-            except InputError as error:
-                problems.extend(
-                    error.problems or (Problem(file.display, None, None, None, str(error)),)
-                )
-                continue
-            except OSError as error:
-                reason = f"cannot be read ({error.strerror or error})"
-                problems.append(Problem(file.display, None, None, None, reason, file.relative))
-                continue
-            if header.ignored:
-                ignored = ", ".join(cut(name) for name in header.ignored)
-                notes.append(f"{file.display}: column(s) ignored: {ignored}")
-            staged = StagedFile(
-                len(opened),
-                file.table,
-                file.display,
-                file.relative,
-                source.index,
-                source.name,
-                source.date_format,
-                text.sha256,
-                text.size,
-                tuple(sorted(text.shown_columns.items())),
-            )
-            opened.append(OpenedFile(staged, text, header))
-    if problems:
+            opened_file = _open_file(open_file, file, source, len(opened), notes)
+            if isinstance(opened_file, OpenedFile):
+                opened.append(opened_file)
+            found.append(opened_file)
+    if len(opened) < len(found):  # a problem: with those of every file found unreadable
+        problems = [
+            problem
+            for entry in found
+            for problem in (unreadable_files([entry]) if isinstance(entry, OpenedFile) else entry)
+        ]
         raise InputError("the input cannot be imported", tuple(problems))
     return opened, notes
+
+
+def _open_file(
+    open_file: Callable[[TableFile], TextFile],
+    file: TableFile,
+    source: Source,
+    file_id: int,
+    notes: list[str],
+) -> OpenedFile | tuple[Problem, ...]:
+    """Open ``file`` and map its header (``open_sources``): the file, or its problems; its notes
+    are added to ``notes``."""
+    table = TABLES_BY_NAME[file.table]
+    text = None
+    try:
+        text = open_file(file)
+        header = map_header(table, text.header, file.display, file.relative, source.delimiter)
+    except InputError as error:
+        unreadable = text.unreadable() if isinstance(text, CsvText) else ()
+        return unreadable or error.problems or (Problem.of_file(file.display, str(error)),)
+    except OSError as error:
+        reason = f"cannot be read ({error.strerror or error})"
+        return (Problem.of_file(file.display, reason, file.relative),)
+    if header.ignored:
+        ignored = ", ".join(cut(name) for name in header.ignored)
+        notes.append(f"{file.display}: column(s) ignored: {ignored}")
+    staged = StagedFile(
+        file_id,
+        file.table,
+        file.display,
+        file.relative,
+        source.index,
+        source.name,
+        source.date_format,
+        text.size,
+        tuple(sorted(text.shown_columns.items())),
+    )
+    return OpenedFile(staged, text, header)
+
+
+def start_scans(in_order: list[OpenedFile]) -> None:
+    """Scan the CSV files of ``in_order`` not scanned yet in a background thread, in this order
+    (the order the store reads them in): each file's scan is needed when its rows are read."""
+    scan_in_background(o.text for o in in_order if isinstance(o.text, CsvText))
+
+
+def unreadable_files(opened: list[OpenedFile]) -> tuple[Problem, ...]:
+    """The problems of every file of ``opened`` whose scan found it unreadable (an encoding it
+    cannot be read in), in file order; scans them or waits for their scans."""
+    return tuple(
+        problem for o in opened if isinstance(o.text, CsvText) for problem in o.text.unreadable()
+    )

@@ -37,6 +37,8 @@ from itpcohort.store.intake import (
     lit,
     q,
     scalar,
+    start_scans,
+    unreadable_files,
 )
 
 #: the size of a table's files, in all, up to which they are checked in one statement
@@ -49,8 +51,22 @@ def check_and_load(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) -> 
 
     Builds ``files``, ``checked_patients``, ``checked_<child>`` (rejected rows only), the
     canonical tables in ``main`` and ``problems``. Raises InputError when a file turns out to be
-    unreadable midway (the caller rolls back).
+    unreadable midway (the caller rolls back): the files the scans found unreadable
+    (``intake.unreadable_files``: their encoding) are the problems then, as they would have been
+    had the scans ended before the loading started.
     """
+    try:
+        return _check_and_load(con, opened)
+    except InputError:
+        unreadable = unreadable_files(opened)
+        if unreadable:
+            raise InputError("the input cannot be imported", unreadable) from None
+        raise
+
+
+def _check_and_load(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) -> dict[str, int]:
+    # the order they are read in below: patients, then each child table
+    start_scans([o for name in TABLES_BY_NAME for o in opened if o.staged.table == name])
     files = [o.staged for o in opened]
     create_files_table(con, files)
     formats = DateFormats.of(files)

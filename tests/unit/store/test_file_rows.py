@@ -25,7 +25,7 @@ HEADER = ("h1", "h2")
 
 def _opened(path: Path) -> OpenedFile:
     text = open_csv_text(path, str(path), path.name)
-    staged = StagedFile(0, "platelet_counts", str(path), path.name, 0, "s", None, "", 0)
+    staged = StagedFile(0, "platelet_counts", str(path), path.name, 0, "s", None, 0)
     return OpenedFile(staged, text, HeaderMap((0, 1), HEADER, ()))
 
 
