@@ -200,10 +200,20 @@ def _read_csv(text: CsvText, names: list[str]) -> str:
     )
 
 
-def _csv_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str | None:
-    """SQL: the rows of a CSV file copied by DuckDB, or None where that would not be exact.
+def _text_table(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str:
+    """The table of ``o``'s text rows, in the in-memory database ``text_rows`` (attached here if
+    it is not yet): unlike a temporary table, a table there is seen by every connection
+    (``cursor``) of the database, so that one can copy a file while another checks the one before.
+    """
+    con.execute("ATTACH IF NOT EXISTS ':memory:' AS text_rows")
+    return f"text_rows.text_{o.staged.file_id}"
 
-    Lines longer than DuckDB's ``max_line_size`` (2 MB) are left to the Python reader too.
+
+def _csv_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str | None:
+    """SQL: the rows of a CSV file copied by DuckDB, or None where that would not be exact (then
+    ``python_rows`` reads it). The SQL reads a table of ``text_rows``: it may be run on another
+    connection than ``con``. Lines longer than DuckDB's ``max_line_size`` (2 MB) are left to the
+    Python reader too.
     """
     text = o.text
     if not isinstance(text, CsvText) or not text.line_reader_ok:
@@ -212,17 +222,15 @@ def _csv_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str | None:
         return None
     width = len(text.header)
     names = [column_key(i) for i in range(width + 1)]
-    table = f"text_{o.staged.file_id}"
+    table = _text_table(con, o)
     try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {_read_csv(text, names)}"
-        )
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {_read_csv(text, names)}")
     except duckdb.OutOfMemoryException:
         raise
     except duckdb.Error:  # a row it cannot split (too many fields, a stray quote, a quoted line
         return None  # break in a parallel scan, a long line): the Python reader reads it
     if scalar(con, f"SELECT count(*) FROM {table}") != text.last_content_line - text.header_line:
-        con.execute(f"DROP TABLE temp.{table}")
+        con.execute(f"DROP TABLE {table}")
         return None  # blank lines or line breaks inside quotes: a record is not a line
     fields = " + ".join(f"({q(n)} IS NOT NULL)::INTEGER" for n in names)
     ragged = f"{q(names[-1])} IS NOT NULL OR {q(names[-2])} IS NULL"
@@ -243,8 +251,8 @@ def _csv_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str | None:
     )
 
 
-def _copied_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str:
-    """SQL: the rows of ``o`` read in Python, copied once into the temporary ``text_<id>``.
+def python_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str:
+    """SQL: the rows of ``o`` read in Python, copied once into ``text_rows.text_<id>``.
 
     A reader's InputError is raised after the copy (DuckDB would wrap it).
     """
@@ -265,10 +273,10 @@ def _copied_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str:
         reader = pa.RecordBatchReader.from_batches(schema, [])
     else:
         reader = pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], stream))
-    table, view = f"text_{o.staged.file_id}", f"__batches_{o.staged.file_id}"
+    table, view = _text_table(con, o), f"__batches_{o.staged.file_id}"
     con.register(view, reader)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {view}")
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {view}")
     finally:
         con.unregister(view)
     if failures:
@@ -290,17 +298,17 @@ def file_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str:
     Records without any content are left out or left to ``checks.source_select``. Call
     ``drop_file_rows`` when done. Raises InputError when the file turns out unreadable.
     """
-    return _csv_rows(con, o) or _copied_rows(con, o)
+    return _csv_rows(con, o) or python_rows(con, o)
 
 
 def file_records(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> int:
     """How many records ``file_rows`` kept of ``o``, those without content included."""
-    return int(scalar(con, f"SELECT count(*) FROM temp.text_{o.staged.file_id}"))
+    return int(scalar(con, f"SELECT count(*) FROM {_text_table(con, o)}"))
 
 
 def drop_file_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> None:
     """Free what ``file_rows`` kept of ``o`` (the copy of a file read in Python)."""
-    con.execute(f"DROP TABLE IF EXISTS temp.text_{o.staged.file_id}")
+    con.execute(f"DROP TABLE IF EXISTS {_text_table(con, o)}")
 
 
 def open_sources(sources: tuple[Source, ...]) -> tuple[list[OpenedFile], list[str]]:

@@ -13,10 +13,14 @@ The caller owns the transaction: everything written to ``main`` here lands or no
 
 from __future__ import annotations
 
+import contextlib
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import duckdb
 
 from itpcohort.errors import InputError, Problem
 from itpcohort.schema import TABLES_BY_NAME, Table
+from itpcohort.store import intake
 from itpcohort.store.canonical import create_canonical_tables, insert_canonical
 from itpcohort.store.checks import (
     CHILD_TABLES,
@@ -35,11 +39,16 @@ from itpcohort.store.intake import (
     file_records,
     file_rows,
     lit,
+    python_rows,
     q,
     scalar,
     start_scans,
     unreadable_files,
 )
+
+#: a file's rows copied ahead by DuckDB: the SQL that reads them, None when they are to be read in
+#: Python (``intake.python_rows``), or the file's problem
+Copied = str | InputError | None
 
 #: the size of a table's files, in all, up to which they are checked in one statement
 #: (``_check_child_files``); larger ones are checked file by file, each file's rows held alone
@@ -74,8 +83,40 @@ def _check_and_load(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) ->
     create_canonical_tables(con)
     problems: list[Problem] = []
     rows_read = dict.fromkeys(TABLES_BY_NAME, 0)
-    patients = TABLES_BY_NAME["patients"]
+    children = [TABLES_BY_NAME[name] for name in CHILD_TABLES]
+    batches: list[tuple[Table, list[OpenedFile]]] = []
+    for table in children:
+        of_table = [o for o in opened if o.staged.table == table.name]
+        together = sum(o.staged.size for o in of_table) <= COMBINED_BYTES
+        batches += [
+            (table, batch) for batch in ([of_table] if together else [[o] for o in of_table])
+        ]
+    # the first child files are copied while the patients are checked
+    with _CopiedAhead(con, [batch for _, batch in batches]) as ahead:
+        rows_read["patients"] = _check_patients(con, opened, formats, problems)
+        for table in children:  # their checks look the patients up
+            empty = child_select(table, formats, empty_source(table), with_center=False)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE checked_{table.name} AS {empty}")
+        for table, batch in batches:
+            copies = ahead.next()
+            rows_read[table.name] += _check_child_files(
+                con, table, formats, batch, copies, problems
+            )
+    if problems:
+        raise InputError("the input cannot be imported", tuple(problems))
+    create_problems_table(con)
+    return rows_read
 
+
+def _check_patients(
+    con: duckdb.DuckDBPyConnection,
+    opened: list[OpenedFile],
+    formats: DateFormats,
+    problems: list[Problem],
+) -> int:
+    """Check every patients file as a whole (duplicates need every row) and load the accepted
+    rows; add the problems of a file that turns out unreadable to ``problems``; return the rows."""
+    patients = TABLES_BY_NAME["patients"]
     create_raw_patients(con)
     for o in (o for o in opened if o.staged.table == "patients"):
         try:
@@ -87,29 +128,73 @@ def _check_and_load(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) ->
             drop_file_rows(con, o)
     for statement in patients_statements(formats):
         con.execute(statement)
-    rows_read["patients"] = int(scalar(con, "SELECT count(*) FROM checked_patients"))
     patient_files = [o.staged for o in opened if o.staged.table == "patients"]
     insert_canonical(con, "patients", "SELECT * FROM checked_patients", patient_files)
-
-    for name in CHILD_TABLES:
-        table = TABLES_BY_NAME[name]
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE checked_{name} AS "
-            + child_select(table, formats, empty_source(table), with_center=False)
-        )
-        of_table = [o for o in opened if o.staged.table == name]
-        together = sum(o.staged.size for o in of_table) <= COMBINED_BYTES
-        for batch in [of_table] if together else [[o] for o in of_table]:
-            rows_read[name] += _check_child_files(con, table, formats, batch, problems)
-    if problems:
-        raise InputError("the input cannot be imported", tuple(problems))
-    create_problems_table(con)
-    return rows_read
+    return int(scalar(con, "SELECT count(*) FROM checked_patients"))
 
 
-def _source(con: duckdb.DuckDBPyConnection, table: Table, o: OpenedFile) -> str:
-    """SQL: the text rows of ``o`` in the layout of ``raw_patients`` (``checks.source_select``)."""
-    rows = file_rows(con, o)
+class _CopiedAhead:
+    """The CSV files of each batch copied by DuckDB (``intake.copy_csv_rows``) one batch ahead:
+    on a second connection, in a background thread, while the checks of the batch before run
+    (a file's copy keeps a core busy where the checks' last steps leave it idle).
+
+    ``next()`` gives the next batch's copies (``intake._csv_rows``) and starts the copy of the
+    one after; leaving waits for the copy under way. At most two batches' rows are held at once.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, batches: list[list[OpenedFile]]) -> None:
+        self._cursor = con.cursor()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="itpcohort-copy")
+        self._batches = iter(batches)
+        self._pending = self._start()
+
+    def _start(self) -> Future[dict[int, Copied]] | None:
+        batch = next(self._batches, None)
+        return None if batch is None else self._pool.submit(self._copy, batch)
+
+    def _copy(self, batch: list[OpenedFile]) -> dict[int, Copied]:
+        copied: dict[int, Copied] = {}
+        for o in batch:
+            try:
+                copied[o.staged.file_id] = intake._csv_rows(self._cursor, o)
+            except InputError as error:  # raised where the file is read (``_source``)
+                copied[o.staged.file_id] = error
+        return copied
+
+    def next(self) -> dict[int, Copied]:
+        """The next batch's copies (file id -> their SQL, None, or the file's InputError)."""
+        assert self._pending is not None
+        copied = self._pending.result()
+        self._pending = self._start()
+        return copied
+
+    def __enter__(self) -> _CopiedAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._pending is not None:
+                with contextlib.suppress(BaseException):
+                    self._pending.result()  # no copy runs on as the connection closes
+        finally:
+            self._pool.shutdown()
+            self._cursor.close()
+
+
+def _source(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    o: OpenedFile,
+    copies: dict[int, Copied] | None = None,
+) -> str:
+    """SQL: the text rows of ``o`` in the layout of ``raw_patients`` (``checks.source_select``);
+    ``copies``: the files copied ahead (``_CopiedAhead``), ``o`` among them."""
+    if copies is None:
+        rows = file_rows(con, o)
+    elif isinstance(copied := copies[o.staged.file_id], InputError):
+        raise copied
+    else:
+        rows = copied or python_rows(con, o)
     return source_select(table, o.header.columns, rows, o.staged.file_id, o.staged.source_index)
 
 
@@ -118,6 +203,7 @@ def _check_child_files(
     table: Table,
     formats: DateFormats,
     files: list[OpenedFile],
+    copies: dict[int, Copied],
     problems: list[Problem],
 ) -> int:
     """Check files of one child table in one statement, load their accepted rows in line order,
@@ -134,7 +220,7 @@ def _check_child_files(
     try:
         for o in files:
             try:
-                sources[o.staged.file_id] = _source(con, table, o)
+                sources[o.staged.file_id] = _source(con, table, o, copies)
             except InputError as error:
                 problems.extend(error.problems)
         if not sources:
