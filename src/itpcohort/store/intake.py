@@ -7,14 +7,16 @@ SQL relation (``file_rows``) with the line number (header = 1), the row's own er
 the column it is about, when the reader knows it) and one untrimmed text column per table column
 in the file; nothing is cast here: ``checks`` does every cast in SQL.
 
-A CSV file is copied by DuckDB's ``read_csv`` (every column as text) into a temporary table
-wherever that numbers lines exactly: the file passed the scan of ``io/csv_reader.py`` (UTF-8, no
-lone carriage return, a one-line header) and DuckDB finds exactly one record per content line, so
-that the record of ``rowid`` n (DuckDB keeps the file's order) starts on line ``n + 2``. Any other
-file (line breaks inside quotes, blank lines, a declared encoding, a workbook sheet, a REDCap
-export) is read in Python and its Arrow batches copied into the same kind of table. The copy
-costs one write of the text and buys the checks a table DuckDB scans on every thread: reading the
-CSV straight into the checks, with ``row_number() OVER ()`` for the lines, ran on one thread.
+A CSV file is copied by DuckDB's ``read_csv`` (every column as text) into a table of the attached
+in-memory database ``text_rows`` wherever that numbers lines exactly: the file passed the scan of
+``io/csv_reader.py`` (UTF-8, no lone carriage return, a one-line header) and DuckDB finds exactly
+one record per content line, so that the record of ``rowid`` n (DuckDB keeps the file's order)
+starts on line ``n + 2``. Any other file (line breaks inside quotes, blank lines, a declared
+encoding, a workbook sheet, a REDCap export) is read in Python and its Arrow batches copied into
+the same kind of table. The copy costs one write of the text and buys the checks a table DuckDB
+scans on every thread (reading the CSV straight into the checks, with ``row_number() OVER ()`` for
+the lines, ran on one thread), and one connection can copy a file while another checks the one
+before (``loading``).
 """
 
 from __future__ import annotations

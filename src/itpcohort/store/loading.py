@@ -2,9 +2,10 @@
 
 ``patients`` first: their text rows are gathered in ``raw_patients``, checked as a whole
 (duplicates need every row) into ``checked_patients``, loaded, and indexed for the lookup of child
-rows. Then each child file, read as one relation (``staging.file_rows``: DuckDB's CSV reader, or
-the rows a Python reader copied): its rows are checked (``checks.child_select``), the accepted ones
-go to the canonical table in line order and the rejected ones to ``checked_<table>``. The small
+rows. Then each child file, read as one relation (``intake.file_rows``: DuckDB's CSV reader, or
+the rows a Python reader copied; DuckDB copies the next file on a second connection meanwhile,
+``_CopiedAhead``): its rows are checked (``checks.child_select``), the accepted ones go to the
+canonical table in line order and the rejected ones to ``checked_<table>``. The small
 files of one table (a small study's centers, ``COMBINED_BYTES`` in all) are checked together, in
 one statement: planning the checks, not running them, is what a small file costs.
 
