@@ -4,7 +4,7 @@
 (duplicates need every row) into ``checked_patients``, loaded, and indexed for the lookup of child
 rows. Then each child file, read as one relation (``intake.file_rows``: DuckDB's CSV reader, or
 the rows a Python reader copied; DuckDB copies the next file on a second connection meanwhile,
-``_CopiedAhead``): its rows are checked (``checks.child_select``), the accepted ones go to the
+``_copied_ahead``): its rows are checked (``checks.child_select``), the accepted ones go to the
 canonical table in line order and the rejected ones to ``checked_<table>``. The small
 files of one table (a small study's centers, ``COMBINED_BYTES`` in all) are checked together, in
 one statement: planning the checks, not running them, is what a small file costs.
@@ -15,6 +15,7 @@ The caller owns the transaction: everything written to ``main`` here lands or no
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import duckdb
@@ -93,13 +94,12 @@ def _check_and_load(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) ->
             (table, batch) for batch in ([of_table] if together else [[o] for o in of_table])
         ]
     # the first child files are copied while the patients are checked
-    with _CopiedAhead(con, [batch for _, batch in batches]) as ahead:
+    with _copied_ahead(con, [batch for _, batch in batches]) as ahead:
         rows_read["patients"] = _check_patients(con, opened, formats, problems)
         for table in children:  # their checks look the patients up
             empty = child_select(table, formats, empty_source(table), with_center=False)
             con.execute(f"CREATE OR REPLACE TEMP TABLE checked_{table.name} AS {empty}")
-        for table, batch in batches:
-            copies = ahead.next()
+        for (table, batch), copies in zip(batches, ahead, strict=True):
             rows_read[table.name] += _check_child_files(
                 con, table, formats, batch, copies, problems
             )
@@ -134,52 +134,44 @@ def _check_patients(
     return int(scalar(con, "SELECT count(*) FROM checked_patients"))
 
 
-class _CopiedAhead:
-    """The CSV files of each batch copied by DuckDB (``intake.copy_csv_rows``) one batch ahead:
-    on a second connection, in a background thread, while the checks of the batch before run
-    (a file's copy keeps a core busy where the checks' last steps leave it idle).
-
-    ``next()`` gives the next batch's copies (``intake._csv_rows``) and starts the copy of the
-    one after; leaving waits for the copy under way. At most two batches' rows are held at once.
+@contextlib.contextmanager
+def _copied_ahead(
+    con: duckdb.DuckDBPyConnection, batches: list[list[OpenedFile]]
+) -> Iterator[Iterator[dict[int, Copied]]]:
+    """The CSV files of each batch copied by DuckDB (``intake._csv_rows``) one batch ahead: on a
+    second connection, in a background thread, while the checks of the batch before run (a copy
+    keeps a core busy where the checks' last steps leave it idle). Yields the copies of each
+    batch in turn (file id -> ``Copied``); at most two batches' rows are held at once. Leaving
+    waits for the copy under way.
     """
+    cursor = con.cursor()
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="itpcohort-copy") as pool:
+            copies = (pool.submit(_copy, cursor, batch) for batch in batches)
+            yield _one_ahead(next(copies, None), copies)  # the first copy starts now
+    finally:
+        cursor.close()
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, batches: list[list[OpenedFile]]) -> None:
-        self._cursor = con.cursor()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="itpcohort-copy")
-        self._batches = iter(batches)
-        self._pending = self._start()
 
-    def _start(self) -> Future[dict[int, Copied]] | None:
-        batch = next(self._batches, None)
-        return None if batch is None else self._pool.submit(self._copy, batch)
+def _one_ahead(
+    pending: Future[dict[int, Copied]] | None, copies: Iterator[Future[dict[int, Copied]]]
+) -> Iterator[dict[int, Copied]]:
+    """The results of ``pending`` then ``copies`` in turn, each next one started before one is
+    given."""
+    while pending is not None:
+        done = pending.result()
+        pending = next(copies, None)
+        yield done
 
-    def _copy(self, batch: list[OpenedFile]) -> dict[int, Copied]:
-        copied: dict[int, Copied] = {}
-        for o in batch:
-            try:
-                copied[o.staged.file_id] = intake._csv_rows(self._cursor, o)
-            except InputError as error:  # raised where the file is read (``_source``)
-                copied[o.staged.file_id] = error
-        return copied
 
-    def next(self) -> dict[int, Copied]:
-        """The next batch's copies (file id -> their SQL, None, or the file's InputError)."""
-        assert self._pending is not None
-        copied = self._pending.result()
-        self._pending = self._start()
-        return copied
-
-    def __enter__(self) -> _CopiedAhead:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
+def _copy(cursor: duckdb.DuckDBPyConnection, batch: list[OpenedFile]) -> dict[int, Copied]:
+    copied: dict[int, Copied] = {}
+    for o in batch:
         try:
-            if self._pending is not None:
-                with contextlib.suppress(BaseException):
-                    self._pending.result()  # no copy runs on as the connection closes
-        finally:
-            self._pool.shutdown()
-            self._cursor.close()
+            copied[o.staged.file_id] = intake._csv_rows(cursor, o)
+        except InputError as error:  # raised where the file is read (``_source``)
+            copied[o.staged.file_id] = error
+    return copied
 
 
 def _source(
@@ -189,7 +181,7 @@ def _source(
     copies: dict[int, Copied] | None = None,
 ) -> str:
     """SQL: the text rows of ``o`` in the layout of ``raw_patients`` (``checks.source_select``);
-    ``copies``: the files copied ahead (``_CopiedAhead``), ``o`` among them."""
+    ``copies``: the files copied ahead (``_copied_ahead``), ``o`` among them."""
     if copies is None:
         rows = file_rows(con, o)
     elif isinstance(copied := copies[o.staged.file_id], InputError):
