@@ -360,12 +360,12 @@ def _check_out(inputs: list[Path], out_dir: Path) -> None:
 def _prepare(
     inputs: list[Path], out_dir: Path, config: Path | None, protocol: str | None
 ) -> tuple[StudyConfig, Criteria]:
-    from itpcohort.derive import check_buildable
+    from itpcohort.derived_schema import check_buildable
 
     _check_out(inputs, out_dir)
     study = _study(inputs, config, protocol)
     criteria = _criteria(study)
-    check_buildable(criteria)
+    check_buildable(criteria.courses.kind)
     return study, criteria
 
 

@@ -5,12 +5,15 @@ are sorted by, and the spec section that defines it. The derivation ends every m
 (``derive.marts``: the columns, cast to these types, in this order, sorted), the CSV writer lays
 the files out by it (``derive.serialize.MART_LAYOUTS``), the analysis checks the columns it reads
 against it (``analysis.tables``) and the tests compare the executed marts with it. Nothing here
-imports a library: every layer may read it.
+imports a library: every layer may read it (the command line checks a protocol's course kind
+here, ``check_buildable``, before anything loads Ibis).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from itpcohort.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -209,3 +212,17 @@ def marts_of_kind(kind: str) -> tuple[Mart, ...]:
     """The marts of a protocol whose courses are of ``kind`` (``protocols.md``: ``exposure`` or
     ``infusions``), in the order the derivation returns them and the CSV files are written."""
     return EXPOSURE_MARTS if kind == "exposure" else MARTS
+
+
+#: the course kinds this derivation builds (``protocols.md``: infusion and exposure courses)
+BUILT_KINDS = ("infusions", "exposure")
+
+
+def check_buildable(kind: str) -> None:
+    """Raise ``InputError`` (one line, exit 1) when courses of ``kind`` (a protocol's
+    ``courses.kind``) are not built by the derivation yet (``protocols.md``, Exposure courses)."""
+    if kind not in BUILT_KINDS:
+        raise InputError(
+            f"courses.kind = {kind!r}: {kind} courses are not built yet; this version derives "
+            f"{', '.join(BUILT_KINDS)} courses only"
+        )

@@ -37,7 +37,7 @@ from itpcohort.outputs import OutputFolder
 from itpcohort.shared.forked import start_forked
 from itpcohort.store import (
     check_stored_study,
-    connect_ibis,
+    connect_sql,
     import_study,
     persist_temp_tables,
     rows_by_file,
@@ -108,14 +108,15 @@ def import_inputs(
     criteria: Criteria,
     command: str,
     previous: Path | None = None,
-    warnings_sql: str | None = None,
+    warnings_sql: str | Callable[[], str] | None = None,
 ) -> ImportReport:
     """Import ``inputs`` into ``out_dir/study.duckdb`` and write ``rejected_rows.csv`` beside it.
 
     ``previous``: the output folder whose database's run registry is carried over (the folder a
     staging folder will replace, ``outputs.OutputFolder``); by default ``out_dir`` itself.
     ``warnings_sql``: the query of the warnings under ``criteria`` when the caller has compiled
-    it already (``derivation.compile_warnings``); by default it is compiled here.
+    it already, or a call that gives it once the rows are loaded (``derivation.compile_warnings``);
+    by default it is compiled here.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     report = import_study(
@@ -168,14 +169,12 @@ def derive_marts(
     ``sensitivity``. ``on_model(name, seconds)`` is told how long each materialised model took
     (``benchmarks/profile_stages.py``).
     """
-    from itpcohort.derive import marts_of
-
     if compiled is None:
         compiled = compile_derivation(criteria)
     if compiled.criteria != criteria:
         raise ValueError("the compiled derivation is not that of these criteria")
     runs = {name: sharing(compiled, c, f"{name}__") for name, c in (sensitivity or {}).items()}
-    backend = connect_ibis(db_path)
+    backend = connect_sql(db_path)  # only SQL runs here: Ibis is not loaded
     written: list[Path] = []
     try:
         check_stored_study(backend.con, db_path)
@@ -184,7 +183,7 @@ def derive_marts(
         run_compiled(backend, compiled, on_model, kept=read_by(runs.values()))
         run = _executed(backend, compiled)
         if persist:
-            marts = marts_of(criteria)
+            marts = _mart_names(criteria)
             persist_temp_tables(backend, {name: temp_table(name) for name in marts})
         if csv_dir is not None:  # after the persisting: a full disk leaves the marts stored
             written = write_derived_csvs(run, csv_dir, backend.con)
@@ -204,17 +203,22 @@ def _executed(
     shares with the ``primary`` derivation (``derivation.sharing``: the same table) is the
     primary's Arrow table, not fetched again. DuckDB fetches each table itself: the first
     execution through Ibis costs 0.2 s of set-up."""
-    from itpcohort.derive import marts_of
-
     return DerivedRun(
         compiled.criteria,
         {
             name: primary.marts[name]
             if primary is not None and name in compiled.shared
             else backend.con.sql(f'SELECT * FROM temp."{compiled.table(name)}"').to_arrow_table()
-            for name in marts_of(compiled.criteria)
+            for name in _mart_names(compiled.criteria)
         },
     )
+
+
+def _mart_names(criteria: Criteria) -> list[str]:
+    """The marts of the course kind of ``criteria``, in order (``derived_schema``: no Ibis)."""
+    from itpcohort.derived_schema import marts_of_kind
+
+    return [mart.name for mart in marts_of_kind(criteria.courses.kind)]
 
 
 def compile_derivations(criteria_sets: Sequence[Criteria]) -> list[CompiledDerivation]:
@@ -514,20 +518,17 @@ def _import_while_compiling(
     libraries: bool = False,
 ) -> tuple[ImportReport, list[CompiledDerivation]]:
     """Import ``inputs`` into ``out.staging`` under the first of ``criteria_sets``
-    (``import_inputs``) while a forked child compiles the derivation under each of them
-    (``compile_derivations``); return the import's report and the compiled derivations.
+    (``import_inputs``) while a forked child compiles the warnings' query and the derivation
+    under each of them (``_compile_for_import``); return the import's report and the compiled
+    derivations.
 
     With ``libraries``, the analysis's and the report's libraries (scipy, lifelines,
     firthmodels, matplotlib, python-docx: over a second of imports) load in a thread meanwhile
     (``run``): DuckDB lets go of the interpreter lock while the import's statements run. The
     child and the thread are waited for, even on an error.
     """
-    criteria = criteria_sets[0]
-    # compiling the warnings' query loads Ibis's DuckDB compiler here, before the fork: the child
-    # that compiles the derivations has it loaded too
-    warnings_sql = compile_warnings(criteria)
-    # forked where no DuckDB connection is open and no other thread runs
-    compiling = start_forked(partial(compile_derivations, tuple(criteria_sets)))
+    # forked where no DuckDB connection is open and no other thread runs; Ibis is loaded there
+    compiling = start_forked(partial(_compile_for_import, tuple(criteria_sets)))
     loading = None
     if libraries:
         loading = threading.Thread(target=_load_analysis_and_report, name="itpcohort-imports")
@@ -537,17 +538,23 @@ def _import_while_compiling(
             inputs,
             config,
             out.staging,
-            criteria,
+            criteria_sets[0],
             command,
             previous=out.path,
-            warnings_sql=warnings_sql,
+            warnings_sql=lambda: compiling()[0],  # by the time the rows are loaded
         )
     finally:
         if loading is not None:
             loading.join()  # before any fork: a child is forked from one thread only
         with contextlib.suppress(BaseException):  # the child is waited for, even on an error
             compiling()
-    return report, compiling()  # the same value again, or the child's error
+    return report, compiling()[1]  # the same value again, or the child's error
+
+
+def _compile_for_import(criteria_sets: Sequence[Criteria]) -> tuple[str, list[CompiledDerivation]]:
+    """The warnings' query under the first of ``criteria_sets`` (``compile_warnings``) and the
+    derivation compiled under each (``compile_derivations``)."""
+    return compile_warnings(criteria_sets[0]), compile_derivations(criteria_sets)
 
 
 def _load_analysis_and_report() -> None:

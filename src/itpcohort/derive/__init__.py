@@ -27,7 +27,7 @@ from itpcohort.derive.exposure import (
     exposure_built,
     exposure_released_after,
 )
-from itpcohort.errors import InputError
+from itpcohort.derived_schema import check_buildable
 from itpcohort.schema import CANONICAL_COLUMNS, TABLES_BY_NAME
 
 __all__ = [
@@ -78,10 +78,6 @@ def _typed(column: ir.Column, kind: dt.DataType) -> ir.Value:
     return column.cast(kind)
 
 
-#: the course kinds this derivation builds (``protocols.md``: infusion and exposure courses)
-BUILT_KINDS = ("infusions", "exposure")
-
-
 def exposure_rules(criteria: Criteria) -> ExposureRules:
     """The ``ExposureRules`` of ``criteria.courses`` (``protocols.md``, Exposure courses): its
     ``agents``, ``era_gap_days`` and ``exposure_effect_days``, field for field."""
@@ -106,17 +102,6 @@ def released_after(criteria: Criteria) -> dict[str, tuple[str, ...]]:
     return RELEASED_AFTER
 
 
-def check_buildable(criteria: Criteria) -> None:
-    """Raise ``InputError`` (one line, exit 1) when the courses of ``criteria.courses`` are of a
-    kind the derivation does not build yet (``protocols.md``, Exposure courses)."""
-    kind = criteria.courses.kind
-    if kind not in BUILT_KINDS:
-        raise InputError(
-            f"courses.kind = {kind!r}: {kind} courses are not built yet; this version derives "
-            f"{', '.join(BUILT_KINDS)} courses only"
-        )
-
-
 def derive_models(
     tables: Mapping[str, ir.Table],
     criteria: Criteria,
@@ -131,7 +116,7 @@ def derive_models(
     Under an exposure protocol (``criteria.courses.kind == "exposure"``), the models of
     ``exposure.exposure_models`` instead (``protocols.md``, Exposure courses).
     """
-    check_buildable(criteria)
+    check_buildable(criteria.courses.kind)
     if _is_exposure(criteria):
         return exposure_built(tables, exposure_rules(criteria), criteria, materialize, release)
     keep: Materialize = materialize or (lambda _name, table: table)

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
-
-import ibis
-import ibis.expr.types as ir
 
 from itpcohort.errors import InputError, UsageError
 from itpcohort.omop.cdm import CDM_TABLES, READ_COLUMNS
+
+if TYPE_CHECKING:  # Ibis is loaded where a source is read, not to tell a source (``is_omop``)
+    import ibis.expr.types as ir
 
 PREFIX = "omop:"
 #: the engines of a source, by URL scheme -> the engine name of ``store.engines.ENGINES``
@@ -257,6 +257,8 @@ def cdm_tables(backend: Any, source: OmopSource) -> tuple[dict[str, ir.Table], l
 
 def _empty(any_table: ir.Table, table: str) -> ir.Table:
     """An empty ``table`` with its read columns and v5.4 types, on the same backend."""
+    import ibis
+
     types = {name: kind for name, kind, _ in CDM_TABLES[table]}
     nothing = any_table.filter(ibis.literal(False))
     return nothing.select(

@@ -8,6 +8,7 @@ Public surface:
 * ``check_stored_study(con, db_path)`` refuses, in one line, a stored study that lacks a canonical
   table or column (one imported by an earlier version);
 * ``connect_ibis(db_path)`` opens the study database for ``derive/`` (Ibis DuckDB backend),
+  ``connect_sql(db_path)`` for running compiled SQL only,
   ``execute_to_arrow(expr)`` runs an expression; ``materialize_temp`` and ``persist_temp_tables``
   run and keep the derivation's tables.
 
@@ -17,6 +18,7 @@ Compiling and running the derivation on the store (``itpcohort.derivation``) and
 
 from itpcohort.store.connection import (
     connect_ibis,
+    connect_sql,
     drop_temp,
     execute_to_arrow,
     materialize_temp,
@@ -33,6 +35,7 @@ __all__ = [
     "DatabaseError",
     "check_stored_study",
     "connect_ibis",
+    "connect_sql",
     "drop_temp",
     "execute_to_arrow",
     "import_study",

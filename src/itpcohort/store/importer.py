@@ -13,6 +13,7 @@ import os
 import platform
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,9 +81,11 @@ def _report_parts(
     con: duckdb.DuckDBPyConnection,
     files: list[StagedFile],
     rows_read: dict[str, int],
-    warnings_sql: str | None,
+    warnings_sql: str | Callable[[], str] | None,
 ) -> dict[str, Any]:
     relative_of = {f.display: f.relative for f in files}
+    if callable(warnings_sql):
+        warnings_sql = warnings_sql()
     return {
         "problems": tuple(rejected_problems(con, "problem", relative_of)),
         "held_back": tuple(rejected_problems(con, "held_back", relative_of)),
@@ -245,7 +248,7 @@ def import_study(
     command: str = "import",
     criteria: dict[str, Any] | None = None,
     previous: Path | None = None,
-    warnings_sql: str | None = None,
+    warnings_sql: str | Callable[[], str] | None = None,
 ) -> ImportReport:
     """Validate ``inputs`` and write the study database ``db_path``; it lands whole or not at all.
 
@@ -254,7 +257,8 @@ def import_study(
     previous database (``previous``, by default ``db_path`` itself: a command writing into a
     staging folder names the database that folder will replace). Raises InputError for
     file-level problems. ``criteria`` is recorded in the run; ``warnings_sql`` finds the warnings
-    (``canonical.find_warnings``: the caller compiles it from the derivation under those criteria).
+    (``canonical.find_warnings``: the caller compiles it from the derivation under those criteria;
+    a call that gives it is made once the rows are loaded).
 
     The new database is built in a file beside ``db_path`` and renamed over it at the end
     (an atomic replacement): an import that fails or is killed leaves ``db_path`` as it was. One
