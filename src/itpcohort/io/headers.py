@@ -101,11 +101,8 @@ def _compound_parts(word: str) -> list[str] | None:
 
 
 def _phrase(words: list[str]) -> str | None:
-    for first, second in _IDENTIFIER_PHRASES:
-        for a, b in itertools.pairwise(words):
-            if (a, b) == (first, second):
-                return f"{first} {second}"
-    return None
+    pairs = set(itertools.pairwise(words))
+    return next((f"{a} {b}" for a, b in _IDENTIFIER_PHRASES if (a, b) in pairs), None)
 
 
 def identifier_word(name: str) -> str | None:
@@ -127,10 +124,7 @@ def identifier_word(name: str) -> str | None:
         if word in _IDENTIFIER_WORDS:
             return word
         parts.extend(_compound_parts(word) or [word])
-    phrase = _phrase(parts)
-    if phrase is not None:
-        return phrase
-    return next((p for p in parts if p in _IDENTIFIER_WORDS), None)
+    return _phrase(parts) or next((p for p in parts if p in _IDENTIFIER_WORDS), None)
 
 
 def identifier_problem(cell: str, display: str, relative: str) -> Problem | None:

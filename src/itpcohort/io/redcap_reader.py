@@ -381,9 +381,6 @@ class _Split:
 
     # --- row rules ---------------------------------------------------------------------------------
 
-    def _shown(self, index: int) -> str:
-        return self.layout.written[index]
-
     def _cell(self, i: int, index: int) -> str:
         value = self.data.column(column_key(index))[i].as_py()
         return str(value or "").strip()
@@ -408,7 +405,7 @@ class _Split:
                 f"field of the instrument '{other}' filled on a row of '{table}': a row holds "
                 "the fields of its own instrument only"
             )
-        return _RowError(self._shown(index), self._cell(i, index), reason)
+        return _RowError(self.layout.written[index], self._cell(i, index), reason)
 
     def _duplicate(self, i: int) -> _RowError | None:
         key = self.row_keys[i]
@@ -502,27 +499,20 @@ class _Split:
         out = {t: _TableRows() for t in self.layout.tables}
         for i in range(self.data.num_rows):
             instrument = self.instrument[i]
-            table = (
-                PATIENTS_INSTRUMENT
-                if not instrument
-                else instrument
-                if instrument in self.repeating
-                else None
-            )
+            table = instrument if instrument in self.repeating else None
+            if not instrument:
+                table = PATIENTS_INSTRUMENT
+                code, center = self.patient_id[i], self.record_center(i)
+            elif table is None:
+                code, center = "", ""
+            else:
+                code, center = self.record_patient(self.record[i])
             rows = out[table or PATIENTS_INSTRUMENT]
             rows.indexes.append(i)
             rows.errors.append(self.row_error(i, table))
             rows.blank.append(table is None)
-            if table == PATIENTS_INSTRUMENT:
-                rows.patient_id.append(self.patient_id[i])
-                rows.center.append(self.record_center(i))
-            elif table is None:
-                rows.patient_id.append("")
-                rows.center.append("")
-            else:
-                code, center = self.record_patient(self.record[i])
-                rows.patient_id.append(code)
-                rows.center.append(center)
+            rows.patient_id.append(code)
+            rows.center.append(center)
         return out
 
 

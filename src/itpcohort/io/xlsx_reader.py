@@ -188,8 +188,6 @@ def open_sheet_text(path: Path, sheet: str, display: str, relative: str) -> Shee
                     file_sha256(path),
                     path.stat().st_size,
                 )
-    except InputError:
-        raise
     except Exception as error:  # openpyxl raises many kinds on a damaged sheet
         raise _unreadable(path, error) from None
     finally:
