@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from operator import attrgetter
 
 import duckdb
 import pyarrow as pa
@@ -256,6 +257,15 @@ def _plausible(expression: str) -> str:
     return f"CASE WHEN year({expression}) BETWEEN {YEAR_MIN} AND {YEAR_MAX} THEN {expression} END"
 
 
+def _by_precision(n: str, on_day: str, on_month: str, on_year: str) -> str:
+    """SQL: ``on_day``, ``on_month`` or ``on_year``, as the partial date ``n`` is given."""
+    return (
+        f"CASE WHEN coalesce({q(n + '__decl')}, {q(n + '__iso')}) IS NOT NULL THEN {on_day} "
+        f"WHEN {q(n + '__month')} IS NOT NULL THEN {on_month} "
+        f"WHEN {q(n + '__year')} IS NOT NULL THEN {on_year} END"
+    )
+
+
 def _cell_layer(table: Table) -> list[str]:
     """Second layer: cell errors, and dates typed (partial ones at mid-period, with bounds)."""
     out = ["*"]
@@ -287,20 +297,12 @@ def _cell_layer(table: Table) -> list[str]:
             out.append(f"{_date_error(column)} AS {err}")
             if kind is ColumnType.PARTIAL_DATE:
                 month, year = q(n + "__month"), q(n + "__year")
-                value = (
-                    f"CASE WHEN {day} IS NOT NULL THEN {day} WHEN {month} IS NOT NULL "
-                    f"THEN {month} + 14 WHEN {year} IS NOT NULL THEN make_date(year({year}), 7, 1) END"
-                )
+                value = _by_precision(n, day, f"{month} + 14", f"make_date(year({year}), 7, 1)")
                 low = f"coalesce({day}, {month}, {year})"
-                high = (
-                    f"CASE WHEN {day} IS NOT NULL THEN {day} WHEN {month} IS NOT NULL "
-                    f"THEN last_day({month}) WHEN {year} IS NOT NULL "
-                    f"THEN make_date(year({year}), 12, 31) END"
+                high = _by_precision(
+                    n, day, f"last_day({month})", f"make_date(year({year}), 12, 31)"
                 )
-                precision = (
-                    f"CASE WHEN {day} IS NOT NULL THEN 'day' WHEN {month} IS NOT NULL THEN 'month' "
-                    f"WHEN {year} IS NOT NULL THEN 'year' END"
-                )
+                precision = _by_precision(n, "'day'", "'month'", "'year'")
                 out.append(f"CAST({_plausible(low)} AS DATE) AS {q(n + '__lo')}")
                 out.append(f"CAST({_plausible(high)} AS DATE) AS {q(n + '__hi')}")
                 out.append(f"{precision} AS {q(n + '__p')}")
@@ -643,23 +645,12 @@ def create_files_table(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) 
     first_of: dict[str, int] = {}
     for f in files:
         first_of.setdefault(f.display, f.file_id)
+    fields = attrgetter(
+        "file_id", "table", "display", "relative", "source_index", "source_name", "date_format"
+    )
     if files:
-        con.executemany(
-            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    f.file_id,
-                    f.table,
-                    f.display,
-                    f.relative,
-                    f.source_index,
-                    f.source_name,
-                    f.date_format,
-                    first_of[f.display],
-                )
-                for f in files
-            ],
-        )
+        rows = [(*fields(f), first_of[f.display]) for f in files]
+        con.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     shown = [(f.file_id, column, name) for f in files for column, name in f.shown_columns]
     if shown:
         con.executemany("INSERT INTO file_columns VALUES (?, ?, ?)", shown)
