@@ -193,11 +193,8 @@ def map_header(
             problems.append(refused)
             continue
         if name in positions:
-            problems.append(
-                Problem.of_file(
-                    display, f"column {shown(name)} appears twice in the header", relative, name
-                )
-            )
+            reason = f"column {shown(name)} appears twice in the header"
+            problems.append(Problem.of_file(display, reason, relative, name))
             continue
         if name in table.column_names:
             positions[name] = index
@@ -205,11 +202,8 @@ def map_header(
             ignored.append(cell.strip())
     for column in table.required_columns:
         if column not in positions:
-            problems.append(
-                Problem.of_file(
-                    display, f"required column '{column}' missing from the header", relative, column
-                )
-            )
+            reason = f"required column '{column}' missing from the header"
+            problems.append(Problem.of_file(display, reason, relative, column))
     if problems:
         raise InputError(f"{display}: the file is refused", tuple(problems))
     ordered = [c for c in table.column_names if c in positions]

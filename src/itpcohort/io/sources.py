@@ -245,13 +245,8 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
             if suffix == ".xlsx":
                 add("workbook", given, display, PurePosixPath(given.name))
             elif suffix in (".xls", ".xlsm", ".ods"):
-                problems.append(
-                    Problem.of_file(
-                        display,
-                        f"{suffix} files are not read: save the workbook as .xlsx",
-                        given.name,
-                    )
-                )
+                reason = f"{suffix} files are not read: save the workbook as .xlsx"
+                problems.append(Problem.of_file(display, reason, given.name))
             elif suffix == ".csv" and _redcap_tables(given, config) is not None:
                 add("redcap", given, display, PurePosixPath(given.name))
             elif suffix == ".csv":
@@ -290,14 +285,9 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
                 add(kind, entry, _join(display, name), name)
                 found = True
         if not found:
-            problems.append(
-                Problem.of_file(
-                    display,
-                    "no table found: expected patients.csv, treatments.csv, platelet_counts.csv "
-                    "(or center folders holding them, .xlsx workbooks or REDCap exports)",
-                    ".",
-                )
-            )
+            reason = "no table found: expected " + ", ".join(f"{t}.csv" for t in REQUIRED_TABLES)
+            reason += " (or center folders holding them, .xlsx workbooks or REDCap exports)"
+            problems.append(Problem.of_file(display, reason, "."))
     for declared in config.sources:
         if not any(config.source_options(s.name, s.path) == declared for s in sources):
             notes.append(
@@ -307,21 +297,13 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
             )
     for source in sources:
         if source.delimiter in ('"', "\r", "\n"):
-            problems.append(
-                Problem.of_file(
-                    source.display,
-                    f"declared delimiter {source.delimiter!r} cannot separate CSV fields",
-                    value=source.delimiter,
-                )
-            )
+            reason = f"declared delimiter {source.delimiter!r} cannot separate CSV fields"
+            problems.append(Problem.of_file(source.display, reason, value=source.delimiter))
         try:
             codecs.lookup(source.encoding)
         except LookupError:  # load_config checks this already; a hand-built config may not
-            problems.append(
-                Problem.of_file(
-                    source.display, f"unknown encoding {source.encoding!r}", value=source.encoding
-                )
-            )
+            reason = f"unknown encoding {source.encoding!r}"
+            problems.append(Problem.of_file(source.display, reason, value=source.encoding))
     return Discovery(tuple(sources), tuple(notes), tuple(problems))
 
 
