@@ -101,11 +101,8 @@ def _compound_parts(word: str) -> list[str] | None:
 
 
 def _phrase(words: list[str]) -> str | None:
-    for first, second in _IDENTIFIER_PHRASES:
-        for a, b in itertools.pairwise(words):
-            if (a, b) == (first, second):
-                return f"{first} {second}"
-    return None
+    pairs = set(itertools.pairwise(words))
+    return next((f"{a} {b}" for a, b in _IDENTIFIER_PHRASES if (a, b) in pairs), None)
 
 
 def identifier_word(name: str) -> str | None:
@@ -127,10 +124,7 @@ def identifier_word(name: str) -> str | None:
         if word in _IDENTIFIER_WORDS:
             return word
         parts.extend(_compound_parts(word) or [word])
-    phrase = _phrase(parts)
-    if phrase is not None:
-        return phrase
-    return next((p for p in parts if p in _IDENTIFIER_WORDS), None)
+    return _phrase(parts) or next((p for p in parts if p in _IDENTIFIER_WORDS), None)
 
 
 def identifier_problem(cell: str, display: str, relative: str) -> Problem | None:
@@ -199,11 +193,8 @@ def map_header(
             problems.append(refused)
             continue
         if name in positions:
-            problems.append(
-                Problem.of_file(
-                    display, f"column {shown(name)} appears twice in the header", relative, name
-                )
-            )
+            reason = f"column {shown(name)} appears twice in the header"
+            problems.append(Problem.of_file(display, reason, relative, name))
             continue
         if name in table.column_names:
             positions[name] = index
@@ -211,11 +202,8 @@ def map_header(
             ignored.append(cell.strip())
     for column in table.required_columns:
         if column not in positions:
-            problems.append(
-                Problem.of_file(
-                    display, f"required column '{column}' missing from the header", relative, column
-                )
-            )
+            reason = f"required column '{column}' missing from the header"
+            problems.append(Problem.of_file(display, reason, relative, column))
     if problems:
         raise InputError(f"{display}: the file is refused", tuple(problems))
     ordered = [c for c in table.column_names if c in positions]

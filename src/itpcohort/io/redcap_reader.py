@@ -213,13 +213,9 @@ def _header_problems(text: CsvText, layout: ExportLayout) -> list[Problem]:
     for table in TABLES:
         if table.required and table.name not in layout.tables:
             fields = ", ".join(field_name(table.name, c.name) for c in redcap_columns(table))
+            missing = f"none of its fields ({fields}) is in the header"
             problems.append(
-                _problem(
-                    text,
-                    None,
-                    f"required instrument '{table.name}' missing: none of its fields ({fields}) "
-                    "is in the header",
-                )
+                _problem(text, None, f"required instrument '{table.name}' missing: {missing}")
             )
     if not layout.has(INSTANCE):
         problems.append(
@@ -234,14 +230,8 @@ def _header_problems(text: CsvText, layout: ExportLayout) -> list[Problem]:
             if layout.has(name) or (name == "center" and layout.has(DAG)):
                 continue
             also = f" (nor a {DAG} column)" if name == "center" else ""
-            problems.append(
-                _problem(
-                    text,
-                    name,
-                    f"required field '{name}' of instrument '{table_name}' missing from the "
-                    f"header{also}",
-                )
-            )
+            reason = f"required field '{name}' of instrument '{table_name}' missing from the header"
+            problems.append(_problem(text, name, reason + also))
     return problems
 
 
@@ -322,7 +312,7 @@ class _Split:
                     self.patients_of[self.record[i]].append(i)
         self.codes = {self.patient_id[i] for rows in self.patients_of.values() for i in rows}
         self.groups = {record: self._find_group(record) for record in self.rows_of}
-        self.patients: dict[str, tuple[str, str]] = {}
+        self.patients = {record: self._record_patient(record) for record in set(self.record)}
         self.numbers = [_instance_number(value) for value in self.instance]
         self.row_keys = [self._key(i) for i in range(n)]
         self.keys: dict[tuple[str, str, str], list[int]] = defaultdict(list)
@@ -360,14 +350,9 @@ class _Split:
         group = self.groups.get(self.record[i])
         return group[0] if group else ""
 
-    def record_patient(self, record: str) -> tuple[str, str]:
+    def _record_patient(self, record: str) -> tuple[str, str]:
         """(patient_id, center) of the repeating rows of ``record``: those of its first patients
         row, or a code that names no patient when the record has no usable patients row."""
-        if record not in self.patients:
-            self.patients[record] = self._find_patient(record)
-        return self.patients[record]
-
-    def _find_patient(self, record: str) -> tuple[str, str]:
         rows = self.patients_of.get(record, [])
         if rows:
             first = rows[0]
@@ -380,9 +365,6 @@ class _Split:
         return marker, ""
 
     # --- row rules ---------------------------------------------------------------------------------
-
-    def _shown(self, index: int) -> str:
-        return self.layout.written[index]
 
     def _cell(self, i: int, index: int) -> str:
         value = self.data.column(column_key(index))[i].as_py()
@@ -408,7 +390,7 @@ class _Split:
                 f"field of the instrument '{other}' filled on a row of '{table}': a row holds "
                 "the fields of its own instrument only"
             )
-        return _RowError(self._shown(index), self._cell(i, index), reason)
+        return _RowError(self.layout.written[index], self._cell(i, index), reason)
 
     def _duplicate(self, i: int) -> _RowError | None:
         key = self.row_keys[i]
@@ -440,8 +422,7 @@ class _Split:
                 self.dag[i],
                 f"data access group {shown(self.dag[i])} differs from the group of record "
                 f"{shown(self.record[i])} ({shown(name)}, line {self.lines[giver]}): the rows of a "
-                "record "
-                "are in one group",
+                "record are in one group",
             )
         if not self.instrument[i] and self.center[i] and self.center[i].lower() != name.lower():
             return _RowError(
@@ -502,27 +483,20 @@ class _Split:
         out = {t: _TableRows() for t in self.layout.tables}
         for i in range(self.data.num_rows):
             instrument = self.instrument[i]
-            table = (
-                PATIENTS_INSTRUMENT
-                if not instrument
-                else instrument
-                if instrument in self.repeating
-                else None
-            )
+            table = instrument if instrument in self.repeating else None
+            if not instrument:
+                table = PATIENTS_INSTRUMENT
+                code, center = self.patient_id[i], self.record_center(i)
+            elif table is None:
+                code, center = "", ""
+            else:
+                code, center = self.patients[self.record[i]]
             rows = out[table or PATIENTS_INSTRUMENT]
             rows.indexes.append(i)
             rows.errors.append(self.row_error(i, table))
             rows.blank.append(table is None)
-            if table == PATIENTS_INSTRUMENT:
-                rows.patient_id.append(self.patient_id[i])
-                rows.center.append(self.record_center(i))
-            elif table is None:
-                rows.patient_id.append("")
-                rows.center.append("")
-            else:
-                code, center = self.record_patient(self.record[i])
-                rows.patient_id.append(code)
-                rows.center.append(center)
+            rows.patient_id.append(code)
+            rows.center.append(center)
         return out
 
 
@@ -555,12 +529,9 @@ def _table_text(
             continue
         header.append(column.name)
         arrays.append(array)
-    errors = rows.errors
-    fixed = [
-        data.column(LINE).take(indexes),
-        pa.array([e.reason if e else None for e in errors], pa.string()),
-        pa.array([e.column if e else None for e in errors], pa.string()),
-        pa.array([e.value if e else None for e in errors], pa.string()),
+    fixed = [data.column(LINE).take(indexes)] + [
+        pa.array([getattr(e, part) if e else None for e in rows.errors], pa.string())
+        for part in ("reason", "column", "value")
     ]
     names = [LINE, ROW_ERROR, ROW_ERROR_COLUMN, ROW_ERROR_VALUE]
     names += [column_key(i) for i in range(len(arrays))]

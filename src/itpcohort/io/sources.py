@@ -14,9 +14,9 @@ folder name or workbook name without extension (centers name their folder after 
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from itpcohort.config import SourceOptions, StudyConfig, load_config
 from itpcohort.errors import InputError, Problem, UsageError
@@ -65,7 +65,7 @@ def _table_csvs(folder: Path) -> dict[str, list[Path]]:
     """Table name -> the CSV files of ``folder`` named after it (matched case-insensitively).
 
     More than one file for a table (``platelet_counts.csv`` and ``Platelet_Counts.csv``) is a
-    problem of the source (``_two_files_for_a_table``), never one of them silently ignored.
+    problem of the source (``_one_per_table``).
     """
     found: dict[str, list[Path]] = {}
     for entry in sorted(folder.iterdir()):
@@ -76,27 +76,50 @@ def _table_csvs(folder: Path) -> dict[str, list[Path]]:
     return found
 
 
-def _two_files_for_a_table(table: str, kind: str, displays: list[str], relative: str) -> Problem:
-    """The problem of a source holding several ``kind`` (files or sheets) for one ``table``."""
-    return Problem.of_file(
-        displays[1],
-        f"{len(displays)} {kind} for the table '{table}' in one source: "
-        f"{' and '.join(displays)}; keep one (merge their rows into it)",
-        relative,
-    )
-
-
 def _join(display_root: str, relative: PurePosixPath) -> str:
     if str(relative) in ("", "."):
         return display_root
     return str(PurePosixPath(display_root) / relative) if display_root else str(relative)
 
 
+def _one_per_table(
+    display: str,
+    candidates: dict[str, list[str]],
+    kind: str,
+    place: Callable[[str], tuple[str, str]],
+    expected: Callable[[str], tuple[str, str]],
+    problems: list[Problem],
+) -> list[tuple[str, str]]:
+    """(table, file or sheet name) of each table of a source, in data-model order: the first of
+    its ``candidates`` (``kind``: files or sheets; ``place``: a name's printed and relative path).
+
+    More than one for a table (``platelet_counts.csv`` and ``Platelet_Counts.csv``) is a problem
+    of the source, never one of them silently ignored; so is a required table missing
+    (``expected``: what to give and its relative path).
+    """
+    for table, names in candidates.items():
+        if len(names) > 1:
+            displays = [place(name)[0] for name in names]
+            problems.append(
+                Problem.of_file(
+                    displays[1],
+                    f"{len(displays)} {kind} for the table '{table}' in one source: "
+                    f"{' and '.join(displays)}; keep one (merge their rows into it)",
+                    place(names[1])[1],
+                )
+            )
+    for table in REQUIRED_TABLES:
+        if table not in candidates:
+            what, relative = expected(table)
+            message = f"required table '{table}' missing: expected {what}"
+            problems.append(Problem.of_file(display, message, relative))
+    return [(table, candidates[table][0]) for table in TABLE_NAMES if table in candidates]
+
+
 def _folder_files(
     folder: Path,
     display: str,
     relative: PurePosixPath,
-    config: StudyConfig,
     notes: list[str],
     problems: list[Problem],
 ) -> tuple[TableFile, ...]:
@@ -105,53 +128,25 @@ def _folder_files(
         found = any(entry in paths for paths in candidates.values())
         if entry.is_file() and entry.suffix.lower() == ".csv" and not found:
             notes.append(f"{_join(display, PurePosixPath(entry.name))}: ignored (not a table)")
-    for table, paths in candidates.items():
-        if len(paths) > 1:
-            problems.append(
-                _two_files_for_a_table(
-                    table,
-                    "files",
-                    [_join(display, PurePosixPath(p.name)) for p in paths],
-                    str(relative / paths[1].name),
-                )
-            )
-    tables = {table: paths[0] for table, paths in candidates.items()}
-    for table in REQUIRED_TABLES:
-        if table not in tables:
-            problems.append(
-                Problem.of_file(
-                    display,
-                    f"required table '{table}' missing: expected a file {table}.csv",
-                    str(relative / f"{table}.csv"),
-                )
-            )
-    return tuple(
-        TableFile(
-            table,
-            tables[table],
-            _join(display, PurePosixPath(tables[table].name)),
-            str(relative / tables[table].name),
-        )
-        for table in TABLE_NAMES
-        if table in tables
+
+    def place(name: str) -> tuple[str, str]:
+        return _join(display, PurePosixPath(name)), str(relative / name)
+
+    chosen = _one_per_table(
+        display,
+        {table: [p.name for p in paths] for table, paths in candidates.items()},
+        "files",
+        place,
+        lambda table: (f"a file {table}.csv", str(relative / f"{table}.csv")),
+        problems,
     )
-
-
-def _option_fields(options: SourceOptions | None) -> dict[str, Any]:
-    if options is None:
-        return {}
-    return {
-        "encoding": options.encoding,
-        "delimiter": options.delimiter,
-        "date_format": options.date_format,
-    }
+    return tuple(TableFile(table, folder / name, *place(name)) for table, name in chosen)
 
 
 def _workbook_files(
     workbook: Path,
     display: str,
     relative: PurePosixPath,
-    config: StudyConfig,
     notes: list[str],
     problems: list[Problem],
 ) -> tuple[TableFile, ...]:
@@ -162,6 +157,8 @@ def _workbook_files(
     except InputError as error:
         problems.extend(Problem.of_file(display, p.reason, str(relative)) for p in error.problems)
         sheets = []
+    if not sheets:  # no table, nor a missing one, in a workbook that cannot be read
+        return ()
     candidates: dict[str, list[str]] = {}
     for sheet in sheets:
         table = sheet.strip().lower()
@@ -169,57 +166,32 @@ def _workbook_files(
             candidates.setdefault(table, []).append(sheet)
         else:
             notes.append(f"{display}[{sheet}]: ignored (not a table)")
-    for table, named in candidates.items():
-        if len(named) > 1:
-            problems.append(
-                _two_files_for_a_table(
-                    table, "sheets", [f"{display}[{s}]" for s in named], f"{relative}[{named[1]}]"
-                )
-            )
-    by_table = {table: named[0] for table, named in candidates.items()}
-    if sheets:
-        for table in REQUIRED_TABLES:
-            if table not in by_table:
-                problems.append(
-                    Problem.of_file(
-                        display,
-                        f"required table '{table}' missing: expected a sheet named {table}",
-                        str(relative),
-                    )
-                )
-    return tuple(
-        TableFile(
-            table,
-            workbook,
-            f"{display}[{by_table[table]}]",
-            f"{relative}[{by_table[table]}]",
-            sheet=by_table[table],
-        )
-        for table in TABLE_NAMES
-        if table in by_table
+
+    def place(sheet: str) -> tuple[str, str]:
+        return f"{display}[{sheet}]", f"{relative}[{sheet}]"
+
+    chosen = _one_per_table(
+        display,
+        candidates,
+        "sheets",
+        place,
+        lambda table: (f"a sheet named {table}", str(relative)),
+        problems,
     )
+    return tuple(TableFile(table, workbook, *place(sheet), sheet=sheet) for table, sheet in chosen)
+
+
+def _options(config: StudyConfig, name: str, path: Path) -> SourceOptions:
+    """The declared reading options of the source ``name`` at ``path`` (defaults when none)."""
+    return config.source_options(name, path) or SourceOptions(name)
 
 
 def _redcap_tables(path: Path, config: StudyConfig) -> tuple[str, ...] | None:
     """The tables of ``path`` when it is a REDCap export (read with its source's options)."""
     from itpcohort.io.redcap_reader import redcap_export_tables
 
-    fields = _option_fields(config.source_options(path.stem, path))
-    return redcap_export_tables(path, fields.get("encoding", "utf-8"), fields.get("delimiter", ","))
-
-
-def _redcap_files(
-    export: Path,
-    display: str,
-    relative: PurePosixPath,
-    config: StudyConfig,
-    notes: list[str],
-    problems: list[Problem],
-) -> tuple[TableFile, ...]:
-    """One REDCap export: a file per table it holds, all the same file (the reader checks that
-    the required instruments are there)."""
-    tables = _redcap_tables(export, config) or ()
-    return tuple(TableFile(table, export, display, str(relative)) for table in tables)
+    options = _options(config, path.stem, path)
+    return redcap_export_tables(path, options.encoding, options.delimiter)
 
 
 def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
@@ -241,11 +213,28 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
         if resolved in seen:
             raise UsageError(f"{display}: given twice (also as {seen[resolved]})")
         seen[resolved] = display
-        builder = {"folder": _folder_files, "workbook": _workbook_files, "redcap": _redcap_files}
-        files = builder[kind](path, display, relative, config, notes, problems)
+        if kind == "folder":
+            files = _folder_files(path, display, relative, notes, problems)
+        elif kind == "workbook":
+            files = _workbook_files(path, display, relative, notes, problems)
+        else:  # one REDCap export: a file per table it holds (the reader checks the required ones)
+            tables = _redcap_tables(path, config) or ()
+            files = tuple(TableFile(table, path, display, str(relative)) for table in tables)
         name = path.name if kind == "folder" else path.stem
-        options = _option_fields(config.source_options(name, path))
-        sources.append(Source(len(sources), name, kind, path, display, files, **options))
+        o = _options(config, name, path)
+        sources.append(
+            Source(
+                len(sources),
+                name,
+                kind,
+                path,
+                display,
+                files,
+                o.encoding,
+                o.delimiter,
+                o.date_format,
+            )
+        )
 
     for given in inputs:
         display = str(given)
@@ -256,13 +245,8 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
             if suffix == ".xlsx":
                 add("workbook", given, display, PurePosixPath(given.name))
             elif suffix in (".xls", ".xlsm", ".ods"):
-                problems.append(
-                    Problem.of_file(
-                        display,
-                        f"{suffix} files are not read: save the workbook as .xlsx",
-                        given.name,
-                    )
-                )
+                reason = f"{suffix} files are not read: save the workbook as .xlsx"
+                problems.append(Problem.of_file(display, reason, given.name))
             elif suffix == ".csv" and _redcap_tables(given, config) is not None:
                 add("redcap", given, display, PurePosixPath(given.name))
             elif suffix == ".csv":
@@ -301,14 +285,9 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
                 add(kind, entry, _join(display, name), name)
                 found = True
         if not found:
-            problems.append(
-                Problem.of_file(
-                    display,
-                    "no table found: expected patients.csv, treatments.csv, platelet_counts.csv "
-                    "(or center folders holding them, .xlsx workbooks or REDCap exports)",
-                    ".",
-                )
-            )
+            reason = "no table found: expected " + ", ".join(f"{t}.csv" for t in REQUIRED_TABLES)
+            reason += " (or center folders holding them, .xlsx workbooks or REDCap exports)"
+            problems.append(Problem.of_file(display, reason, "."))
     for declared in config.sources:
         if not any(config.source_options(s.name, s.path) == declared for s in sources):
             notes.append(
@@ -318,21 +297,13 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
             )
     for source in sources:
         if source.delimiter in ('"', "\r", "\n"):
-            problems.append(
-                Problem.of_file(
-                    source.display,
-                    f"declared delimiter {source.delimiter!r} cannot separate CSV fields",
-                    value=source.delimiter,
-                )
-            )
+            reason = f"declared delimiter {source.delimiter!r} cannot separate CSV fields"
+            problems.append(Problem.of_file(source.display, reason, value=source.delimiter))
         try:
             codecs.lookup(source.encoding)
         except LookupError:  # load_config checks this already; a hand-built config may not
-            problems.append(
-                Problem.of_file(
-                    source.display, f"unknown encoding {source.encoding!r}", value=source.encoding
-                )
-            )
+            reason = f"unknown encoding {source.encoding!r}"
+            problems.append(Problem.of_file(source.display, reason, value=source.encoding))
     return Discovery(tuple(sources), tuple(notes), tuple(problems))
 
 

@@ -178,18 +178,8 @@ def open_sheet_text(path: Path, sheet: str, display: str, relative: str) -> Shee
             if any(t.strip() for t in texts):
                 while texts and not texts[-1].strip():
                     texts.pop()
-                return SheetText(
-                    path,
-                    sheet,
-                    display,
-                    relative,
-                    texts,
-                    number,
-                    file_sha256(path),
-                    path.stat().st_size,
-                )
-    except InputError:
-        raise
+                sha256, size = file_sha256(path), path.stat().st_size
+                return SheetText(path, sheet, display, relative, texts, number, sha256, size)
     except Exception as error:  # openpyxl raises many kinds on a damaged sheet
         raise _unreadable(path, error) from None
     finally:

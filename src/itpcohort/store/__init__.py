@@ -23,16 +23,14 @@ from itpcohort.store.connection import (
     execute_to_arrow,
     materialize_temp,
     persist_temp_tables,
-    resource_settings,
     storage_error_message,
 )
-from itpcohort.store.importer import RUNS_COLUMNS, DatabaseError, import_study, validate_study
+from itpcohort.store.importer import RUNS_COLUMNS, import_study, validate_study
 from itpcohort.store.registry import rows_by_file, study_provenance
 from itpcohort.store.stored import check_stored_study
 
 __all__ = [
     "RUNS_COLUMNS",
-    "DatabaseError",
     "check_stored_study",
     "connect_ibis",
     "connect_sql",
@@ -41,7 +39,6 @@ __all__ = [
     "import_study",
     "materialize_temp",
     "persist_temp_tables",
-    "resource_settings",
     "rows_by_file",
     "storage_error_message",
     "study_provenance",

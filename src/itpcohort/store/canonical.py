@@ -52,11 +52,6 @@ def _expression(table: str, name: str) -> str:
     return name + ("__value" if table == "patients" and kind in DATE_TYPES else "__v")
 
 
-def _expressions(table: str) -> dict[str, str]:
-    """Canonical column -> SQL over ``checked_<table>``."""
-    return {name: _expression(table, name) for name, _ in CANONICAL_COLUMNS[table]}
-
-
 def create_canonical_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create (or replace) every canonical table, empty, in the current transaction."""
     for table in TABLES:
@@ -76,8 +71,9 @@ def insert_canonical(
     """
     if not files:
         return 0
-    expressions = _expressions(table)
-    select = [f"CAST({expressions[c]} AS {t}) AS {q(c)}" for c, t in CANONICAL_COLUMNS[table]]
+    select = [
+        f"CAST({_expression(table, c)} AS {t}) AS {q(c)}" for c, t in CANONICAL_COLUMNS[table]
+    ]
     shown = " ".join(f"WHEN {f.file_id} THEN {lit(f.display)}" for f in files)
     display = lit(files[0].display) if len(files) == 1 else f"CASE file_id {shown} END"
     return int(
@@ -120,10 +116,7 @@ def find_warnings(
     LEFT JOIN file_columns c ON c.file_id = f.file_id AND c.column_name = w.column_name
     ORDER BY 1, 2, 3
     """
-    return [
-        Problem(file, row, column, value, reason, relative_file=relative_of.get(file))
-        for file, row, column, value, reason in con.execute(query).fetchall()
-    ]
+    return _problems(con.execute(query).fetchall(), relative_of)
 
 
 def rejected_problems(
@@ -137,7 +130,12 @@ def rejected_problems(
         f"JOIN files f ON f.file_id = p.file_id {where} "
         "ORDER BY f.file_order, p.line, p.file_id, p.column_order, p.kind"
     ).fetchall()
+    return _problems(rows, relative_of)
+
+
+def _problems(rows: list[tuple], relative_of: dict[str, str]) -> list[Problem]:
+    """(file, row, column, value, reason) rows as problems naming their file's relative path."""
     return [
-        Problem(file, line, column, value, reason, relative_file=relative_of.get(file))
-        for file, line, column, value, reason in rows
+        Problem(file, row, column, value, reason, relative_file=relative_of.get(file))
+        for file, row, column, value, reason in rows
     ]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from operator import attrgetter
 
 import duckdb
 import pyarrow as pa
@@ -52,17 +53,6 @@ ISO_YEAR = r"[0-9]{4}"
 SLASHED_DATE = r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{2,4})"
 YEAR_MIN, YEAR_MAX = 1900, 2100
 
-#: vocabularies stored upper-case; every other vocabulary is stored lower-case
-UPPER_CASE_COLUMNS = {("patients", "sex"), ("investigator_assessments", "response")}
-#: date columns of child tables, checked against their patient's dates
-CHILD_DATE_COLUMNS = {
-    "treatments": ("start_date", "end_date"),
-    "platelet_counts": ("date",),
-    "bleeding_events": ("date",),
-    "adverse_events": ("onset_date",),
-    "biomarkers": ("date",),
-    "investigator_assessments": ("response_date", "loss_of_response_date"),
-}
 CHILD_TABLES = tuple(t.name for t in TABLES if t.name != "patients")
 DATE_TYPES = (ColumnType.DATE, ColumnType.PARTIAL_DATE)
 
@@ -150,10 +140,11 @@ def _parse_layer(table: Table, formats: DateFormats) -> list[str]:
         out.append(f"{c} AS {q(n + '__raw')}")
         kind = column.type
         if kind is ColumnType.VOCAB:
-            case = "upper" if (table.name, n) in UPPER_CASE_COLUMNS else "lower"
-            values = [getattr(v, case)() for v in column.vocabulary]
+            # stored as the vocabulary spells it: upper-case (sex, response) or lower-case
+            case = "upper" if all(v.isupper() for v in column.vocabulary) else "lower"
             out.append(
-                f"CASE WHEN {case}({c}) IN {_in_list(values)} THEN {case}({c}) END AS {q(n + '__v')}"
+                f"CASE WHEN {case}({c}) IN {_in_list(list(column.vocabulary))} THEN {case}({c}) END "
+                f"AS {q(n + '__v')}"
             )
         elif kind is ColumnType.BOOLEAN:
             cases = " ".join(
@@ -198,12 +189,12 @@ def _date_error(column: Column) -> str:
         if partial
         else f"coalesce({decl}, {iso})"
     )
+    first, second = (
+        f"TRY_CAST(regexp_extract({raw}, {lit(SLASHED_DATE)}, {k}) AS INTEGER)" for k in (1, 2)
+    )
     slashed = (
-        f"regexp_full_match({raw}, {lit(SLASHED_DATE)}) AND "
-        f"TRY_CAST(regexp_extract({raw}, {lit(SLASHED_DATE)}, 1) AS INTEGER) BETWEEN 1 AND 12 AND "
-        f"TRY_CAST(regexp_extract({raw}, {lit(SLASHED_DATE)}, 2) AS INTEGER) BETWEEN 1 AND 12 AND "
-        f"TRY_CAST(regexp_extract({raw}, {lit(SLASHED_DATE)}, 1) AS INTEGER) <> "
-        f"TRY_CAST(regexp_extract({raw}, {lit(SLASHED_DATE)}, 2) AS INTEGER)"
+        f"regexp_full_match({raw}, {lit(SLASHED_DATE)}) AND {first} BETWEEN 1 AND 12 AND "
+        f"{second} BETWEEN 1 AND 12 AND {first} <> {second}"
     )
     allowed = "YYYY-MM-DD, YYYY-MM or YYYY" if partial else "YYYY-MM-DD"
     declare = "or declare this source's date_format in study.toml"
@@ -266,6 +257,15 @@ def _plausible(expression: str) -> str:
     return f"CASE WHEN year({expression}) BETWEEN {YEAR_MIN} AND {YEAR_MAX} THEN {expression} END"
 
 
+def _by_precision(n: str, on_day: str, on_month: str, on_year: str) -> str:
+    """SQL: ``on_day``, ``on_month`` or ``on_year``, as the partial date ``n`` is given."""
+    return (
+        f"CASE WHEN coalesce({q(n + '__decl')}, {q(n + '__iso')}) IS NOT NULL THEN {on_day} "
+        f"WHEN {q(n + '__month')} IS NOT NULL THEN {on_month} "
+        f"WHEN {q(n + '__year')} IS NOT NULL THEN {on_year} END"
+    )
+
+
 def _cell_layer(table: Table) -> list[str]:
     """Second layer: cell errors, and dates typed (partial ones at mid-period, with bounds)."""
     out = ["*"]
@@ -297,20 +297,12 @@ def _cell_layer(table: Table) -> list[str]:
             out.append(f"{_date_error(column)} AS {err}")
             if kind is ColumnType.PARTIAL_DATE:
                 month, year = q(n + "__month"), q(n + "__year")
-                value = (
-                    f"CASE WHEN {day} IS NOT NULL THEN {day} WHEN {month} IS NOT NULL "
-                    f"THEN {month} + 14 WHEN {year} IS NOT NULL THEN make_date(year({year}), 7, 1) END"
-                )
+                value = _by_precision(n, day, f"{month} + 14", f"make_date(year({year}), 7, 1)")
                 low = f"coalesce({day}, {month}, {year})"
-                high = (
-                    f"CASE WHEN {day} IS NOT NULL THEN {day} WHEN {month} IS NOT NULL "
-                    f"THEN last_day({month}) WHEN {year} IS NOT NULL "
-                    f"THEN make_date(year({year}), 12, 31) END"
+                high = _by_precision(
+                    n, day, f"last_day({month})", f"make_date(year({year}), 12, 31)"
                 )
-                precision = (
-                    f"CASE WHEN {day} IS NOT NULL THEN 'day' WHEN {month} IS NOT NULL THEN 'month' "
-                    f"WHEN {year} IS NOT NULL THEN 'year' END"
-                )
+                precision = _by_precision(n, "'day'", "'month'", "'year'")
                 out.append(f"CAST({_plausible(low)} AS DATE) AS {q(n + '__lo')}")
                 out.append(f"CAST({_plausible(high)} AS DATE) AS {q(n + '__hi')}")
                 out.append(f"{precision} AS {q(n + '__p')}")
@@ -337,7 +329,6 @@ def _row_rules(table: Table) -> dict[str, str]:
             q("diagnosis_date__hi"),
         )
         birth_raw, diag_raw = q("birth_date__raw"), q("diagnosis_date__raw")
-        lfu, death = q("last_followup_date__value"), q("death_date__value")
         rules["secondary_cause"] = (
             'CASE WHEN "itp_type__v" = \'secondary\' AND "secondary_cause__raw" IS NULL '
             "THEN 'required for a secondary ITP (itp_type = secondary)' END"
@@ -346,18 +337,14 @@ def _row_rules(table: Table) -> dict[str, str]:
             f"CASE WHEN {ok['birth_date']} AND {ok['diagnosis_date']} AND {diag_hi} < {birth_lo} "
             f"THEN 'is before birth_date (' || {birth_raw} || ')' END"
         )
-        rules["last_followup_date"] = (
-            f"CASE WHEN {ok['last_followup_date']} AND {ok['diagnosis_date']} AND {lfu} < {diag_lo} "
-            f"THEN 'is before diagnosis_date (' || {diag_raw} || ')' "
-            f"WHEN {ok['last_followup_date']} AND {ok['birth_date']} AND {lfu} < {birth_lo} "
-            f"THEN 'is before birth_date (' || {birth_raw} || ')' END"
-        )
-        rules["death_date"] = (
-            f"CASE WHEN {ok['death_date']} AND {ok['diagnosis_date']} AND {death} < {diag_lo} "
-            f"THEN 'is before diagnosis_date (' || {diag_raw} || ')' "
-            f"WHEN {ok['death_date']} AND {ok['birth_date']} AND {death} < {birth_lo} "
-            f"THEN 'is before birth_date (' || {birth_raw} || ')' END"
-        )
+        for n in ("last_followup_date", "death_date"):
+            value = q(n + "__value")
+            rules[n] = (
+                f"CASE WHEN {ok[n]} AND {ok['diagnosis_date']} AND {value} < {diag_lo} "
+                f"THEN 'is before diagnosis_date (' || {diag_raw} || ')' "
+                f"WHEN {ok[n]} AND {ok['birth_date']} AND {value} < {birth_lo} "
+                f"THEN 'is before birth_date (' || {birth_raw} || ')' END"
+            )
     elif table.name == "treatments":
         rules["end_date"] = (
             'CASE WHEN "start_date__cellerr" IS NULL AND "end_date__cellerr" IS NULL '
@@ -512,34 +499,23 @@ def _kept_raw(table: Table, column: Column) -> bool:
     )
 
 
-def _checked_columns(table: Table) -> list[tuple[str, str]]:
-    """(name, SQL) of each column of ``child_select`` for ``table``, in order."""
-    columns = [
-        (name, name)
-        for name in (
-            "file_id",
-            "line",
-            "row_error",
-            "row_error_column",
-            "row_error_value",
-            "patient_center",
-            "rejected",
-            "held_back",
-        )
-    ]
+def _checked_columns(table: Table) -> list[str]:
+    """SQL of each column of ``child_select`` for ``table``, in order."""
+    columns = ["file_id, line, row_error, row_error_column, row_error_value"]
+    columns.append("patient_center, rejected, held_back")
     for column in table.columns:
         n = column.name
         raw, err = q(n + "__raw"), q(n + "__err")
         if _kept_raw(table, column):
-            columns.append((n + "__raw", raw))
+            columns.append(raw)
         else:
-            columns.append((n + "__raw", f"CASE WHEN {err} IS NOT NULL THEN {raw} END AS {raw}"))
+            columns.append(f"CASE WHEN {err} IS NOT NULL THEN {raw} END AS {raw}")
         if column.type is not ColumnType.TEXT:
             value = q(n + "__value") if column.type in DATE_TYPES else q(n + "__v")
-            columns.append((n + "__v", f"{value} AS {q(n + '__v')}"))
-        columns.append((n + "__err", err))
+            columns.append(f"{value} AS {q(n + '__v')}")
+        columns.append(err)
     if table.name == "platelet_counts":
-        columns.append(("platelets__conv", "platelets__conv"))
+        columns.append("platelets__conv")
     return columns
 
 
@@ -559,7 +535,8 @@ def child_select(
     typed = _typed_select(table, formats, source)
     found = "resolution = 'found' AND patient_ok"
     coherence: dict[str, str] = {}
-    for name in CHILD_DATE_COLUMNS[table.name]:
+    # every date of a child row is checked against its patient's dates
+    for name in (c.name for c in table.columns if c.type in DATE_TYPES):
         value = q(name + "__value")
         checks = [
             f"WHEN {found} AND {value} < birth_lo "
@@ -598,12 +575,16 @@ def child_select(
     any_error = "row_error IS NOT NULL OR " + " OR ".join(
         f"{q(c + '__err')} IS NOT NULL" for c in table.column_names
     )
-    final = [sql for _, sql in _checked_columns(table)]
 
-    def pick(field: str) -> str:
+    def pick(field: str, alias: str) -> str:
+        """The patient's ``field``: by center when the row gives one, else by source."""
         if not with_center:
-            return f"bs.{field}"
-        return f"CASE WHEN t.center__raw IS NOT NULL THEN bc.{field} ELSE bs.{field} END"
+            return f"bs.{field} AS {alias}"
+        return f"CASE WHEN t.center__raw IS NOT NULL THEN bc.{field} ELSE bs.{field} END AS {alias}"
+
+    aliases = {"center": "patient_center", "ok": "patient_ok", "first_row": "patient_first_row"}
+    aliases |= {f: f for f in ("birth_lo", "birth_raw", "death_date", "last_followup_date")}
+    patient = ", ".join(pick(field, alias) for field, alias in aliases.items())
 
     by_center, found_by_center = "", ""
     if with_center:
@@ -620,7 +601,7 @@ def child_select(
         else f"(SELECT * FROM patient_source_keys WHERE source_index = {int(source_index)})"
     )
     return f"""
-    SELECT {", ".join(final)}
+    SELECT {", ".join(_checked_columns(table))}
     FROM (
       SELECT *, {any_error} OR held_back IS NOT NULL AS rejected
       FROM (
@@ -633,15 +614,7 @@ def child_select(
           SELECT *, {", ".join(errors)}
           FROM (
             SELECT t.*,
-              {pick("center")} AS patient_center,
-              {resolution} AS resolution,
-              {pick("ok")} AS patient_ok,
-              {pick("first_row")} AS patient_first_row,
-              {pick("birth_lo")} AS birth_lo,
-              {pick("birth_raw")} AS birth_raw,
-              {pick("death_date")} AS death_date,
-              {pick("last_followup_date")} AS last_followup_date,
-              bs.centers
+              {resolution} AS resolution, {patient}, bs.centers
             FROM ({typed}) t
             {by_center}
             LEFT JOIN {source_keys} bs
@@ -672,23 +645,12 @@ def create_files_table(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) 
     first_of: dict[str, int] = {}
     for f in files:
         first_of.setdefault(f.display, f.file_id)
+    fields = attrgetter(
+        "file_id", "table", "display", "relative", "source_index", "source_name", "date_format"
+    )
     if files:
-        con.executemany(
-            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    f.file_id,
-                    f.table,
-                    f.display,
-                    f.relative,
-                    f.source_index,
-                    f.source_name,
-                    f.date_format,
-                    first_of[f.display],
-                )
-                for f in files
-            ],
-        )
+        rows = [(*fields(f), first_of[f.display]) for f in files]
+        con.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     shown = [(f.file_id, column, name) for f in files for column, name in f.shown_columns]
     if shown:
         con.executemany("INSERT INTO file_columns VALUES (?, ?, ?)", shown)
