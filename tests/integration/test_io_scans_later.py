@@ -1,7 +1,8 @@
-"""A CSV file's scan (hash, encoding, line ends) runs while the store loads the files before it
-(``intake.start_scans``); a file it finds unreadable is still a file-level problem, listed with every
-other one, in file order, as the scan done before any loading gives it (``open_csv_text`` scanning
-at once: the reference here). Nothing is written.
+"""A CSV file's scan (hash, encoding, line ends) runs when its rows are read, for a child file by the
+thread that copies it while the store checks the file before (``loading._copied_ahead``); a file it
+finds unreadable is still a file-level problem, listed with every other one, in file order, as the
+scan done before any loading gives it (``open_csv_text`` scanning at once: the reference here).
+Nothing is written.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from tests.fixtures.io_study import valid_tables, write_center, write_study
 from itpcohort.cli import main
 from itpcohort.config import StudyConfig
 from itpcohort.errors import InputError
-from itpcohort.io.csv_reader import open_csv_text, scan_in_background
+from itpcohort.io.csv_reader import open_csv_text
 from itpcohort.io.sources import discover_sources
 
 #: (center, table) of each file made unreadable: in file order (centers, then tables) the first
@@ -92,9 +93,7 @@ def test_a_scan_later_gives_what_a_scan_at_once_gives(tmp_path: Path) -> None:
     study = write_study(tmp_path / "cohort")
     paths = sorted((study / "TLS").glob("*.csv"))
     later = [open_csv_text(p, str(p), p.name, scan_later=True) for p in paths]
-    assert not any(text.scan.done() for text in later)
-    later[-1].scanned()  # one claimed here, the others in the background thread
-    scan_in_background(later)
+    assert all(text.scan is None for text in later)  # not scanned until needed
     for path, text in zip(paths, later, strict=True):
         at_once = open_csv_text(path, str(path), path.name)
         assert text.sha256 == at_once.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()

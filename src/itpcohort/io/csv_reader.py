@@ -2,8 +2,8 @@
 
 Nothing is cast here: every cell stays the text it was, so validation can show it back. The file is
 scanned once (SHA-256 for the run registry, encoding check: UTF-8 with or without BOM by default, or
-the source's declared encoding, line ends and quotes: at once, or later in a background thread while
-the store loads other files) and its header read. The store then reads the
+the source's declared encoding, line ends and quotes: at once, or when first needed, by the thread
+that copies the file while the store checks the one before) and its header read. The store then reads the
 records with DuckDB's CSV reader wherever ``CsvText.line_reader_ok`` says it may, and counts that it
 found one record per line (``store/intake.py``); everything else is read here, by Python's ``csv``
 module, whose ``line_num`` gives the physical line (``CsvText.batches``): line breaks inside quoted
@@ -19,9 +19,7 @@ import csv
 import hashlib
 import io
 import re
-import threading
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,8 +38,6 @@ _CHUNK = 1 << 24
 _BATCH_ROWS = 65_536
 #: the longest cell read (the csv module's default, 128 KiB, would refuse a long free text)
 _FIELD_BYTES = (1 << 31) - 1
-#: held while a caller claims a scan to run (``CsvText.scan_unless_started``)
-_CLAIMING = threading.Lock()
 
 
 def column_key(index: int) -> str:
@@ -172,9 +168,10 @@ def _scan(path: Path, display: str, relative: str, encoding: str, delimiter: str
 class CsvText:
     """A CSV file opened for reading as text: its header, dialect and its scan.
 
-    The scan (``_scan``: hash, encoding, line ends, quotes) may run later (``open_csv_text``'s
-    ``scan_later``), in a background thread; what it finds is read through ``scanned``, which
-    waits for it and raises its InputError for a file that cannot be read.
+    The scan (``_scan``: hash, encoding, line ends, quotes) may be left until it is first needed
+    (``open_csv_text``'s ``scan_later``), for a thread that copies the file (``store/loading.py``)
+    to run it; ``scanned`` gives what it found and raises its InputError for a file that cannot
+    be read.
     ``line_reader_ok``: a reader that numbers records by line (DuckDB's, in ``store/intake.py``)
     may read the file, provided it finds one record per content line (``last_content_line`` minus
     the header's); otherwise ``batches`` reads it exactly.
@@ -190,27 +187,23 @@ class CsvText:
     size: int
     #: whether the header is a record of one line (and the first line)
     header_single_line: bool
-    scan: Future[_Scan]
+    #: the scan once run, or the problem it found (``scanned``)
+    scan: _Scan | InputError | None = None
     #: table column -> the name problems show for it (empty: the table column's own name)
     shown_columns: dict[str, str] = field(default_factory=dict)
 
-    def scan_unless_started(self) -> None:
-        """Run the scan here unless it has started (or been cancelled) elsewhere."""
-        with _CLAIMING:
-            if self.scan.running() or self.scan.done():
-                return
-            self.scan.set_running_or_notify_cancel()
-        try:
-            scan = _scan(self.path, self.display, self.relative, self.encoding, self.delimiter)
-        except BaseException as error:  # for whoever waits for it
-            self.scan.set_exception(error)
-        else:
-            self.scan.set_result(scan)
-
     def scanned(self) -> _Scan:
-        """The scan: run here if nothing runs it yet, else waited for; raises its InputError."""
-        self.scan_unless_started()
-        return self.scan.result()
+        """The scan, run on first need (by one thread at a time); raises its InputError."""
+        if self.scan is None:
+            try:
+                self.scan = _scan(
+                    self.path, self.display, self.relative, self.encoding, self.delimiter
+                )
+            except InputError as error:
+                self.scan = error
+        if isinstance(self.scan, InputError):
+            raise self.scan
+        return self.scan
 
     @property
     def sha256(self) -> str:
@@ -345,19 +338,18 @@ def open_csv_text(
 
     The file is scanned (``_scan``) here, or, with ``scan_later`` and a UTF-8 file (another
     encoding is decoded by the scan before its header can be read), when its scan is first
-    needed or by ``scan_in_background``. A file whose header cannot be read is scanned first: an
-    encoding it cannot be read in is its problem.
+    needed. A file whose header cannot be read is scanned first: an encoding it cannot be read in
+    is its problem.
     """
-    scan: Future[_Scan] = Future()
-    decoded = None
+    scan = None
     if not (scan_later and codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")):
-        scan.set_result(_scan(path, display, relative, encoding, delimiter))
-        decoded = scan.result().decoded
+        scan = _scan(path, display, relative, encoding, delimiter)
     try:
+        decoded = scan.decoded if scan else None
         header, header_line, single_line = _read_header(path, decoded, delimiter, display, relative)
     except InputError:
-        if not scan.done() and scan.set_running_or_notify_cancel():  # the encoding's problem first
-            scan.set_result(_scan(path, display, relative, encoding, delimiter))
+        if scan is None:  # the encoding's problem first, if it has one
+            _scan(path, display, relative, encoding, delimiter)
         raise
     return CsvText(
         path=path,
@@ -371,16 +363,3 @@ def open_csv_text(
         header_single_line=single_line,
         scan=scan,
     )
-
-
-def scan_in_background(texts: Iterable[CsvText]) -> None:
-    """Run the scans of ``texts`` not started yet, one after the other in this order, in a
-    background thread (the store's loading runs meanwhile: DuckDB's statements let go of the
-    interpreter lock). A scan a caller needs first runs in that caller (``CsvText.scanned``)."""
-
-    def scan_all(pending: list[CsvText]) -> None:
-        for text in pending:
-            text.scan_unless_started()
-
-    pending = list(texts)
-    threading.Thread(target=scan_all, args=(pending,), name="itpcohort-scan", daemon=True).start()

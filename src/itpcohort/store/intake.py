@@ -38,7 +38,6 @@ from itpcohort.io.csv_reader import (
     CsvText,
     column_key,
     open_csv_text,
-    scan_in_background,
 )
 from itpcohort.io.headers import HeaderMap, map_header
 from itpcohort.io.sources import Source, TableFile
@@ -104,7 +103,7 @@ class TextFile(Protocol):
     ``batches`` yields ``__line``, ``__row_error``, optionally ``__row_error_column`` and
     ``__row_error_value``, then ``c<i>`` for each kept header position ``i``. ``shown_columns``
     maps a table column to the name problems show for it (a REDCap field name, for example).
-    ``sha256`` may wait for a scan running in the background (``open_csv_text``).
+    ``sha256`` may scan the file first (``open_csv_text``).
     """
 
     header: list[str]
@@ -202,12 +201,17 @@ def _read_csv(text: CsvText, names: list[str]) -> str:
     )
 
 
-def _text_table(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str:
-    """The table of ``o``'s text rows, in the in-memory database ``text_rows`` (attached here if
-    it is not yet): unlike a temporary table, a table there is seen by every connection
-    (``cursor``) of the database, so that one can copy a file while another checks the one before.
-    """
+def attach_text_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Attach the in-memory database ``text_rows`` that holds the files' text rows, unless it is
+    attached: unlike a temporary table, a table there is seen by every connection (``cursor``) of
+    the database, so that one can copy a file while another checks the one before. Attach it
+    before a second connection uses it (two attaching at once collide)."""
     con.execute("ATTACH IF NOT EXISTS ':memory:' AS text_rows")
+
+
+def _text_table(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> str:
+    """The table of ``o``'s text rows (``attach_text_rows``)."""
+    attach_text_rows(con)
     return f"text_rows.text_{o.staged.file_id}"
 
 
@@ -318,8 +322,8 @@ def open_sources(sources: tuple[Source, ...]) -> tuple[list[OpenedFile], list[st
 
     Raises InputError with every file-level problem (missing column, identifier column, empty
     file, unreadable encoding) before any row is loaded. A UTF-8 CSV file's scan (hash,
-    encoding, line ends: ``io.csv_reader``) is left for later (``start_scans``), unless a
-    problem is found: then every file is scanned, so that every unreadable file is listed.
+    encoding, line ends: ``io.csv_reader``) is left until its rows are read, unless a problem is
+    found: then every file is scanned, so that every unreadable file is listed.
     """
     notes: list[str] = []
     opened: list[OpenedFile] = []
@@ -384,15 +388,9 @@ def _open_file(
     return OpenedFile(staged, text, header)
 
 
-def start_scans(in_order: list[OpenedFile]) -> None:
-    """Scan the CSV files of ``in_order`` not scanned yet in a background thread, in this order
-    (the order the store reads them in): each file's scan is needed when its rows are read."""
-    scan_in_background(o.text for o in in_order if isinstance(o.text, CsvText))
-
-
 def unreadable_files(opened: list[OpenedFile]) -> tuple[Problem, ...]:
     """The problems of every file of ``opened`` whose scan found it unreadable (an encoding it
-    cannot be read in), in file order; scans them or waits for their scans."""
+    cannot be read in), in file order; scans those not scanned yet."""
     return tuple(
         problem for o in opened if isinstance(o.text, CsvText) for problem in o.text.unreadable()
     )

@@ -36,6 +36,7 @@ from itpcohort.store.checks import (
 )
 from itpcohort.store.intake import (
     OpenedFile,
+    attach_text_rows,
     create_raw_patients,
     drop_file_rows,
     file_records,
@@ -44,7 +45,6 @@ from itpcohort.store.intake import (
     python_rows,
     q,
     scalar,
-    start_scans,
     unreadable_files,
 )
 
@@ -76,8 +76,6 @@ def check_and_load(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) -> 
 
 
 def _check_and_load(con: duckdb.DuckDBPyConnection, opened: list[OpenedFile]) -> dict[str, int]:
-    # the order they are read in below: patients, then each child table
-    start_scans([o for name in TABLES_BY_NAME for o in opened if o.staged.table == name])
     files = [o.staged for o in opened]
     create_files_table(con, files)
     formats = DateFormats.of(files)
@@ -144,6 +142,7 @@ def _copied_ahead(
     batch in turn (file id -> ``Copied``); at most two batches' rows are held at once. Leaving
     waits for the copy under way.
     """
+    attach_text_rows(con)  # before the cursor attaches it too
     cursor = con.cursor()
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="itpcohort-copy") as pool:
