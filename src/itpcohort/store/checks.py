@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from operator import attrgetter
 
 import duckdb
 import pyarrow as pa
@@ -64,11 +63,6 @@ def _cut_sql(expression: str) -> str:
         f"CASE WHEN length({expression}) > {SHOWN_MAX} "
         f"THEN left({expression}, {SHOWN_MAX - 1}) || {lit(ELLIPSIS)} ELSE {expression} END"
     )
-
-
-def _noun(column: Column) -> str:
-    """What a value of ``column`` is, in a reason (``dose_unit``: ``dose unit``)."""
-    return column.name.replace("_", " ")
 
 
 def _in_list(values: list[str]) -> str:
@@ -126,11 +120,6 @@ def _allowed(table: Table, column: Column) -> list[str]:
     return list(column.vocabulary)
 
 
-def _iso_day(c: str) -> str:
-    # the shape test is a cheap LIKE; TRY_CAST alone would accept 2019-2-3 or 2019/02/03
-    return f"CASE WHEN {c} LIKE '____-__-__' THEN TRY_CAST({c} AS DATE) END"
-
-
 def _parse_layer(table: Table, formats: DateFormats) -> list[str]:
     """First layer: the text of each column (``<col>__raw``) and its parse attempts."""
     out = ["file_id", "source_index", "line", "row_error", "row_error_column", "row_error_value"]
@@ -164,7 +153,10 @@ def _parse_layer(table: Table, formats: DateFormats) -> list[str]:
                 f"THEN TRY_CAST({c} AS BIGINT) END AS {q(n + '__v')}"
             )
         elif kind in DATE_TYPES:
-            out.append(f"{_iso_day(c)} AS {q(n + '__iso')}")
+            # the shape test is a cheap LIKE; TRY_CAST alone would accept 2019-2-3 or 2019/02/03
+            out.append(
+                f"CASE WHEN {c} LIKE '____-__-__' THEN TRY_CAST({c} AS DATE) END AS {q(n + '__iso')}"
+            )
             out.append(f"{formats.parse(c)} AS {q(n + '__decl')}")
             if kind is ColumnType.PARTIAL_DATE:
                 out.append(
@@ -267,7 +259,8 @@ def _by_precision(n: str, on_day: str, on_month: str, on_year: str) -> str:
 
 
 def _cell_layer(table: Table) -> list[str]:
-    """Second layer: cell errors, and dates typed (partial ones at mid-period, with bounds)."""
+    """Second layer: cell errors, dates typed (partial ones at mid-period, with bounds) and
+    platelets converted to x10^9/L."""
     out = ["*"]
     for column in table.columns:
         n = column.name
@@ -279,9 +272,10 @@ def _cell_layer(table: Table) -> list[str]:
             out.append(f"CASE WHEN {raw} IS NULL THEN {missing} END AS {err}")
         elif kind is ColumnType.VOCAB:
             allowed = ", ".join(_allowed(table, column))
+            noun = n.replace("_", " ")  # dose_unit: is not a known dose unit
             out.append(
                 f"CASE WHEN {raw} IS NULL THEN {missing} WHEN {q(n + '__v')} IS NULL "
-                f"THEN {lit(f'is not a known {_noun(column)}; allowed: {allowed}')} END AS {err}"
+                f"THEN {lit(f'is not a known {noun}; allowed: {allowed}')} END AS {err}"
             )
         elif kind is ColumnType.BOOLEAN:
             allowed = ", ".join(BOOLEAN_SPELLINGS)
@@ -309,6 +303,11 @@ def _cell_layer(table: Table) -> list[str]:
             else:
                 value = day
             out.append(f"CAST({_plausible(value)} AS DATE) AS {q(n + '__value')}")
+    if table.name == "platelet_counts":  # for the range rule
+        cases = " ".join(f"WHEN {lit(k)} THEN {v!r}" for k, v in PLATELET_UNITS.items())
+        out.append(
+            f'"platelets__v" * CASE coalesce("unit__v", \'10^9/l\') {cases} END AS "platelets__conv"'
+        )
     return out
 
 
@@ -365,19 +364,10 @@ def _row_rules(table: Table) -> dict[str, str]:
     return rules
 
 
-def _conversion_column(table: Table) -> list[str]:
-    if table.name != "platelet_counts":
-        return []
-    cases = " ".join(f"WHEN {lit(k)} THEN {v!r}" for k, v in PLATELET_UNITS.items())
-    return [
-        f'"platelets__v" * CASE coalesce("unit__v", \'10^9/l\') {cases} END AS "platelets__conv"'
-    ]
-
-
 def _typed_select(table: Table, formats: DateFormats, source: str) -> str:
     """SQL: rows of ``source`` with typed values, cell errors and row-rule errors (``__rowerr``)."""
     parse = ",\n  ".join(_parse_layer(table, formats))
-    cells = ",\n  ".join(_cell_layer(table) + _conversion_column(table))
+    cells = ",\n  ".join(_cell_layer(table))
     rules = _row_rules(table)
     errors = [
         f"coalesce({q(c.name + '__cellerr')}, {rules.get(c.name, 'NULL')}) AS {q(c.name + '__rowerr')}"
@@ -491,14 +481,6 @@ def patients_statements(formats: DateFormats) -> list[str]:
 # --- 4. child tables: patient lookup and coherence ---------------------------------------------------
 
 
-def _kept_raw(table: Table, column: Column) -> bool:
-    """Whether ``<col>__raw`` is kept for every row (it is the value) or only for problems."""
-    return column.type is ColumnType.TEXT or (table.name, column.name) == (
-        "platelet_counts",
-        "platelets",
-    )
-
-
 def _checked_columns(table: Table) -> list[str]:
     """SQL of each column of ``child_select`` for ``table``, in order."""
     columns = ["file_id, line, row_error, row_error_column, row_error_value"]
@@ -506,7 +488,8 @@ def _checked_columns(table: Table) -> list[str]:
     for column in table.columns:
         n = column.name
         raw, err = q(n + "__raw"), q(n + "__err")
-        if _kept_raw(table, column):
+        # the text is kept for every row where it is the value, else only for problems
+        if column.type is ColumnType.TEXT or (table.name, n) == ("platelet_counts", "platelets"):
             columns.append(raw)
         else:
             columns.append(f"CASE WHEN {err} IS NOT NULL THEN {raw} END AS {raw}")
@@ -626,17 +609,16 @@ def child_select(
 
 
 def create_files_table(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) -> None:
-    """The temporary ``files`` table: id, table, printed path, relative path, source of each file,
-    and ``file_order``: the id of the first file with the same printed path (the tables of one
-    REDCap export share its path, so that its problems are listed in the export's line order).
+    """The temporary ``files`` table: id, table and printed path of each file, and ``file_order``:
+    the id of the first file with the same printed path (the tables of one REDCap export share its
+    path, so that its problems are listed in the export's line order).
 
     Also ``file_columns``: the name problems show for a table column of a file, where the file
     names it otherwise (the fields of a REDCap export).
     """
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE files (file_id INTEGER, table_name VARCHAR, display VARCHAR, "
-        "relative VARCHAR, source_index INTEGER, source_name VARCHAR, date_format VARCHAR, "
-        "file_order INTEGER)"
+        "CREATE OR REPLACE TEMP TABLE files "
+        "(file_id INTEGER, table_name VARCHAR, display VARCHAR, file_order INTEGER)"
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE file_columns (file_id INTEGER, column_name VARCHAR, "
@@ -645,12 +627,9 @@ def create_files_table(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) 
     first_of: dict[str, int] = {}
     for f in files:
         first_of.setdefault(f.display, f.file_id)
-    fields = attrgetter(
-        "file_id", "table", "display", "relative", "source_index", "source_name", "date_format"
-    )
     if files:
-        rows = [(*fields(f), first_of[f.display]) for f in files]
-        con.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        rows = [(f.file_id, f.table, f.display, first_of[f.display]) for f in files]
+        con.executemany("INSERT INTO files VALUES (?, ?, ?, ?)", rows)
     shown = [(f.file_id, column, name) for f in files for column, name in f.shown_columns]
     if shown:
         con.executemany("INSERT INTO file_columns VALUES (?, ?, ?)", shown)
