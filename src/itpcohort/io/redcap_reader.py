@@ -165,14 +165,13 @@ class RedcapTableText:
     header: list[str]
     sha256: str
     size: int
-    rows: pa.Table  # __line, __row_error, __row_error_column, __row_error_value, one per column
+    rows: pa.Table  # __line, __row_error, __row_error_column, __row_error_value, c<i> per column
     shown_columns: dict[str, str] = field(default_factory=dict)
 
     def batches(self, keep: list[int]) -> Iterator[pa.RecordBatch]:
         """Rows as batches holding the columns of header position ``keep``, in line order."""
         names = [LINE, ROW_ERROR, ROW_ERROR_COLUMN, ROW_ERROR_VALUE] + [column_key(i) for i in keep]
-        rows = self.rows.select([0, 1, 2, 3] + [4 + i for i in keep]).rename_columns(names)
-        yield from rows.to_batches(max_chunksize=_BATCH_ROWS)
+        yield from self.rows.select(names).to_batches(max_chunksize=_BATCH_ROWS)
 
 
 @dataclass
@@ -354,10 +353,6 @@ class _Split:
 
     # --- row rules ---------------------------------------------------------------------------------
 
-    def _cell(self, i: int, index: int) -> str:
-        value = self.data.column(column_key(index))[i].as_py()
-        return str(value or "").strip()
-
     def _stray(self, i: int, table: str) -> _RowError | None:
         """A filled field of another instrument than the row's."""
         found = [
@@ -378,7 +373,8 @@ class _Split:
                 f"field of the instrument '{other}' filled on a row of '{table}': a row holds "
                 "the fields of its own instrument only"
             )
-        return _RowError(self.layout.written[index], self._cell(i, index), reason)
+        value = self.data.column(column_key(index))[i].as_py()
+        return _RowError(self.layout.written[index], str(value or "").strip(), reason)
 
     def _duplicate(self, i: int) -> _RowError | None:
         key = self.row_keys[i]
