@@ -2,15 +2,9 @@
 
 ``resolve_config(inputs, config_path)`` finds a study's sources and configuration; the store
 (``store.validate_study``, ``store.import_study``) reads them through this package and returns the
-``ValidationReport`` / ``ImportReport`` declared here.
+``ValidationReport`` / ``ImportReport`` declared in ``io.import_report``.
 """
 
-from itpcohort.io.import_report import ImportReport, TableCounts, ValidationReport
 from itpcohort.io.sources import resolve_config
 
-__all__ = [
-    "ImportReport",
-    "TableCounts",
-    "ValidationReport",
-    "resolve_config",
-]
+__all__ = ["resolve_config"]

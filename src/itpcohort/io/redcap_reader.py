@@ -97,18 +97,10 @@ def read_header(path: Path, encoding: str = "utf-8", delimiter: str = ",") -> li
     return []
 
 
-def is_redcap_header(header: list[str]) -> bool:
-    """True for the header of a REDCap records export: ``record_id`` first and a
-    ``redcap_repeat_instrument`` column."""
-    names = [normalise_column_name(cell) for cell in header]
-    return bool(names) and names[0] == RECORD and INSTRUMENT in names
-
-
 @dataclass(frozen=True)
 class ExportLayout:
     """An export's header matched to the dictionary."""
 
-    names: tuple[str, ...]  # every header cell, normalised
     written: tuple[str, ...]  # every header cell as written (trimmed)
     position: dict[str, int]  # normalised name -> its first position
     tables: tuple[str, ...]  # tables with at least one field in the header, data-model order
@@ -121,10 +113,6 @@ class ExportLayout:
         return sorted(
             i for name, i in self.position.items() if FIELDS.get(name, ("", ""))[0] == table
         )
-
-    def has(self, name: str) -> bool:
-        """Whether the header holds the column ``name``."""
-        return name in self.position
 
 
 def export_layout(header: list[str]) -> ExportLayout:
@@ -150,18 +138,18 @@ def export_layout(header: list[str]) -> ExportLayout:
         (system if name.startswith(REDCAP_PREFIX) else ignored).append(written[index])
     present = {FIELDS[name][0] for name in position if name in FIELDS}
     tables = tuple(t.name for t in TABLES if t.name in present)
-    return ExportLayout(
-        names, written, position, tables, tuple(ignored), tuple(system), tuple(twice)
-    )
+    return ExportLayout(written, position, tables, tuple(ignored), tuple(system), tuple(twice))
 
 
 def redcap_export_tables(
     path: Path, encoding: str = "utf-8", delimiter: str = ","
 ) -> tuple[str, ...] | None:
     """The tables a REDCap export holds (those with a field in its header); None when ``path`` is
-    not a REDCap export."""
+    not a REDCap export (its header: ``record_id`` first and a ``redcap_repeat_instrument``
+    column)."""
     header = read_header(path, encoding, delimiter)
-    if not is_redcap_header(header):
+    names = [normalise_column_name(cell) for cell in header]
+    if not names or names[0] != RECORD or INSTRUMENT not in names:
         return None
     return export_layout(header).tables
 
@@ -177,14 +165,13 @@ class RedcapTableText:
     header: list[str]
     sha256: str
     size: int
-    rows: pa.Table  # __line, __row_error, __row_error_column, __row_error_value, one per column
+    rows: pa.Table  # __line, __row_error, __row_error_column, __row_error_value, c<i> per column
     shown_columns: dict[str, str] = field(default_factory=dict)
 
     def batches(self, keep: list[int]) -> Iterator[pa.RecordBatch]:
         """Rows as batches holding the columns of header position ``keep``, in line order."""
         names = [LINE, ROW_ERROR, ROW_ERROR_COLUMN, ROW_ERROR_VALUE] + [column_key(i) for i in keep]
-        rows = self.rows.select([0, 1, 2, 3] + [4 + i for i in keep]).rename_columns(names)
-        yield from rows.to_batches(max_chunksize=_BATCH_ROWS)
+        yield from self.rows.select(names).to_batches(max_chunksize=_BATCH_ROWS)
 
 
 @dataclass
@@ -217,7 +204,7 @@ def _header_problems(text: CsvText, layout: ExportLayout) -> list[Problem]:
             problems.append(
                 _problem(text, None, f"required instrument '{table.name}' missing: {missing}")
             )
-    if not layout.has(INSTANCE):
+    if INSTANCE not in layout.position:
         problems.append(
             _problem(text, INSTANCE, f"required column '{INSTANCE}' missing from the header")
         )
@@ -227,7 +214,7 @@ def _header_problems(text: CsvText, layout: ExportLayout) -> list[Problem]:
             if table_name != PATIENTS_INSTRUMENT and column in RECORD_LEVEL_COLUMNS:
                 continue
             name = field_name(table_name, column)
-            if layout.has(name) or (name == "center" and layout.has(DAG)):
+            if name in layout.position or (name == "center" and DAG in layout.position):
                 continue
             also = f" (nor a {DAG} column)" if name == "center" else ""
             reason = f"required field '{name}' of instrument '{table_name}' missing from the header"
@@ -247,7 +234,7 @@ def _read_all(text: CsvText) -> pa.Table:
 
 
 def _stripped(data: pa.Table, layout: ExportLayout, name: str) -> list[str]:
-    if not layout.has(name):
+    if name not in layout.position:
         return [""] * data.num_rows
     column = pc.utf8_trim_whitespace(data.column(column_key(layout.position[name])))
     return [v or "" for v in column.to_pylist()]
@@ -366,10 +353,6 @@ class _Split:
 
     # --- row rules ---------------------------------------------------------------------------------
 
-    def _cell(self, i: int, index: int) -> str:
-        value = self.data.column(column_key(index))[i].as_py()
-        return str(value or "").strip()
-
     def _stray(self, i: int, table: str) -> _RowError | None:
         """A filled field of another instrument than the row's."""
         found = [
@@ -390,7 +373,8 @@ class _Split:
                 f"field of the instrument '{other}' filled on a row of '{table}': a row holds "
                 "the fields of its own instrument only"
             )
-        return _RowError(self.layout.written[index], self._cell(i, index), reason)
+        value = self.data.column(column_key(index))[i].as_py()
+        return _RowError(self.layout.written[index], str(value or "").strip(), reason)
 
     def _duplicate(self, i: int) -> _RowError | None:
         key = self.row_keys[i]
@@ -506,6 +490,7 @@ def _table_text(
     """The rows of one table as text columns named after the table's columns."""
     table = TABLES_BY_NAME[table_name]
     patients = table_name == PATIENTS_INSTRUMENT
+    position = layout.position
     header: list[str] = []
     arrays: list[pa.Array] = []
     shown: dict[str, str] = {}
@@ -518,13 +503,13 @@ def _table_text(
             array = pa.array(values, pa.string())
             if not patients:
                 shown[column.name] = RECORD if column.name == "patient_id" else DAG
-        elif patients and column.name == "center" and (layout.has(name) or layout.has(DAG)):
+        elif patients and column.name == "center" and (name in position or DAG in position):
             array = pa.array(rows.center, pa.string())
-        elif layout.has(name):
-            taken = data.column(column_key(layout.position[name])).take(indexes)
+        elif name in position:
+            taken = data.column(column_key(position[name])).take(indexes)
             array = pc.if_else(blank, "", taken) if patients else taken
             if not patients:
-                shown[column.name] = layout.written[layout.position[name]]
+                shown[column.name] = layout.written[position[name]]
         else:
             continue
         header.append(column.name)

@@ -307,12 +307,17 @@ def discover_sources(inputs: list[Path], config: StudyConfig) -> Discovery:
     return Discovery(tuple(sources), tuple(notes), tuple(problems))
 
 
-def find_study_config(inputs: list[Path]) -> Path | None:
-    """The ``study.toml`` at the root of an input folder, when exactly one input folder holds one.
+def resolve_config(inputs: list[Path], config_path: Path | None) -> StudyConfig:
+    """The study configuration: ``--config`` when given, else the ``study.toml`` at the root of an
+    input folder, when exactly one input folder holds one.
 
     Synthetic cohorts ship one (declaring, for example, a day-first center). Two different ones are
     ambiguous: the user must then choose with ``--config``.
     """
+    if config_path is not None:
+        if not config_path.is_file():
+            raise UsageError(f"{config_path}: configuration file not found")
+        return load_config(config_path)
     found = sorted({(p / "study.toml").resolve() for p in inputs if (p / "study.toml").is_file()})
     if len(found) > 1:
         raise UsageError(
@@ -320,14 +325,4 @@ def find_study_config(inputs: list[Path]) -> Path | None:
             + ", ".join(str(p) for p in found)
             + "): choose one with --config"
         )
-    return found[0] if found else None
-
-
-def resolve_config(inputs: list[Path], config_path: Path | None) -> StudyConfig:
-    """The study configuration: ``--config`` when given, else an input folder's ``study.toml``."""
-    if config_path is not None:
-        if not config_path.is_file():
-            raise UsageError(f"{config_path}: configuration file not found")
-        return load_config(config_path)
-    found = find_study_config(inputs)
-    return load_config(found) if found is not None else StudyConfig()
+    return load_config(found[0]) if found else StudyConfig()

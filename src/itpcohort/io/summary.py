@@ -56,10 +56,9 @@ def _summary_table(report: ValidationReport, title: str) -> Table:
 def _print_held_back(report: ValidationReport, out: Console) -> None:
     if not report.held_back:
         return
-    per_table = {c.table: c.rows_held_back for c in report.counts if c.rows_held_back}
     out.print(
         "held back (their patient's row was rejected): "
-        + ", ".join(f"{table} {n:,}" for table, n in per_table.items()),
+        + ", ".join(f"{c.table} {c.rows_held_back:,}" for c in report.counts if c.rows_held_back),
         soft_wrap=True,
         markup=False,
         highlight=False,
@@ -79,7 +78,7 @@ def _print_held_back(report: ValidationReport, out: Console) -> None:
 def _print_warnings_and_notes(
     report: ValidationReport, out: Console, limit: int | None = None
 ) -> None:
-    shown = report.warnings if limit is None else report.warnings[:limit]
+    shown = report.warnings[:limit]
     _write_lines(out, (f"warning: {warning}" for warning in shown))
     if len(shown) < len(report.warnings):
         out.print(

@@ -104,8 +104,6 @@ class SheetText:
 
     path: Path
     sheet: str
-    display: str
-    relative: str
     header: list[str]
     header_line: int
     sha256: str
@@ -122,14 +120,7 @@ class SheetText:
         columns: list[list[str]] = [[] for _ in keep]
         workbook = _open(self.path)
         try:
-            rows = _numbered_rows(workbook[self.sheet])
-            while True:
-                try:
-                    number, row = next(rows)
-                except StopIteration:
-                    break
-                except Exception as error:  # openpyxl raises many kinds on a damaged sheet
-                    raise _unreadable(self.path, error) from None
+            for number, row in _numbered_rows(workbook[self.sheet]):
                 if number <= self.header_line:
                     continue
                 texts = [cell_text(v) for v in row]
@@ -141,6 +132,8 @@ class SheetText:
                 if len(lines) >= _BATCH_ROWS:
                     yield _batch(schema, lines, columns)
                     lines, columns = [], [[] for _ in keep]
+        except Exception as error:  # openpyxl raises many kinds on a damaged sheet
+            raise _unreadable(self.path, error) from None
         finally:
             workbook.close()
         if lines:
@@ -179,7 +172,7 @@ def open_sheet_text(path: Path, sheet: str, display: str, relative: str) -> Shee
                 while texts and not texts[-1].strip():
                     texts.pop()
                 sha256, size = file_sha256(path), path.stat().st_size
-                return SheetText(path, sheet, display, relative, texts, number, sha256, size)
+                return SheetText(path, sheet, texts, number, sha256, size)
     except Exception as error:  # openpyxl raises many kinds on a damaged sheet
         raise _unreadable(path, error) from None
     finally:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from operator import attrgetter
 
 import duckdb
 import pyarrow as pa
@@ -64,11 +63,6 @@ def _cut_sql(expression: str) -> str:
         f"CASE WHEN length({expression}) > {SHOWN_MAX} "
         f"THEN left({expression}, {SHOWN_MAX - 1}) || {lit(ELLIPSIS)} ELSE {expression} END"
     )
-
-
-def _noun(column: Column) -> str:
-    """What a value of ``column`` is, in a reason (``dose_unit``: ``dose unit``)."""
-    return column.name.replace("_", " ")
 
 
 def _in_list(values: list[str]) -> str:
@@ -126,55 +120,48 @@ def _allowed(table: Table, column: Column) -> list[str]:
     return list(column.vocabulary)
 
 
-def _iso_day(c: str) -> str:
-    # the shape test is a cheap LIKE; TRY_CAST alone would accept 2019-2-3 or 2019/02/03
-    return f"CASE WHEN {c} LIKE '____-__-__' THEN TRY_CAST({c} AS DATE) END"
-
-
 def _parse_layer(table: Table, formats: DateFormats) -> list[str]:
     """First layer: the text of each column (``<col>__raw``) and its parse attempts."""
     out = ["file_id", "source_index", "line", "row_error", "row_error_column", "row_error_value"]
     for column in table.columns:
         c = q(column.name)
-        n = column.name
-        out.append(f"{c} AS {q(n + '__raw')}")
         kind = column.type
+        parsed = {"__raw": c}  # suffix of the layer's column -> its SQL
         if kind is ColumnType.VOCAB:
             # stored as the vocabulary spells it: upper-case (sex, response) or lower-case
             case = "upper" if all(v.isupper() for v in column.vocabulary) else "lower"
-            out.append(
-                f"CASE WHEN {case}({c}) IN {_in_list(list(column.vocabulary))} THEN {case}({c}) END "
-                f"AS {q(n + '__v')}"
-            )
+            allowed = _in_list(list(column.vocabulary))
+            parsed["__v"] = f"CASE WHEN {case}({c}) IN {allowed} THEN {case}({c}) END"
         elif kind is ColumnType.BOOLEAN:
             cases = " ".join(
                 f"WHEN {lit(k)} THEN {'TRUE' if v else 'FALSE'}"
                 for k, v in BOOLEAN_SPELLINGS.items()
             )
-            out.append(f"CASE lower({c}) {cases} END AS {q(n + '__v')}")
+            parsed["__v"] = f"CASE lower({c}) {cases} END"
         elif kind is ColumnType.NUMBER:
             # DuckDB also reads 1_000, inf and nan as numbers: refused here
-            out.append(
+            parsed["__v"] = (
                 f"CASE WHEN NOT contains({c}, '_') AND isfinite(TRY_CAST({c} AS DOUBLE)) "
-                f"THEN TRY_CAST({c} AS DOUBLE) END AS {q(n + '__v')}"
+                f"THEN TRY_CAST({c} AS DOUBLE) END"
             )
         elif kind is ColumnType.INTEGER:
-            out.append(
+            parsed["__v"] = (
                 f"CASE WHEN regexp_full_match({c}, {lit(INTEGER_PATTERN)}) "
-                f"THEN TRY_CAST({c} AS BIGINT) END AS {q(n + '__v')}"
+                f"THEN TRY_CAST({c} AS BIGINT) END"
             )
         elif kind in DATE_TYPES:
-            out.append(f"{_iso_day(c)} AS {q(n + '__iso')}")
-            out.append(f"{formats.parse(c)} AS {q(n + '__decl')}")
+            # the shape test is a cheap LIKE; TRY_CAST alone would accept 2019-2-3 or 2019/02/03
+            parsed["__iso"] = f"CASE WHEN {c} LIKE '____-__-__' THEN TRY_CAST({c} AS DATE) END"
+            parsed["__decl"] = formats.parse(c)
             if kind is ColumnType.PARTIAL_DATE:
-                out.append(
-                    f"CASE WHEN {c} LIKE '____-__' THEN TRY_CAST({c} || '-01' AS DATE) END "
-                    f"AS {q(n + '__month')}"
+                parsed["__month"] = (
+                    f"CASE WHEN {c} LIKE '____-__' THEN TRY_CAST({c} || '-01' AS DATE) END"
                 )
-                out.append(
+                parsed["__year"] = (
                     f"CASE WHEN regexp_full_match({c}, {lit(ISO_YEAR)}) "
-                    f"THEN make_date(CAST({c} AS INTEGER), 1, 1) END AS {q(n + '__year')}"
+                    f"THEN make_date(CAST({c} AS INTEGER), 1, 1) END"
                 )
+        out += [f"{sql} AS {q(column.name + suffix)}" for suffix, sql in parsed.items()]
     if any(c.type in DATE_TYPES for c in table.columns):
         out.append(f"{formats.declared()} AS __declared_format")
     return out
@@ -184,11 +171,8 @@ def _date_error(column: Column) -> str:
     n = column.name
     raw, iso, decl = q(n + "__raw"), q(n + "__iso"), q(n + "__decl")
     partial = column.type is ColumnType.PARTIAL_DATE
-    parsed = (
-        f"coalesce({decl}, {iso}, {q(n + '__month')}, {q(n + '__year')})"
-        if partial
-        else f"coalesce({decl}, {iso})"
-    )
+    attempts = [decl, iso, q(n + "__month"), q(n + "__year")] if partial else [decl, iso]
+    parsed = f"coalesce({', '.join(attempts)})"
     first, second = (
         f"TRY_CAST(regexp_extract({raw}, {lit(SLASHED_DATE)}, {k}) AS INTEGER)" for k in (1, 2)
     )
@@ -198,18 +182,16 @@ def _date_error(column: Column) -> str:
     )
     allowed = "YYYY-MM-DD, YYYY-MM or YYYY" if partial else "YYYY-MM-DD"
     declare = "or declare this source's date_format in study.toml"
-    invalid_shape = f"regexp_full_match({raw}, {lit(ISO_DATE)})"
-    if partial:
-        invalid_shape += f" OR regexp_full_match({raw}, {lit(ISO_MONTH)})"
-    partial_shape = (
-        f"regexp_full_match({raw}, {lit(ISO_MONTH)}) OR regexp_full_match({raw}, {lit(ISO_YEAR)})"
+    is_day, is_month, is_year = (
+        f"regexp_full_match({raw}, {lit(shape)})" for shape in (ISO_DATE, ISO_MONTH, ISO_YEAR)
     )
+    invalid_shape = f"{is_day} OR {is_month}" if partial else is_day
     missing = "'required value missing'" if column.required else "NULL"
     not_partial = (
         ""
         if partial
-        else f"WHEN {partial_shape} THEN 'is a partial date, not allowed here: give the full date "
-        "(YYYY-MM-DD)'"
+        else f"WHEN {is_month} OR {is_year} THEN 'is a partial date, not allowed here: give the "
+        "full date (YYYY-MM-DD)'"
     )
     return f"""CASE
         WHEN {raw} IS NULL THEN {missing}
@@ -267,7 +249,8 @@ def _by_precision(n: str, on_day: str, on_month: str, on_year: str) -> str:
 
 
 def _cell_layer(table: Table) -> list[str]:
-    """Second layer: cell errors, and dates typed (partial ones at mid-period, with bounds)."""
+    """Second layer: cell errors, dates typed (partial ones at mid-period, with bounds) and
+    platelets converted to x10^9/L."""
     out = ["*"]
     for column in table.columns:
         n = column.name
@@ -279,9 +262,10 @@ def _cell_layer(table: Table) -> list[str]:
             out.append(f"CASE WHEN {raw} IS NULL THEN {missing} END AS {err}")
         elif kind is ColumnType.VOCAB:
             allowed = ", ".join(_allowed(table, column))
+            noun = n.replace("_", " ")  # dose_unit: is not a known dose unit
             out.append(
                 f"CASE WHEN {raw} IS NULL THEN {missing} WHEN {q(n + '__v')} IS NULL "
-                f"THEN {lit(f'is not a known {_noun(column)}; allowed: {allowed}')} END AS {err}"
+                f"THEN {lit(f'is not a known {noun}; allowed: {allowed}')} END AS {err}"
             )
         elif kind is ColumnType.BOOLEAN:
             allowed = ", ".join(BOOLEAN_SPELLINGS)
@@ -309,6 +293,11 @@ def _cell_layer(table: Table) -> list[str]:
             else:
                 value = day
             out.append(f"CAST({_plausible(value)} AS DATE) AS {q(n + '__value')}")
+    if table.name == "platelet_counts":  # for the range rule
+        cases = " ".join(f"WHEN {lit(k)} THEN {v!r}" for k, v in PLATELET_UNITS.items())
+        out.append(
+            f'"platelets__v" * CASE coalesce("unit__v", \'10^9/l\') {cases} END AS "platelets__conv"'
+        )
     return out
 
 
@@ -323,12 +312,8 @@ def _row_rules(table: Table) -> dict[str, str]:
             n: q(n + "__cellerr") + " IS NULL"
             for n in ("birth_date", "diagnosis_date", "last_followup_date", "death_date")
         }
-        birth_lo, diag_lo, diag_hi = (
-            q("birth_date__lo"),
-            q("diagnosis_date__lo"),
-            q("diagnosis_date__hi"),
-        )
-        birth_raw, diag_raw = q("birth_date__raw"), q("diagnosis_date__raw")
+        birth_lo, birth_raw = q("birth_date__lo"), q("birth_date__raw")
+        diag_lo, diag_hi, diag_raw = (q("diagnosis_date__" + s) for s in ("lo", "hi", "raw"))
         rules["secondary_cause"] = (
             'CASE WHEN "itp_type__v" = \'secondary\' AND "secondary_cause__raw" IS NULL '
             "THEN 'required for a secondary ITP (itp_type = secondary)' END"
@@ -365,19 +350,10 @@ def _row_rules(table: Table) -> dict[str, str]:
     return rules
 
 
-def _conversion_column(table: Table) -> list[str]:
-    if table.name != "platelet_counts":
-        return []
-    cases = " ".join(f"WHEN {lit(k)} THEN {v!r}" for k, v in PLATELET_UNITS.items())
-    return [
-        f'"platelets__v" * CASE coalesce("unit__v", \'10^9/l\') {cases} END AS "platelets__conv"'
-    ]
-
-
 def _typed_select(table: Table, formats: DateFormats, source: str) -> str:
     """SQL: rows of ``source`` with typed values, cell errors and row-rule errors (``__rowerr``)."""
     parse = ",\n  ".join(_parse_layer(table, formats))
-    cells = ",\n  ".join(_cell_layer(table) + _conversion_column(table))
+    cells = ",\n  ".join(_cell_layer(table))
     rules = _row_rules(table)
     errors = [
         f"coalesce({q(c.name + '__cellerr')}, {rules.get(c.name, 'NULL')}) AS {q(c.name + '__rowerr')}"
@@ -414,12 +390,11 @@ def source_select(
 
 def empty_source(table: Table) -> str:
     """SQL: a source with the columns of ``source_select`` and no row."""
-    columns = ", ".join(f"NULL::VARCHAR AS {q(c.name)}" for c in table.columns)
-    return (
-        "SELECT NULL::INTEGER AS file_id, NULL::INTEGER AS source_index, NULL::INTEGER AS line, "
-        "NULL::VARCHAR AS row_error, NULL::VARCHAR AS row_error_column, "
-        f"NULL::VARCHAR AS row_error_value, {columns} WHERE FALSE"
+    no_rows = (
+        "SELECT NULL::INTEGER AS __line, NULL::VARCHAR AS __row_error, "
+        "NULL::VARCHAR AS __row_error_column, NULL::VARCHAR AS __row_error_value WHERE FALSE"
     )
+    return source_select(table, (), no_rows, 0, 0)
 
 
 # --- 3. patients: duplicates and the patient index -------------------------------------------------
@@ -491,14 +466,6 @@ def patients_statements(formats: DateFormats) -> list[str]:
 # --- 4. child tables: patient lookup and coherence ---------------------------------------------------
 
 
-def _kept_raw(table: Table, column: Column) -> bool:
-    """Whether ``<col>__raw`` is kept for every row (it is the value) or only for problems."""
-    return column.type is ColumnType.TEXT or (table.name, column.name) == (
-        "platelet_counts",
-        "platelets",
-    )
-
-
 def _checked_columns(table: Table) -> list[str]:
     """SQL of each column of ``child_select`` for ``table``, in order."""
     columns = ["file_id, line, row_error, row_error_column, row_error_value"]
@@ -506,7 +473,8 @@ def _checked_columns(table: Table) -> list[str]:
     for column in table.columns:
         n = column.name
         raw, err = q(n + "__raw"), q(n + "__err")
-        if _kept_raw(table, column):
+        # the text is kept for every row where it is the value, else only for problems
+        if column.type is ColumnType.TEXT or (table.name, n) == ("platelet_counts", "platelets"):
             columns.append(raw)
         else:
             columns.append(f"CASE WHEN {err} IS NOT NULL THEN {raw} END AS {raw}")
@@ -534,8 +502,9 @@ def child_select(
     """
     typed = _typed_select(table, formats, source)
     found = "resolution = 'found' AND patient_ok"
+    # column -> its checks against the patient: every date against the patient's dates, and
+    # patient_id's lookup
     coherence: dict[str, str] = {}
-    # every date of a child row is checked against its patient's dates
     for name in (c.name for c in table.columns if c.type in DATE_TYPES):
         value = q(name + "__value")
         checks = [
@@ -553,7 +522,7 @@ def child_select(
             checks = checks[1:]  # an end before birth is caught as an end before start
         coherence[name] = "CASE " + " ".join(checks) + " END"
     center, patient = _cut_sql("center__raw"), _cut_sql("patient_id__raw")
-    lookup = (
+    coherence["patient_id"] = (
         "CASE WHEN resolution = 'unknown' AND center__raw IS NOT NULL "
         f"THEN 'is an unknown patient: no row for ' || {center} || '/' || {patient} || ' in patients' "
         "WHEN resolution = 'unknown' THEN 'is an unknown patient: no row for ' || "
@@ -561,17 +530,11 @@ def child_select(
         "WHEN resolution = 'ambiguous' THEN 'is an ambiguous patient: a patient of several centers "
         f"of this source (' || {_cut_sql('centers')} || '); give center' END"
     )
-    errors = []
-    for column in table.columns:
-        n = column.name
-        parts = [q(n + "__rowerr")]
-        if n == "patient_id":
-            parts.append(lookup)
-        if n in coherence:
-            parts.append(coherence[n])
-        errors.append(
-            f"CASE WHEN row_error IS NULL THEN coalesce({', '.join(parts)}) END AS {q(n + '__err')}"
-        )
+    errors = [
+        f"CASE WHEN row_error IS NULL THEN coalesce({q(n + '__rowerr')}, "
+        f"{coherence.get(n, 'NULL')}) END AS {q(n + '__err')}"
+        for n in table.column_names
+    ]
     any_error = "row_error IS NOT NULL OR " + " OR ".join(
         f"{q(c + '__err')} IS NOT NULL" for c in table.column_names
     )
@@ -626,17 +589,16 @@ def child_select(
 
 
 def create_files_table(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) -> None:
-    """The temporary ``files`` table: id, table, printed path, relative path, source of each file,
-    and ``file_order``: the id of the first file with the same printed path (the tables of one
-    REDCap export share its path, so that its problems are listed in the export's line order).
+    """The temporary ``files`` table: id, table and printed path of each file, and ``file_order``:
+    the id of the first file with the same printed path (the tables of one REDCap export share its
+    path, so that its problems are listed in the export's line order).
 
     Also ``file_columns``: the name problems show for a table column of a file, where the file
     names it otherwise (the fields of a REDCap export).
     """
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE files (file_id INTEGER, table_name VARCHAR, display VARCHAR, "
-        "relative VARCHAR, source_index INTEGER, source_name VARCHAR, date_format VARCHAR, "
-        "file_order INTEGER)"
+        "CREATE OR REPLACE TEMP TABLE files "
+        "(file_id INTEGER, table_name VARCHAR, display VARCHAR, file_order INTEGER)"
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE file_columns (file_id INTEGER, column_name VARCHAR, "
@@ -645,12 +607,9 @@ def create_files_table(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) 
     first_of: dict[str, int] = {}
     for f in files:
         first_of.setdefault(f.display, f.file_id)
-    fields = attrgetter(
-        "file_id", "table", "display", "relative", "source_index", "source_name", "date_format"
-    )
     if files:
-        rows = [(*fields(f), first_of[f.display]) for f in files]
-        con.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        rows = [(f.file_id, f.table, f.display, first_of[f.display]) for f in files]
+        con.executemany("INSERT INTO files VALUES (?, ?, ?, ?)", rows)
     shown = [(f.file_id, column, name) for f in files for column, name in f.shown_columns]
     if shown:
         con.executemany("INSERT INTO file_columns VALUES (?, ?, ?)", shown)
@@ -731,8 +690,6 @@ def _put_values_in_reasons(con: duckdb.DuckDBPyConnection) -> None:
     rows = con.execute(
         "SELECT rowid, table_name, column_order, kind, value, reason FROM problems"
     ).fetchall()
-    if not rows:
-        return
     ids, reasons = [], []
     memo: dict[tuple[str, int, str | None, str], str] = {}
     for rowid, table_name, order, kind, value, reason in rows:
