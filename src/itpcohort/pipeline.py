@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -186,7 +187,7 @@ def derive_marts(
             marts = _mart_names(criteria)
             persist_temp_tables(backend, {name: temp_table(name) for name in marts})
         if csv_dir is not None:  # after the persisting: a full disk leaves the marts stored
-            written = write_derived_csvs(run, csv_dir, backend.con)
+            written = write_derived_csvs(run, csv_dir, backend.con, persisted=persist)
         derived_runs = {}
         for name, varied in runs.items():
             run_compiled(backend, varied)
@@ -234,14 +235,18 @@ def compile_derivations(criteria_sets: Sequence[Criteria]) -> list[CompiledDeriv
     return [compile_derivation(criteria, compiled_before) for criteria in criteria_sets]
 
 
-def write_derived_csvs(run: DerivedRun, out_dir: Path, con: Any = None) -> list[Path]:
+def write_derived_csvs(
+    run: DerivedRun, out_dir: Path, con: Any = None, persisted: bool = False
+) -> list[Path]:
     """Write each mart as ``out_dir/derived/<mart>.csv`` (``response-criteria.md`` formats,
     ``derive.serialize.MART_LAYOUTS``); return the paths written.
 
     DuckDB's ``COPY`` writes each file (``store.csv_copy``): from the temporary table of the mart
-    when ``con`` is the connection that derived it, else from ``run``'s Arrow table (the marts of
-    another engine). ``investigator_comparison.csv`` is written only when the study has
-    investigator assessments.
+    when ``con`` is the connection that derived it, or, once the marts are ``persisted`` in its
+    study database, from their tables there, two files at a time (``con`` writes the courses, a
+    second connection the other marts meanwhile: a ``COPY`` keeps under two cores busy); else
+    from ``run``'s Arrow table (the marts of another engine). ``investigator_comparison.csv`` is
+    written only when the study has investigator assessments.
     """
     from itpcohort.derived_schema import marts_of_kind
     from itpcohort.store.csv_copy import arrow_csv_bytes, copy_csv
@@ -249,20 +254,34 @@ def write_derived_csvs(run: DerivedRun, out_dir: Path, con: Any = None) -> list[
     folder = out_dir / DERIVED_DIR
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    layouts = {m.name: (m.names, m.sort_by) for m in marts_of_kind(run.criteria.courses.kind)}
-    for name in layouts:
-        table = run.marts[name]
-        path = folder / f"{name}.csv"
-        if name == "investigator_comparison" and table.num_rows == 0:
+    for mart in marts_of_kind(run.criteria.courses.kind):
+        path = folder / f"{mart.name}.csv"
+        if mart.name == "investigator_comparison" and run.marts[mart.name].num_rows == 0:
             path.unlink(missing_ok=True)
             continue
-        columns, sort_by = layouts[name]
         if con is None:
-            path.write_bytes(arrow_csv_bytes(table, columns, sort_by))
+            path.write_bytes(arrow_csv_bytes(run.marts[mart.name], mart.names, mart.sort_by))
+        written.append((path, mart))
+    if con is not None:
+        schema = "main" if persisted else "temp.main"
+
+        def copy(connection: Any, jobs: list[tuple[Path, Any]]) -> None:
+            for path, mart in jobs:
+                table = mart.name if persisted else temp_table(mart.name)
+                copy_csv(connection, f'{schema}."{table}"', mart.names, mart.sort_by, path)
+
+        if not persisted:
+            copy(con, written)
         else:
-            copy_csv(con, f'temp.main."{temp_table(name)}"', columns, sort_by, path)
-        written.append(path)
-    return written
+            second = con.cursor()
+            try:
+                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="itpcohort-csv") as pool:
+                    others = pool.submit(copy, second, written[1:])
+                    copy(con, written[:1])
+                    others.result()
+            finally:
+                second.close()
+    return [path for path, _ in written]
 
 
 def sensitivity_criteria(
