@@ -32,6 +32,13 @@ def _study(root: Path) -> Path:
     return study
 
 
+def _broken_study(root: Path) -> tuple[Path, list[str]]:
+    """A two-center study with the ``BROKEN`` files, and their problems as scanned at once."""
+    study = _study(root)
+    _break_encoding(study)
+    return study, _scanned_at_once(study)
+
+
 def _break_encoding(study: Path) -> None:
     for center, table in BROKEN:
         path = study / center / f"{table}.csv"
@@ -62,9 +69,7 @@ def _import(study: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> tuple
 def test_files_found_unreadable_while_loading_are_all_listed_in_file_order(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    study = _study(tmp_path / "cohort")
-    _break_encoding(study)
-    expected = _scanned_at_once(study)
+    study, expected = _broken_study(tmp_path / "cohort")
     assert [line.split(str(study))[1][1:4] for line in expected] == [c for c, _ in BROKEN]
     code, problems = _import(study, tmp_path / "out", capsys)
     assert code == 1
@@ -75,9 +80,7 @@ def test_files_found_unreadable_while_loading_are_all_listed_in_file_order(
 def test_an_unreadable_file_is_listed_beside_a_header_problem(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    study = _study(tmp_path / "cohort")
-    _break_encoding(study)
-    expected = _scanned_at_once(study)
+    study, expected = _broken_study(tmp_path / "cohort")
     treatments = study / "LYO" / "treatments.csv"
     treatments.write_bytes(treatments.read_bytes().replace(b"start_date", b"begun", 1))
     code, problems = _import(study, tmp_path / "out", capsys)
