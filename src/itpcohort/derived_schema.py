@@ -214,6 +214,11 @@ def marts_of_kind(kind: str) -> tuple[Mart, ...]:
     return EXPOSURE_MARTS if kind == "exposure" else MARTS
 
 
+def mart_names(kind: str) -> tuple[str, ...]:
+    """The names of ``marts_of_kind(kind)``, in order."""
+    return tuple(mart.name for mart in marts_of_kind(kind))
+
+
 #: the course kinds this derivation builds (``protocols.md``: infusion and exposure courses)
 BUILT_KINDS = ("infusions", "exposure")
 

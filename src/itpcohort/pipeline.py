@@ -31,6 +31,7 @@ from itpcohort.derivation import (
     sharing,
     temp_table,
 )
+from itpcohort.derived_schema import mart_names
 from itpcohort.errors import InputError
 from itpcohort.io.import_report import ImportReport, ValidationReport
 from itpcohort.io.summary import write_rejected_rows
@@ -184,7 +185,7 @@ def derive_marts(
         run_compiled(backend, compiled, on_model, kept=read_by(runs.values()))
         run = _executed(backend, compiled)
         if persist:
-            marts = _mart_names(criteria)
+            marts = mart_names(criteria.courses.kind)
             persist_temp_tables(backend, {name: temp_table(name) for name in marts})
         if csv_dir is not None:  # after the persisting: a full disk leaves the marts stored
             written = write_derived_csvs(run, csv_dir, backend.con, persisted=persist)
@@ -210,16 +211,9 @@ def _executed(
             name: primary.marts[name]
             if primary is not None and name in compiled.shared
             else backend.con.sql(f'SELECT * FROM temp."{compiled.table(name)}"').to_arrow_table()
-            for name in _mart_names(compiled.criteria)
+            for name in mart_names(compiled.criteria.courses.kind)
         },
     )
-
-
-def _mart_names(criteria: Criteria) -> list[str]:
-    """The marts of the course kind of ``criteria``, in order (``derived_schema``: no Ibis)."""
-    from itpcohort.derived_schema import marts_of_kind
-
-    return [mart.name for mart in marts_of_kind(criteria.courses.kind)]
 
 
 def compile_derivations(criteria_sets: Sequence[Criteria]) -> list[CompiledDerivation]:

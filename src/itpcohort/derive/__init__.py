@@ -27,7 +27,7 @@ from itpcohort.derive.exposure import (
     exposure_built,
     exposure_released_after,
 )
-from itpcohort.derived_schema import check_buildable
+from itpcohort.derived_schema import check_buildable, mart_names
 from itpcohort.schema import CANONICAL_COLUMNS, TABLES_BY_NAME
 
 __all__ = [
@@ -91,8 +91,9 @@ def _is_exposure(criteria: Criteria) -> bool:
 
 def marts_of(criteria: Criteria) -> tuple[str, ...]:
     """The derived tables of the course kind of ``criteria`` (``MARTS`` for infusion courses,
-    ``EXPOSURE_MARTS`` for exposure courses), in the order ``derive_all`` returns them."""
-    return EXPOSURE_MARTS if _is_exposure(criteria) else MARTS
+    ``EXPOSURE_MARTS`` for exposure courses), in the order ``derive_all`` returns them: their
+    declarations' (``derived_schema.mart_names``)."""
+    return mart_names(criteria.courses.kind)
 
 
 def released_after(criteria: Criteria) -> dict[str, tuple[str, ...]]:
