@@ -313,7 +313,7 @@ def file_records(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> int:
 
 
 def drop_file_rows(con: duckdb.DuckDBPyConnection, o: OpenedFile) -> None:
-    """Free what ``file_rows`` kept of ``o`` (the copy of a file read in Python)."""
+    """Free what ``file_rows`` kept of ``o`` (its text copy in ``text_rows``)."""
     con.execute(f"DROP TABLE IF EXISTS {_text_table(con, o)}")
 
 
